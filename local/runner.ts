@@ -1,0 +1,98 @@
+import '../src/polyfills';
+import { randomUUID } from 'node:crypto';
+import { StateMachine } from 'aws-local-stepfunctions';
+
+type JSONValue = Parameters<StateMachine['run']>[0];
+import { collectionWorkflow, LAMBDA_STATES, type FunctionId } from '../lib/workflow/definition';
+import { handler as getTasks } from '../lambdas/get-tasks/index';
+import { handler as collect } from '../lambdas/collect/index';
+import { handler as normalize } from '../lambdas/normalize/index';
+import type { RunSummary } from '../src/dto/run-summary';
+import type { CollectionPlan } from '../src/plan/get-tasks';
+import type { TaskResult } from '../src/dto/task';
+
+const HANDLERS: Record<FunctionId, (event: unknown) => Promise<unknown>> = { getTasks, collect, normalize };
+
+export interface RunProgress {
+  total: number;
+  done: number;
+  failed: number;
+  resourcesSeen: number;
+}
+
+export interface LocalRunOptions {
+  /** The execution input (a CollectionRequest), exactly as StartExecution would receive it. */
+  input: unknown;
+  executionName?: string;
+  onProgress?: (progress: RunProgress) => void;
+}
+
+/** Raised when the execution itself failed (as a Step Functions execution would: status FAILED). */
+export class ExecutionFailedError extends Error {
+  constructor(readonly error: string, override readonly cause: string) {
+    super(`${error}: ${cause}`);
+    this.name = 'ExecutionFailed';
+  }
+}
+
+/**
+ * Executes the deployed workflow definition in-process: aws-local-stepfunctions interprets the ASL (Map
+ * concurrency, Retry, Catch) and each Task state calls its Lambda handler here, with Lambda's JSON
+ * round-trip of payloads and errors. The handlers read their configuration from the environment, as in AWS.
+ */
+export async function runWorkflowLocally(options: LocalRunOptions): Promise<RunSummary> {
+  const progress: RunProgress = { total: 0, done: 0, failed: 0, resourcesSeen: 0 };
+  const observe = (fn: FunctionId, output: unknown): void => {
+    if (fn === 'getTasks') progress.total = (output as CollectionPlan).tasks.length;
+    if (fn === 'collect') {
+      const result = output as TaskResult;
+      progress.done++;
+      progress.resourcesSeen += result.resources.seen;
+      if (result.status === 'failed') progress.failed++;
+    }
+    options.onProgress?.({ ...progress });
+  };
+  const localHandlers = Object.fromEntries(
+    Object.entries(LAMBDA_STATES).map(([state, fn]) => [state, lambdaInvoke(fn, (output) => observe(fn, output))]),
+  );
+  const machine = new StateMachine(collectionWorkflow(), { validationOptions: { checkArn: true, checkPaths: true } });
+  const name = options.executionName ?? randomUUID();
+  const startTime = new Date().toISOString();
+  const execution = machine.run(options.input as JSONValue, {
+    overrides: { taskResourceLocalHandlers: localHandlers },
+    context: { Execution: { Id: `local:${name}`, Name: name, StartTime: startTime, Input: options.input as JSONValue } },
+  });
+  try {
+    return (await execution.result) as unknown as RunSummary;
+  } catch (error) {
+    const e = error as { name?: string; message?: string; cause?: unknown };
+    throw new ExecutionFailedError(e.name ?? 'States.Runtime', lambdaErrorMessage(e.message ?? String(error)));
+  }
+}
+
+/** The `arn:aws:states:::lambda:invoke` integration: `{FunctionName, Payload}` in, `{Payload}` out, JSON on the wire. */
+function lambdaInvoke(fn: FunctionId, observe: (output: unknown) => void) {
+  return async (input: JSONValue): Promise<JSONValue> => {
+    try {
+      const payload = (input as { Payload?: JSONValue } | null)?.Payload ?? null;
+      const output = await HANDLERS[fn](JSON.parse(JSON.stringify(payload)));
+      observe(output);
+      return { Payload: JSON.parse(JSON.stringify(output ?? null)) as JSONValue };
+    } catch (error) {
+      // Lambda reports a function error as errorType/errorMessage; Step Functions matches Retry/Catch on errorType.
+      const e = error as { name?: string; message?: string };
+      const failure = new Error(JSON.stringify({ errorType: e.name ?? 'Error', errorMessage: e.message ?? String(error) }));
+      failure.name = e.name ?? 'Error';
+      throw failure;
+    }
+  };
+}
+
+function lambdaErrorMessage(cause: string): string {
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: string };
+    return parsed.errorMessage ?? cause;
+  } catch {
+    return cause;
+  }
+}

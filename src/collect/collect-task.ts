@@ -1,0 +1,209 @@
+import { DescribeAvailabilityZonesCommand, DescribeRegionsCommand } from '@aws-sdk/client-ec2';
+import { assumeRoleCredentials, createAwsClients, type AwsClients } from '../aws/clients';
+import { CallTrace, isThrottlingCode, withCallTrace } from '../aws/call-trace';
+import type { Task, TaskError, TaskResult } from '../dto/task';
+import { emptyEventCounts, emptyResourceCounts } from '../dto/task';
+import { SCHEMA_VERSION } from '../dto/collection-request';
+import { allResourceTypes, serviceByName } from '../services/registry';
+import { typeKey, type ResourceRecord, type ResourceType } from '../services/resource-type';
+import { rulesFor } from '../services/rules';
+import type { Database } from '../store/dynamo';
+import { ResourceStore, partitionKey } from '../store/resource-store';
+import { EventStore } from '../store/event-store';
+import { RunStore, taskItemCount } from '../store/run-store';
+import { listPages } from './pages';
+import { syncPartition, type PartitionOutcome, type PartitionSource, type SyncContext } from './sync-partition';
+
+/** Region inventory lives in one partition per account; `aws-global` marks account-wide partitions. */
+export const GLOBAL_REGION = 'aws-global';
+export const REGION_TYPE = 'Region';
+export const CLOUD_SERVICE_TYPE = 'CloudServiceType';
+/** Calls the Region task makes (declared here, as the resource types declare theirs). */
+export const REGION_TASK_ACTIONS = ['ec2:DescribeRegions', 'ec2:DescribeAvailabilityZones'];
+
+/** Thrown when only throttling stopped a task: Step Functions retries the whole task, which is idempotent. */
+export class TaskThrottledError extends Error {
+  override readonly name = 'cloudtap.Throttled';
+}
+
+export interface CollectDependencies {
+  db: Database;
+  /** Overrides client creation (tests); by default clients come from the SDK's configuration. */
+  clientsFor?: (task: Task) => Promise<RegionalClients>;
+}
+
+/** Runs one task: lists, preprocesses and stores its partitions, and reports counts only. */
+export async function collectTask(task: Task, deps: CollectDependencies): Promise<TaskResult> {
+  const started = Date.now();
+  const trace = new CallTrace(task.taskId);
+  const writesBefore = deps.db.writes;
+  const context: SyncContext = {
+    runId: task.runId,
+    runStartedAt: task.options.runStartedAt,
+    ems: task.options.ems,
+    resources: new ResourceStore(deps.db),
+    events: new EventStore(deps.db),
+    runs: new RunStore(deps.db),
+  };
+  const result: TaskResult = {
+    schemaVersion: SCHEMA_VERSION,
+    taskId: task.taskId,
+    taskType: task.taskType,
+    accountId: task.account.accountId,
+    region: task.region,
+    ...(task.service ? { service: task.service } : {}),
+    status: 'succeeded',
+    resources: emptyResourceCounts(),
+    events: emptyEventCounts(),
+    completePartitions: [],
+    apiCalls: 0,
+    writes: 0,
+    durationMs: 0,
+    errors: [],
+  };
+
+  await withCallTrace(trace, async () => {
+    const clientsIn = await (deps.clientsFor ?? defaultClients)(task);
+    const sources = partitionSources(task, clientsIn);
+    await Promise.all(sources.map(async ({ type, source }) => {
+      try {
+        add(result, await syncPartition(source, context));
+        result.completePartitions.push(source.partition);
+      } catch (error) {
+        result.errors.push(taskError(error, type));
+      }
+    }));
+  });
+
+  result.completePartitions.sort();
+  result.apiCalls = trace.calls.filter((c) => c.service !== 'DynamoDB').length;
+  if (result.errors.length > 0) {
+    result.status = 'failed';
+    result.error = summarize(result.errors);
+  }
+  result.durationMs = Date.now() - started;
+  // The task's own item counts as one of its writes (the result is stored before the count can include it).
+  result.writes = deps.db.writes - writesBefore + taskItemCount(trace.calls.length);
+  await context.runs.saveTask(task.runId, result, { taskId: task.taskId, startedAt: new Date(started).toISOString(), durationMs: result.durationMs, calls: trace.calls });
+  if (result.errors.length > 0 && result.errors.every((e) => isThrottlingCode(e.code))) {
+    throw new TaskThrottledError(`${task.taskId}: still throttled after the SDK's retries (${result.error?.message})`);
+  }
+  return result;
+}
+
+/** The clients of the task's account, in any region (the Region task visits every region). */
+export type RegionalClients = (region: string) => AwsClients;
+
+async function defaultClients(task: Task): Promise<RegionalClients> {
+  const credentials = await assumeRoleCredentials(task.region, task.account.roleArn, task.account.externalId, `cloudtap-${task.runId}`);
+  const byRegion = new Map<string, AwsClients>();
+  return (region) => {
+    let clients = byRegion.get(region);
+    if (!clients) {
+      clients = createAwsClients({
+        region,
+        accountId: task.account.accountId,
+        ...(credentials ? { credentials } : {}),
+        userAgent: `cloudtap/${task.runId}/${task.taskId}`,
+      });
+      byRegion.set(region, clients);
+    }
+    return clients;
+  };
+}
+
+interface TypedSource {
+  type: string;
+  source: PartitionSource;
+}
+
+function partitionSources(task: Task, clientsIn: RegionalClients): TypedSource[] {
+  const { accountId } = task.account;
+  const clients = clientsIn(task.region);
+  switch (task.taskType) {
+    case 'inventory.CloudService':
+      return serviceByName(task.service ?? '').types.map((type) => ({
+        type: typeKey(type),
+        source: {
+          partition: partitionKey(accountId, task.region, typeKey(type)),
+          pages: typePages(type, clients, { accountId, region: task.region, clients }),
+          volatileFields: type.volatileFields,
+          rules: rulesFor(typeKey(type)),
+        },
+      }));
+    case 'inventory.Region':
+      return [{
+        type: REGION_TYPE,
+        source: { partition: partitionKey(accountId, GLOBAL_REGION, REGION_TYPE), pages: regionPages(clientsIn, task.region), volatileFields: [], rules: [] },
+      }];
+    case 'inventory.CloudServiceType':
+      return [{
+        type: CLOUD_SERVICE_TYPE,
+        source: { partition: partitionKey(accountId, GLOBAL_REGION, CLOUD_SERVICE_TYPE), pages: cloudServiceTypePages(), volatileFields: [], rules: [] },
+      }];
+  }
+}
+
+async function* typePages(type: ResourceType, clients: AwsClients, context: { accountId: string; region: string; clients: AwsClients }): AsyncGenerator<ResourceRecord[]> {
+  for await (const raws of listPages(type.list, clients)) {
+    const records = raws.map((raw) => type.preprocess(raw, context));
+    if (type.enrich) await type.enrich.apply(records, context);
+    yield records;
+  }
+}
+
+/** Regions with their opt-in status, and the availability zones of every enabled one. */
+async function* regionPages(clientsIn: RegionalClients, homeRegion: string): AsyncGenerator<ResourceRecord[]> {
+  const output = await clientsIn(homeRegion).ec2.send(new DescribeRegionsCommand({ AllRegions: true }));
+  const records: ResourceRecord[] = [];
+  for (const region of output.Regions ?? []) {
+    const name = region.RegionName ?? '';
+    const enabled = region.OptInStatus !== 'not-opted-in';
+    let zones: { name: string; id: string | null; state: string | null }[] = [];
+    if (enabled) {
+      const azs = await clientsIn(name).ec2.send(new DescribeAvailabilityZonesCommand({}));
+      zones = (azs.AvailabilityZones ?? []).map((z) => ({ name: z.ZoneName ?? '', id: z.ZoneId ?? null, state: z.State ?? null }));
+    }
+    records.push({
+      id: name,
+      name,
+      arn: `arn:aws:ec2:${name}::region/${name}`,
+      tags: {},
+      data: { region_name: name, endpoint: region.Endpoint ?? null, opt_in_status: region.OptInStatus ?? null, enabled, availability_zones: zones },
+    });
+  }
+  yield records;
+}
+
+/** The metadata of every resource type, stored so that reports can render any type. */
+async function* cloudServiceTypePages(): AsyncGenerator<ResourceRecord[]> {
+  yield allResourceTypes().map((type) => ({
+    id: typeKey(type),
+    name: type.info.displayName,
+    arn: `cloudtap:cloud-service-type/${typeKey(type)}`,
+    tags: {},
+    data: {
+      service: type.service, type: type.name, group: type.info.group, labels: type.info.labels,
+      primary_fields: type.info.primaryFields, display_fields: type.info.displayFields,
+      actions: [type.list.action, ...(type.enrich?.actions ?? [])],
+    },
+  }));
+}
+
+function add(result: TaskResult, outcome: PartitionOutcome): void {
+  for (const key of Object.keys(outcome.resources) as (keyof PartitionOutcome['resources'])[]) result.resources[key] += outcome.resources[key];
+  for (const key of Object.keys(outcome.events) as (keyof PartitionOutcome['events'])[]) result.events[key] += outcome.events[key];
+}
+
+/** An AWS error as the operator needs it: which type, which code, what AWS said. */
+export function taskError(error: unknown, type?: string): TaskError {
+  const e = error as { name?: string; Code?: string; message?: string };
+  const code = e.Code ?? e.name ?? 'Error';
+  return { code, message: e.message ?? String(error), ...(type ? { type } : {}) };
+}
+
+function summarize(errors: TaskError[]): TaskError {
+  const first = errors[0] as TaskError;
+  const message = errors.map((e) => `${e.type ?? 'task'}: ${e.code} – ${e.message}`).join('; ');
+  return { code: first.code, message, ...(first.type ? { type: first.type } : {}) };
+}

@@ -1,0 +1,120 @@
+import { DescribeRegionsCommand } from '@aws-sdk/client-ec2';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { assumeRoleCredentials, createAwsClients } from '../aws/clients';
+import type { AccountTarget, CollectionRequest } from '../dto/collection-request';
+import { SCHEMA_VERSION } from '../dto/collection-request';
+import type { SkippedTarget } from '../dto/run-summary';
+import type { Task, TaskAccount } from '../dto/task';
+import { taskIdOf } from '../dto/task';
+import { allServices, serviceRunsIn } from '../services/registry';
+import { taskError } from '../collect/collect-task';
+
+/** Calls get-tasks makes to probe accounts and regions (its IAM policy is derived from these). */
+export const PROBE_ACTIONS = ['sts:GetCallerIdentity', 'sts:AssumeRole', 'ec2:DescribeRegions'];
+
+/** The output of get-tasks: the Map's items, plus what was skipped and why. */
+export interface CollectionPlan {
+  schemaVersion: typeof SCHEMA_VERSION;
+  runId: string;
+  startedAt: string;
+  concurrency: number;
+  tasks: Task[];
+  skipped: SkippedTarget[];
+}
+
+export interface PlanSettings {
+  /** Region where account-level calls go (STS, DescribeRegions, the Region task). */
+  homeRegion: string;
+  /** Map concurrency when the request does not set one. */
+  defaultConcurrency: number;
+  ems: string;
+}
+
+export interface Execution {
+  name: string;
+  startTime: string;
+}
+
+/** A run id that sorts by time and stays unique per execution. */
+export function runIdOf(execution: Execution): string {
+  const stamp = execution.startTime.replace(/[-:]/g, '').replace(/\.\d+/, '');
+  return `${stamp}-${execution.name.replace(/[^\w-]/g, '').slice(0, 12)}`;
+}
+
+interface ProbedAccount {
+  account: TaskAccount;
+  enabledRegions: string[];
+}
+
+/** Probes every target account and its regions, then emits the task list. Unreachable targets are skipped with a reason. */
+export async function planCollection(request: CollectionRequest, execution: Execution, settings: PlanSettings): Promise<CollectionPlan> {
+  const runId = runIdOf(execution);
+  const skipped: SkippedTarget[] = [];
+  const targets: AccountTarget[] = request.accounts?.length ? request.accounts : [{}];
+  const probed = (await Promise.all(targets.map((target) => probeAccount(target, settings, runId, skipped)))).filter((p): p is ProbedAccount => !!p);
+
+  const options = { runStartedAt: execution.startTime, ems: settings.ems };
+  const tasks: Task[] = [];
+  const services = allServices().filter((s) => !request.services || request.services.includes(s.name));
+  for (const { account, enabledRegions } of probed) {
+    const regions = selectRegions(account.accountId, enabledRegions, request.regions, skipped);
+    const task = (taskType: Task['taskType'], region: string, service?: string): Task => ({
+      schemaVersion: SCHEMA_VERSION, runId, taskId: taskIdOf(taskType, account.accountId, region, service), taskType, account, region, options,
+      ...(service ? { service } : {}),
+    });
+    tasks.push(task('inventory.Region', settings.homeRegion));
+    for (const service of services) {
+      for (const region of service.scope.kind === 'global' ? [service.scope.homeRegion] : regions) {
+        if (serviceRunsIn(service, region)) tasks.push(task('inventory.CloudService', region, service.name));
+      }
+    }
+  }
+  const first = probed[0];
+  if (first) {
+    tasks.splice(0, 0, {
+      schemaVersion: SCHEMA_VERSION, runId, taskId: taskIdOf('inventory.CloudServiceType', first.account.accountId, settings.homeRegion),
+      taskType: 'inventory.CloudServiceType', account: first.account, region: settings.homeRegion, options,
+    });
+  }
+  return { schemaVersion: SCHEMA_VERSION, runId, startedAt: execution.startTime, concurrency: request.concurrency ?? settings.defaultConcurrency, tasks, skipped };
+}
+
+async function probeAccount(target: AccountTarget, settings: PlanSettings, runId: string, skipped: SkippedTarget[]): Promise<ProbedAccount | undefined> {
+  const label = target.accountId ?? target.roleArn ?? 'the collector\'s own account';
+  try {
+    const credentials = await assumeRoleCredentials(settings.homeRegion, target.roleArn, target.externalId, `cloudtap-${runId}`);
+    const clients = createAwsClients({ region: settings.homeRegion, ...(credentials ? { credentials } : {}) });
+    const identity = await clients.sts.send(new GetCallerIdentityCommand({}));
+    const accountId = identity.Account ?? '';
+    if (target.accountId && accountId !== target.accountId) {
+      skipped.push({ accountId: target.accountId, reason: `the credentials reach account ${accountId}, not ${target.accountId}; check roleArn` });
+      return undefined;
+    }
+    const output = await clients.ec2.send(new DescribeRegionsCommand({ AllRegions: true }));
+    const enabledRegions: string[] = [];
+    for (const region of output.Regions ?? []) {
+      if (!region.RegionName) continue;
+      if (region.OptInStatus === 'not-opted-in') skipped.push({ accountId, region: region.RegionName, reason: 'region not opted in (OptInStatus not-opted-in)' });
+      else enabledRegions.push(region.RegionName);
+    }
+    const account: TaskAccount = { ...target, accountId };
+    return { account, enabledRegions: enabledRegions.sort() };
+  } catch (error) {
+    const { code, message } = taskError(error);
+    skipped.push({ accountId: target.accountId ?? 'unknown', reason: `${label} could not be reached: ${code} – ${message}` });
+    return undefined;
+  }
+}
+
+/** The requested regions that are enabled; requested ones that are not become skipped entries. */
+function selectRegions(accountId: string, enabled: string[], requested: string[] | undefined, skipped: SkippedTarget[]): string[] {
+  if (!requested) return enabled;
+  const selected: string[] = [];
+  for (const region of requested) {
+    if (enabled.includes(region)) selected.push(region);
+    else if (!skipped.some((s) => s.accountId === accountId && s.region === region)) {
+      skipped.push({ accountId, region, reason: `not a region of this account; its enabled regions are: ${enabled.join(', ')}` });
+    }
+  }
+  return selected;
+}

@@ -1,0 +1,89 @@
+import type { AwsClients, ClientName } from '../aws/clients';
+
+/** A page request the framework makes: the type says how to build the SDK command, the framework pages it. */
+export interface PageRequest {
+  token?: string;
+  maxResults?: number;
+}
+
+/** Any AWS SDK v3 command whose output is `Output`. */
+export interface SdkCommand<Output> {
+  readonly input: object;
+  // Only the output type matters to the framework; the command travels unchanged to client.send.
+  readonly __output?: Output;
+}
+
+/** How a type lists its resources: one paginated call, declared as data. */
+export interface ListCall<Raw, Output> {
+  client: ClientName;
+  /** The IAM action this call needs, e.g. `ec2:DescribeInstances`; the collect policy is derived from these. */
+  action: string;
+  /** The largest page size the API allows (never a smaller cap); absent where the API does not paginate. */
+  maxResults?: number;
+  command(page: PageRequest): SdkCommand<Output>;
+  items(output: Output): Raw[];
+  nextToken?(output: Output): string | undefined;
+}
+
+export interface CollectContext {
+  accountId: string;
+  region: string;
+  clients: AwsClients;
+}
+
+/** A preprocessed resource, the flat record that lands in the inventory. */
+export interface ResourceRecord {
+  id: string;
+  name?: string;
+  arn: string;
+  tags: Record<string, string>;
+  data: Record<string, unknown>;
+}
+
+/** Extra work on a page of records, e.g. user data for instances without a Role tag. Never one call per resource where a batch call exists. */
+export interface Enrichment {
+  /** IAM actions the enrichment calls. */
+  actions: string[];
+  apply(records: ResourceRecord[], context: CollectContext): Promise<void>;
+}
+
+export interface CloudServiceTypeInfo {
+  /** Display group (SpaceONE's cloud_service_group), e.g. `EC2`. */
+  group: string;
+  displayName: string;
+  labels: string[];
+  /** Fields that identify a resource at a glance, in order. */
+  primaryFields: string[];
+  /** Fields a table of this type shows. */
+  displayFields: string[];
+}
+
+/** A resource type is data plus a small preprocess (see shared/STYLE.md). */
+export interface ResourceType<Raw = unknown, Output = unknown> {
+  service: string;
+  /** Type name within the service, e.g. `Instance` → `EC2.Instance`. */
+  name: string;
+  info: CloudServiceTypeInfo;
+  list: ListCall<Raw, Output>;
+  enrich?: Enrichment;
+  /** Preprocessing: raw SDK shape → flat record. */
+  preprocess(raw: Raw, context: CollectContext): ResourceRecord;
+  /** Data fields that change without the resource changing; excluded from the change hash. */
+  volatileFields: string[];
+}
+
+export function typeKey(type: Pick<ResourceType, 'service' | 'name'>): string {
+  return `${type.service}.${type.name}`;
+}
+
+/** AWS tag lists → a plain map. */
+export function tagMap(tags: { Key?: string; Value?: string }[] | undefined): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const tag of tags ?? []) if (tag.Key !== undefined) map[tag.Key] = tag.Value ?? '';
+  return map;
+}
+
+/** Defines a type with its raw and output shapes checked, then erases them for the registry. */
+export function defineResourceType<Raw, Output>(type: ResourceType<Raw, Output>): ResourceType {
+  return type as unknown as ResourceType;
+}

@@ -1,0 +1,72 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, type BatchWriteCommandInput, type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { traced } from '../aws/clients';
+import { tableNamesFromEnv, type TableNames } from './tables';
+
+/** The document client and table names every store works with, plus a count of items written. */
+export class Database {
+  /** DynamoDB items written through this handle (puts, updates, deletes; batch items one each). */
+  writes = 0;
+
+  constructor(readonly client: DynamoDBDocumentClient, readonly tables: TableNames) {}
+
+  /** A handle with its own write count over the process's one document client (Lambda reuses it across invocations). */
+  static fromEnv(env: NodeJS.ProcessEnv = process.env): Database {
+    const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
+    const key = `${region} ${env.AWS_ENDPOINT_URL_DYNAMODB ?? env.AWS_ENDPOINT_URL ?? ''}`;
+    let client = sharedClients.get(key);
+    if (!client) sharedClients.set(key, (client = documentClient(region)));
+    return new Database(client, tableNamesFromEnv(env));
+  }
+
+  countWrites(items: number): void {
+    this.writes += items;
+  }
+}
+
+/** One client per region and endpoint (the local runner may point the process at several stores). */
+const sharedClients = new Map<string, DynamoDBDocumentClient>();
+
+/** Endpoint from the SDK's own configuration (`AWS_ENDPOINT_URL_DYNAMODB` locally). */
+export function documentClient(region: string): DynamoDBDocumentClient {
+  const client = traced(new DynamoDBClient({ region, maxAttempts: 8 }), 'DynamoDB', { region });
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true } });
+}
+
+const BATCH_WRITE_LIMIT = 25;
+const MAX_UNPROCESSED_ROUNDS = 10;
+
+/** BatchWrite in chunks of 25, retrying UnprocessedItems with exponential backoff. */
+export async function batchWrite(db: Database, table: string, requests: NonNullable<BatchWriteCommandInput['RequestItems']>[string]): Promise<void> {
+  for (let i = 0; i < requests.length; i += BATCH_WRITE_LIMIT) {
+    let pending = requests.slice(i, i + BATCH_WRITE_LIMIT);
+    for (let round = 0; pending.length > 0; round++) {
+      if (round >= MAX_UNPROCESSED_ROUNDS) throw new Error(`DynamoDB left ${pending.length} items of ${table} unprocessed after ${round} rounds`);
+      if (round > 0) await sleep(Math.min(2000, 50 * 2 ** round) * Math.random());
+      const output = await db.client.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+      const unprocessed = output.UnprocessedItems?.[table] ?? [];
+      db.countWrites(pending.length - unprocessed.length);
+      pending = unprocessed;
+    }
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export function isConditionalFailure(error: unknown): boolean {
+  return (error as { name?: string }).name === 'ConditionalCheckFailedException';
+}
+
+/** Every item a query returns, page after page. */
+export async function* queryItems(db: Database, input: QueryCommandInput): AsyncGenerator<Record<string, unknown>> {
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const output = await db.client.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
+    yield* output.Items ?? [];
+    startKey = output.LastEvaluatedKey;
+  } while (startKey);
+}

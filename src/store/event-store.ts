@@ -1,0 +1,171 @@
+import { GetCommand, PutCommand, UpdateCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { Acknowledgement, Severity, TapEvent, TypeName } from '../events/tap-event';
+import { isConditionalFailure, queryItems, type Database } from './dynamo';
+
+/**
+ * An event as stored. `count` and `lastTime` are materialized up to `countedThrough`; every later run that
+ * collected the event's partition completely (and so saw the condition still holding) adds one more
+ * occurrence. A steady-state run therefore writes nothing for conditions that persist.
+ */
+export interface StoredEvent extends TapEvent {
+  pk: string;
+  sk: 'EVENT';
+  countedThrough: string;
+}
+
+export interface EventHistoryEntry {
+  eventId: string;
+  time: string;
+  transition: 'opened' | 'reopened' | 'cleared' | 'acknowledged' | 'observed';
+  severity: Severity;
+  text: string;
+  runId?: string;
+  note?: string;
+}
+
+export interface NewEvent {
+  id: string;
+  class: string;
+  ems: string;
+  rule: string;
+  group: string | null;
+  typeNames: TypeName[];
+  severity: Severity;
+  text: string;
+  partition: string;
+  resourceId: string;
+}
+
+export class EventStore {
+  constructor(private readonly db: Database) {}
+
+  private get table(): string {
+    return this.db.tables.events;
+  }
+
+  /** Open events whose condition the collection of `partition` observes. */
+  async openEventsOf(partition: string): Promise<Map<string, StoredEvent>> {
+    const open = new Map<string, StoredEvent>();
+    for await (const item of queryItems(this.db, {
+      TableName: this.table,
+      IndexName: 'byPartition',
+      KeyConditionExpression: '#partition = :p',
+      FilterExpression: '#state = :open',
+      ExpressionAttributeNames: { '#partition': 'partition', '#state': 'state' },
+      ExpressionAttributeValues: { ':p': partition, ':open': 'open' },
+    })) open.set(item.pk as string, item as unknown as StoredEvent);
+    return open;
+  }
+
+  /**
+   * Opens an event, or reopens a cleared one (count + 1). Returns the transition, or undefined when it
+   * was already open (a retried task, or an overlapping run): the condition then counts once.
+   */
+  async open(event: NewEvent, time: string, runId: string): Promise<'opened' | 'reopened' | undefined> {
+    let output;
+    try {
+      output = await this.db.client.send(new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: event.id, sk: 'EVENT' },
+        UpdateExpression: [
+          'SET #class = :class, ems = :ems, #rule = :rule, #group = :group, typeNames = :typeNames, severity = :severity,',
+          '#state = :open, #text = :text, #partition = :partition, resourceId = :resourceId, id = :id,',
+          'firstTime = if_not_exists(firstTime, :t), lastTime = :t, countedThrough = :t,',
+          '#count = if_not_exists(#count, :zero) + :one REMOVE acknowledged, clearedAt',
+        ].join(' '),
+        ConditionExpression: 'attribute_not_exists(pk) OR (#state = :cleared AND lastTime < :t)',
+        ExpressionAttributeNames: {
+          '#class': 'class', '#rule': 'rule', '#group': 'group', '#state': 'state', '#text': 'text', '#partition': 'partition', '#count': 'count',
+        },
+        ExpressionAttributeValues: {
+          ':class': event.class, ':ems': event.ems, ':rule': event.rule, ':group': event.group, ':typeNames': event.typeNames,
+          ':severity': event.severity, ':open': 'open', ':cleared': 'cleared', ':text': event.text, ':partition': event.partition,
+          ':resourceId': event.resourceId, ':id': event.id, ':t': time, ':zero': 0, ':one': 1,
+        },
+        ReturnValues: 'UPDATED_OLD',
+      }));
+    } catch (error) {
+      if (isConditionalFailure(error)) return undefined;
+      throw error;
+    }
+    this.db.countWrites(1);
+    const transition = output.Attributes?.state === 'cleared' ? 'reopened' : 'opened';
+    await this.appendHistory({ eventId: event.id, time, transition, severity: event.severity, text: event.text, runId });
+    return transition;
+  }
+
+  /** Clears an open event: severity 5, the OK text, its occurrences materialized. Never deletes it. */
+  async clear(event: StoredEvent, materialized: { count: number; lastTime: string }, okText: string, time: string, runId: string): Promise<boolean> {
+    try {
+      await this.db.client.send(new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: event.id, sk: 'EVENT' },
+        UpdateExpression: 'SET #state = :cleared, severity = :ok, #text = :text, clearedAt = :t, #count = :count, lastTime = :last, countedThrough = :t',
+        ConditionExpression: '#state = :open AND countedThrough < :t',
+        ExpressionAttributeNames: { '#state': 'state', '#text': 'text', '#count': 'count' },
+        ExpressionAttributeValues: {
+          ':cleared': 'cleared', ':open': 'open', ':ok': 5, ':text': okText, ':t': time,
+          ':count': materialized.count, ':last': materialized.lastTime,
+        },
+      }));
+    } catch (error) {
+      if (isConditionalFailure(error)) return false;
+      throw error;
+    }
+    this.db.countWrites(1);
+    await this.appendHistory({ eventId: event.id, time, transition: 'cleared', severity: 5, text: okText, runId });
+    return true;
+  }
+
+  async acknowledge(eventId: string, ack: Acknowledgement): Promise<StoredEvent> {
+    try {
+      const output = await this.db.client.send(new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: eventId, sk: 'EVENT' },
+        UpdateExpression: 'SET acknowledged = :ack',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':ack': ack },
+        ReturnValues: 'ALL_NEW',
+      }));
+      this.db.countWrites(1);
+      const event = output.Attributes as StoredEvent;
+      await this.appendHistory({ eventId, time: ack.at, transition: 'acknowledged', severity: event.severity, text: event.text, note: ack.note });
+      return event;
+    } catch (error) {
+      if (isConditionalFailure(error)) throw new Error(`no event with id ${eventId}; list them with: cloudtap events --state all`);
+      throw error;
+    }
+  }
+
+  async get(eventId: string): Promise<StoredEvent | undefined> {
+    const output = await this.db.client.send(new GetCommand({ TableName: this.table, Key: { pk: eventId, sk: 'EVENT' } }));
+    return output.Item as StoredEvent | undefined;
+  }
+
+  async history(eventId: string): Promise<EventHistoryEntry[]> {
+    const entries: EventHistoryEntry[] = [];
+    for await (const item of queryItems(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :id AND begins_with(sk, :h)',
+      ExpressionAttributeValues: { ':id': eventId, ':h': 'H#' },
+    })) entries.push(item as unknown as EventHistoryEntry);
+    return entries;
+  }
+
+  async *scan(): AsyncGenerator<StoredEvent> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const output = await this.db.client.send(new ScanCommand({
+        TableName: this.table, FilterExpression: 'sk = :event', ExpressionAttributeValues: { ':event': 'EVENT' }, ExclusiveStartKey: startKey,
+      }));
+      for (const item of output.Items ?? []) yield item as StoredEvent;
+      startKey = output.LastEvaluatedKey;
+    } while (startKey);
+  }
+
+  /** Keyed by time and transition: a retried transition lands on the same item. */
+  private async appendHistory(entry: EventHistoryEntry): Promise<void> {
+    await this.db.client.send(new PutCommand({ TableName: this.table, Item: { pk: entry.eventId, sk: `H#${entry.time}#${entry.transition}`, ...entry } }));
+    this.db.countWrites(1);
+  }
+}

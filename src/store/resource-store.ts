@@ -1,0 +1,219 @@
+import { GetCommand, PutCommand, UpdateCommand, ScanCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { ResourceRecord } from '../services/resource-type';
+import { canonicalJson, contentHash } from './canonical';
+import { isConditionalFailure, queryItems, type Database } from './dynamo';
+
+/** The inventory partition a task covers: one resource type in one region of one account. */
+export function partitionKey(accountId: string, region: string, type: string): string {
+  return `${accountId}#${region}#${type}`;
+}
+
+export function parsePartition(partition: string): { accountId: string; region: string; type: string } {
+  const [accountId = '', region = '', type = ''] = partition.split('#');
+  return { accountId, region, type };
+}
+
+const historyKey = (partition: string, id: string): string => `H#${partition}#${id}`;
+
+/** A stored resource record. */
+export interface StoredResource extends ResourceRecord {
+  pk: string;
+  sk: string;
+  resourceId: string;
+  accountId: string;
+  region: string;
+  type: string;
+  hash: string;
+  firstSeen: string;
+  lastChanged: string;
+  observedAt: string;
+  deletedAt?: string;
+  runId: string;
+}
+
+/** What the change detection needs of a stored record: no data, so a partition's index stays small. */
+export interface IndexedResource {
+  hash: string;
+  observedAt: string;
+  deletedAt?: string;
+}
+
+export type FieldDiff = Record<string, { from: unknown; to: unknown }>;
+
+export interface HistoryEntry {
+  resourceId: string;
+  time: string;
+  runId: string;
+  change: 'updated' | 'deleted' | 'restored';
+  diff: FieldDiff;
+}
+
+/** The hash of what a record says, volatile fields left out: equal hashes mean nothing to write. */
+export function recordHash(record: ResourceRecord, volatileFields: readonly string[]): string {
+  const data: Record<string, unknown> = { ...record.data };
+  for (const field of volatileFields) delete data[field];
+  return contentHash({ name: record.name ?? null, arn: record.arn, tags: record.tags, data });
+}
+
+/** Field-level diff of two records: top-level data fields, plus name and tags. */
+export function diffRecords(before: ResourceRecord, after: ResourceRecord): FieldDiff {
+  const diff: FieldDiff = {};
+  const compare = (field: string, from: unknown, to: unknown): void => {
+    if (canonicalJson(from ?? null) !== canonicalJson(to ?? null)) diff[field] = { from: from ?? null, to: to ?? null };
+  };
+  compare('name', before.name, after.name);
+  const tagKeys = new Set([...Object.keys(before.tags ?? {}), ...Object.keys(after.tags ?? {})]);
+  for (const key of tagKeys) compare(`tags.${key}`, before.tags?.[key], after.tags?.[key]);
+  const dataKeys = new Set([...Object.keys(before.data ?? {}), ...Object.keys(after.data ?? {})]);
+  for (const key of dataKeys) compare(`data.${key}`, before.data?.[key], after.data?.[key]);
+  return diff;
+}
+
+export class ResourceStore {
+  constructor(private readonly db: Database) {}
+
+  private get table(): string {
+    return this.db.tables.resources;
+  }
+
+  /** Every record of a partition, keyed by id: hash, observation time and deletion only. */
+  async loadIndex(partition: string): Promise<Map<string, IndexedResource>> {
+    const index = new Map<string, IndexedResource>();
+    for await (const item of this.query({
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': partition },
+      ProjectionExpression: 'sk, #hash, observedAt, deletedAt',
+      ExpressionAttributeNames: { '#hash': 'hash' },
+    })) {
+      index.set(item.sk as string, { hash: item.hash as string, observedAt: item.observedAt as string, ...(item.deletedAt ? { deletedAt: item.deletedAt as string } : {}) });
+    }
+    return index;
+  }
+
+  async get(partition: string, id: string): Promise<StoredResource | undefined> {
+    const output = await this.db.client.send(new GetCommand({ TableName: this.table, Key: { pk: partition, sk: id }, ConsistentRead: true }));
+    return output.Item as StoredResource | undefined;
+  }
+
+  /**
+   * Writes a new record. The condition keeps a newer observation (another run's) from being overwritten;
+   * returns false when the store already held a newer one.
+   */
+  async create(partition: string, record: ResourceRecord, hash: string, observedAt: string, runId: string): Promise<boolean> {
+    const { accountId, region, type } = parsePartition(partition);
+    const item: StoredResource = {
+      ...record, pk: partition, sk: record.id, resourceId: record.id, accountId, region, type, hash,
+      firstSeen: observedAt, lastChanged: observedAt, observedAt, runId,
+    };
+    try {
+      await this.db.client.send(new PutCommand({
+        TableName: this.table,
+        Item: item,
+        ConditionExpression: 'attribute_not_exists(pk) OR observedAt < :t',
+        ExpressionAttributeValues: { ':t': observedAt },
+      }));
+      this.db.countWrites(1);
+      return true;
+    } catch (error) {
+      if (isConditionalFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Replaces a changed record and appends its history entry; an older observation never overwrites a newer one. */
+  async update(previous: StoredResource, record: ResourceRecord, hash: string, observedAt: string, runId: string): Promise<boolean> {
+    const diff = diffRecords(previous, record);
+    const restored = previous.deletedAt !== undefined;
+    try {
+      await this.db.client.send(new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: previous.pk, sk: previous.sk },
+        UpdateExpression: 'SET #name = :name, arn = :arn, tags = :tags, #data = :data, #hash = :hash, lastChanged = :t, observedAt = :t, runId = :run REMOVE deletedAt',
+        ConditionExpression: 'observedAt < :t',
+        ExpressionAttributeNames: { '#name': 'name', '#data': 'data', '#hash': 'hash' },
+        ExpressionAttributeValues: {
+          ':name': record.name ?? null, ':arn': record.arn, ':tags': record.tags, ':data': record.data,
+          ':hash': hash, ':t': observedAt, ':run': runId,
+        },
+      }));
+      this.db.countWrites(1);
+    } catch (error) {
+      if (isConditionalFailure(error)) return false;
+      throw error;
+    }
+    await this.appendHistory(previous.pk, { resourceId: previous.sk, time: observedAt, runId, change: restored ? 'restored' : 'updated', diff });
+    return true;
+  }
+
+  /**
+   * Marks a record deleted. Only called for partitions whose listing completed in this run; the condition
+   * keeps a record that some run observed after this listing began.
+   */
+  async markDeleted(partition: string, id: string, deletedAt: string, listingStartedAt: string, runId: string): Promise<boolean> {
+    try {
+      await this.db.client.send(new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: partition, sk: id },
+        UpdateExpression: 'SET deletedAt = :t, lastChanged = :t, runId = :run',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deletedAt) AND observedAt < :listing',
+        ExpressionAttributeValues: { ':t': deletedAt, ':run': runId, ':listing': listingStartedAt },
+      }));
+      this.db.countWrites(1);
+    } catch (error) {
+      if (isConditionalFailure(error)) return false;
+      throw error;
+    }
+    await this.appendHistory(partition, { resourceId: id, time: deletedAt, runId, change: 'deleted', diff: {} });
+    return true;
+  }
+
+  /** History entries are keyed by time and run: a retried write lands on the same item. */
+  private async appendHistory(partition: string, entry: HistoryEntry): Promise<void> {
+    await this.db.client.send(new PutCommand({
+      TableName: this.table,
+      Item: { pk: historyKey(partition, entry.resourceId), sk: `${entry.time}#${entry.runId}`, ...entry },
+    }));
+    this.db.countWrites(1);
+  }
+
+  /** A resource's records (one per partition it is in) found by its id. */
+  async findById(resourceId: string): Promise<StoredResource[]> {
+    const found: StoredResource[] = [];
+    for await (const item of this.query({
+      TableName: this.table,
+      IndexName: 'byResourceId',
+      KeyConditionExpression: 'resourceId = :id',
+      ExpressionAttributeValues: { ':id': resourceId },
+    })) found.push(item as unknown as StoredResource);
+    return found;
+  }
+
+  async history(partition: string, resourceId: string): Promise<HistoryEntry[]> {
+    const entries: HistoryEntry[] = [];
+    for await (const item of this.query({
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': historyKey(partition, resourceId) },
+    })) entries.push(item as unknown as HistoryEntry);
+    return entries;
+  }
+
+  /** Every current record (history entries left out). */
+  async *scan(): AsyncGenerator<StoredResource> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const output = await this.db.client.send(new ScanCommand({
+        TableName: this.table,
+        FilterExpression: 'attribute_exists(resourceId)',
+        ExclusiveStartKey: startKey,
+      }));
+      for (const item of output.Items ?? []) yield item as StoredResource;
+      startKey = output.LastEvaluatedKey;
+    } while (startKey);
+  }
+
+  private query(input: QueryCommandInput): AsyncGenerator<Record<string, unknown>> {
+    return queryItems(this.db, input);
+  }
+}
