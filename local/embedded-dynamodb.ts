@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { TABLES, TABLE_IDS, type TableDefinition, type TableNames } from '../src/store/tables';
+import { loopbackCredentials } from '../src/store/dynamo';
 
 export interface EmbeddedDynamoDb {
   endpoint: string;
@@ -54,7 +55,7 @@ export function createTableInput(definition: TableDefinition, tableName: string)
 
 /** Creates whichever of the tables are missing. */
 export async function ensureTables(endpoint: string, names: TableNames, region = 'us-east-1'): Promise<void> {
-  const client = new DynamoDBClient({ endpoint, region });
+  const client = new DynamoDBClient({ endpoint, region, ...loopbackCredentials({ AWS_ENDPOINT_URL_DYNAMODB: endpoint }) });
   try {
     const existing = new Set<string>();
     let start: string | undefined;

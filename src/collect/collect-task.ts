@@ -129,6 +129,7 @@ function partitionSources(task: Task, clientsIn: RegionalClients): TypedSource[]
           pages: typePages(type, clients, { accountId, region: task.region, clients }),
           volatileFields: type.volatileFields,
           rules: rulesFor(typeKey(type)),
+          ...(type.appendOnly ? { appendOnly: true } : {}),
         },
       }));
     case 'inventory.Region':

@@ -28,6 +28,8 @@ export interface PartitionSource {
   pages: AsyncIterable<ResourceRecord[]>;
   volatileFields: readonly string[];
   rules: readonly TapRule[];
+  /** Never reconcile deletions (observations that stay once seen). */
+  appendOnly?: boolean;
 }
 
 export interface PartitionOutcome {
@@ -98,7 +100,7 @@ export async function syncPartition(source: PartitionSource, context: SyncContex
 
   // The listing completed: what it did not return is gone.
   const deletedAt = new Date().toISOString();
-  const gone = [...index].filter(([id, stored]) => !seen.has(id) && !stored.deletedAt).map(([id]) => id);
+  const gone = source.appendOnly ? [] : [...index].filter(([id, stored]) => !seen.has(id) && !stored.deletedAt).map(([id]) => id);
   await mapWithConcurrency(gone, WRITES_IN_FLIGHT, async (id) => {
     if (await context.resources.markDeleted(partition, id, deletedAt, listingStartedAt, context.runId)) resources.deleted++;
   });

@@ -29,6 +29,8 @@ export interface CollectContext {
   accountId: string;
   region: string;
   clients: AwsClients;
+  /** When this partition was last collected completely (ISO), for calls that fetch what happened since. */
+  since?: string;
 }
 
 /** A preprocessed resource, the flat record that lands in the inventory. */
@@ -70,6 +72,11 @@ export interface ResourceType<Raw = unknown, Output = unknown> {
   preprocess(raw: Raw, context: CollectContext): ResourceRecord;
   /** Data fields that change without the resource changing; excluded from the change hash. */
   volatileFields: string[];
+  /**
+   * Records are observations that stay once seen (e.g. CloudTrail events): a listing that no longer returns
+   * them does not mean they are gone, so they are never reconciled as deleted.
+   */
+  appendOnly?: boolean;
 }
 
 export function typeKey(type: Pick<ResourceType, 'service' | 'name'>): string {

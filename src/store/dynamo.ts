@@ -31,7 +31,7 @@ const sharedClients = new Map<string, DynamoDBDocumentClient>();
 
 /** Endpoint from the SDK's own configuration (`AWS_ENDPOINT_URL_DYNAMODB` locally). */
 export function documentClient(region: string): DynamoDBDocumentClient {
-  const client = traced(new DynamoDBClient({ region, maxAttempts: 8 }), 'DynamoDB', { region });
+  const client = traced(new DynamoDBClient({ region, maxAttempts: 8, ...loopbackCredentials() }), 'DynamoDB', { region });
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true } });
 }
 
@@ -69,4 +69,16 @@ export async function* queryItems(db: Database, input: QueryCommandInput): Async
     yield* output.Items ?? [];
     startKey = output.LastEvaluatedKey;
   } while (startKey);
+}
+
+/**
+ * A DynamoDB on loopback (the embedded store, LocalStack) accepts any credentials, but the SDK still wants
+ * some: give it placeholders rather than touching the environment, where real AWS credentials may live.
+ */
+export function loopbackCredentials(env: NodeJS.ProcessEnv = process.env): { credentials?: { accessKeyId: string; secretAccessKey: string } } {
+  const endpoint = env.AWS_ENDPOINT_URL_DYNAMODB ?? env.AWS_ENDPOINT_URL;
+  if (!endpoint) return {};
+  const host = new URL(endpoint).hostname;
+  const loopback = host === 'localhost' || host === '[::1]' || host.startsWith('127.');
+  return loopback ? { credentials: { accessKeyId: 'cloudtap-local', secretAccessKey: 'cloudtap-local' } } : {};
 }

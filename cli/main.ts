@@ -1,0 +1,45 @@
+import '../src/polyfills';
+import { runCommand, RUN_HELP } from './commands/run';
+import { UsageError } from './errors';
+
+interface Command {
+  summary: string;
+  help: string;
+  run(argv: string[]): Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  run: { summary: 'one collection run, locally or against the deployed state machine', help: RUN_HELP, run: runCommand },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  return [
+    'Usage: cloudtap <command> [options]',
+    '',
+    'Commands:',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    "Run 'cloudtap <command> --help' for a command's options.",
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name ? 0 : 1;
+  }
+  const command = COMMANDS[name];
+  if (!command) throw new UsageError(`unknown command "${name}"; valid commands are: ${Object.keys(COMMANDS).join(', ')}`);
+  return command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (error: unknown) => {
+    if (error instanceof UsageError) console.error(`cloudtap: ${error.message}`);
+    else console.error(`cloudtap: ${(error as Error).stack ?? String(error)}`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,226 @@
+import { fileURLToPath } from 'node:url';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { collectionWorkflow, FUNCTION_ARN_PLACEHOLDER, type FunctionId } from '../workflow/definition';
+import { TABLE_ENV, TABLE_IDS, TABLES, type KeyAttribute, type TableId } from '../../src/store/tables';
+import { collectIamActions } from '../../src/services/registry';
+import { REGION_TASK_ACTIONS } from '../../src/collect/collect-task';
+import { PROBE_ACTIONS } from '../../src/plan/get-tasks';
+import { DEFAULT_CONCURRENCY } from '../../src/lambda/settings';
+import { SCHEMA_VERSION, type CollectionRequest } from '../../src/dto/collection-request';
+
+export interface CollectorStackProps extends StackProps {
+  /** Map concurrency of a run whose request sets none (`CLOUDTAP_DEFAULT_CONCURRENCY`). @default 20 */
+  readonly defaultConcurrency?: number;
+  /**
+   * Roles in member accounts the collector may assume. They are the only resources `sts:AssumeRole` is
+   * granted on, and the scheduled run collects them besides the collector's own account. @default none
+   */
+  readonly memberRoleArns?: readonly string[];
+  /** EventBridge schedule expression of the scheduled run. @default rate(6 hours) */
+  readonly scheduleExpression?: string;
+  /** Whether the schedule fires. A disabled schedule keeps its rule (state DISABLED), so turning it back on replaces nothing. @default true */
+  readonly scheduleEnabled?: boolean;
+  /** Services the scheduled run collects. @default every registered service */
+  readonly services?: readonly string[];
+  /** Regions the scheduled run collects. @default every enabled region of each account */
+  readonly regions?: readonly string[];
+  /** How long the Lambdas' and the state machine's logs are kept. @default one month */
+  readonly logRetention?: logs.RetentionDays;
+  /** A run still going after this is stopped (Step Functions `TimeoutSeconds`). @default 2 hours */
+  readonly runTimeout?: Duration;
+}
+
+export const DEFAULT_SCHEDULE_EXPRESSION = 'rate(6 hours)';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The three functions: where their handler is and what one invocation may need. */
+const FUNCTIONS: Record<FunctionId, { dir: string; description: string; memorySize: number; timeout: Duration }> = {
+  getTasks: {
+    dir: 'get-tasks', description: 'cloudtap GetTasks: validates the run request, probes accounts and regions, emits the tasks',
+    memorySize: 512, timeout: Duration.minutes(3),
+  },
+  // One task is one service in one region: a large region pages through many thousands of resources.
+  collect: {
+    dir: 'collect', description: 'cloudtap Collect: collects one service in one region into the inventory',
+    memorySize: 1024, timeout: Duration.minutes(15),
+  },
+  normalize: {
+    dir: 'normalize', description: 'cloudtap Normalize: finalizes a run (deletions, cleared events, thresholds, summary)',
+    memorySize: 1024, timeout: Duration.minutes(10),
+  },
+};
+
+/** esbuild's ESM output has no `require`; bundled CommonJS dependencies (the AWS SDK's) need one for Node built-ins. */
+const ESM_REQUIRE_BANNER = "import { createRequire as cloudtapCreateRequire } from 'node:module'; const require = cloudtapCreateRequire(import.meta.url);";
+
+const ATTRIBUTE_TYPE: Record<KeyAttribute['type'], dynamodb.AttributeType> = { S: dynamodb.AttributeType.STRING, N: dynamodb.AttributeType.NUMBER };
+
+function dynamoAttribute(attribute: KeyAttribute): dynamodb.Attribute {
+  return { name: attribute.name, type: ATTRIBUTE_TYPE[attribute.type] };
+}
+
+/** `get-tasks` → `GetTasks`: construct ids read like the functions' names. */
+function pascalCase(name: string): string {
+  return name.split('-').map((word) => word.charAt(0).toUpperCase() + word.slice(1)).join('');
+}
+
+/** `${CollectFunctionArn}` → `CollectFunctionArn`, the key `definitionSubstitutions` wants. */
+function substitutionName(placeholder: string): string {
+  return placeholder.replace(/^\$\{(.+)\}$/, '$1');
+}
+
+/**
+ * cloudtap in one account: the inventory, event and run tables, the three Lambdas, the collection state machine
+ * (the very definition the local runner executes) and its schedule.
+ */
+export class CollectorStack extends Stack {
+  readonly tables: Record<TableId, dynamodb.Table>;
+  readonly functions: Record<FunctionId, NodejsFunction>;
+  readonly stateMachine: sfn.StateMachine;
+  readonly schedule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: CollectorStackProps = {}) {
+    super(scope, id, props);
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    const memberRoleArns = [...new Set(props.memberRoleArns ?? [])];
+
+    this.tables = {} as Record<TableId, dynamodb.Table>;
+    for (const tableId of TABLE_IDS) {
+      const definition = TABLES[tableId];
+      const table = new dynamodb.Table(this, `${pascalCase(tableId)}Table`, {
+        partitionKey: dynamoAttribute(definition.partitionKey),
+        sortKey: dynamoAttribute(definition.sortKey),
+        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+        // The AWS managed key (aws/dynamodb): encrypted with KMS and auditable in CloudTrail, with no key to
+        // pay for, rotate or lose — a deleted customer key would make the retained inventory unreadable.
+        encryption: dynamodb.TableEncryption.AWS_MANAGED,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        // The inventory and its history must outlive the stack.
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      for (const index of definition.globalIndexes) {
+        table.addGlobalSecondaryIndex({
+          indexName: index.name,
+          partitionKey: dynamoAttribute(index.partitionKey),
+          ...(index.sortKey ? { sortKey: dynamoAttribute(index.sortKey) } : {}),
+        });
+      }
+      this.tables[tableId] = table;
+    }
+
+    const environment: Record<string, string> = {
+      CLOUDTAP_HOME_REGION: this.region,
+      CLOUDTAP_DEFAULT_CONCURRENCY: String(props.defaultConcurrency ?? DEFAULT_CONCURRENCY),
+      CLOUDTAP_EMS: `${this.stackName}:${this.account}:${this.region}`,
+      POWERTOOLS_SERVICE_NAME: 'cloudtap',
+      POWERTOOLS_METRICS_NAMESPACE: 'cloudtap',
+      NODE_OPTIONS: '--enable-source-maps',
+      ...Object.fromEntries(TABLE_IDS.map((tableId) => [TABLE_ENV[tableId], this.tables[tableId].tableName])),
+    };
+
+    this.functions = {} as Record<FunctionId, NodejsFunction>;
+    for (const [functionId, spec] of Object.entries(FUNCTIONS) as [FunctionId, (typeof FUNCTIONS)[FunctionId]][]) {
+      const name = `${pascalCase(spec.dir)}Function`;
+      this.functions[functionId] = new NodejsFunction(this, name, {
+        entry: `${REPO_ROOT}lambdas/${spec.dir}/index.ts`,
+        handler: 'handler',
+        projectRoot: REPO_ROOT,
+        depsLockFilePath: `${REPO_ROOT}package-lock.json`,
+        runtime: Runtime.NODEJS_22_X,
+        architecture: Architecture.ARM_64,
+        description: spec.description,
+        memorySize: spec.memorySize,
+        timeout: spec.timeout,
+        tracing: Tracing.ACTIVE,
+        environment,
+        logGroup: new logs.LogGroup(this, `${name}Logs`, { retention: logRetention }),
+        bundling: {
+          format: OutputFormat.ESM,
+          mainFields: ['module', 'main'],
+          target: 'node22',
+          minify: true,
+          sourceMap: true,
+          sourcesContent: false,
+          banner: ESM_REQUIRE_BANNER,
+          // Bundle the SDK too: the functions run the SDK version they were tested with, not the runtime's.
+          externalModules: [],
+        },
+      });
+    }
+    const { getTasks, collect, normalize } = this.functions;
+
+    // IAM comes only from the calls the code declares. Describe*/List* calls have no resource-level
+    // permissions (Resource "*"); sts:AssumeRole is scoped to the member roles, or not granted at all.
+    allowCalls(getTasks, PROBE_ACTIONS, memberRoleArns);
+    allowCalls(collect, [...collectIamActions(), ...REGION_TASK_ACTIONS, 'sts:AssumeRole'], memberRoleArns);
+    for (const fn of [collect, normalize]) {
+      for (const table of Object.values(this.tables)) table.grantReadWriteData(fn);
+    }
+
+    this.stateMachine = new sfn.StateMachine(this, 'CollectionWorkflow', {
+      comment: 'cloudtap collection run',
+      definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(collectionWorkflow())),
+      definitionSubstitutions: Object.fromEntries(
+        (Object.keys(FUNCTION_ARN_PLACEHOLDER) as FunctionId[]).map((fid) => [substitutionName(FUNCTION_ARN_PLACEHOLDER[fid]), this.functions[fid].functionArn]),
+      ),
+      tracingEnabled: true,
+      timeout: props.runTimeout ?? Duration.hours(2),
+      logs: {
+        // The /aws/vendedlogs/ prefix keeps Step Functions from growing the account's CloudWatch Logs resource policy.
+        destination: new logs.LogGroup(this, 'CollectionWorkflowLogs', {
+          logGroupName: `/aws/vendedlogs/states/${this.stackName}-collection`,
+          retention: logRetention,
+        }),
+        level: sfn.LogLevel.ERROR,
+        includeExecutionData: false,
+      },
+    });
+    // The definition is a string, so CDK cannot infer the invocations: grant exactly the three functions.
+    for (const fn of Object.values(this.functions)) fn.grantInvoke(this.stateMachine);
+
+    this.schedule = new events.Rule(this, 'CollectionSchedule', {
+      description: 'Starts a cloudtap collection run',
+      schedule: events.Schedule.expression(props.scheduleExpression ?? DEFAULT_SCHEDULE_EXPRESSION),
+      enabled: props.scheduleEnabled ?? true,
+      targets: [new targets.SfnStateMachine(this.stateMachine, { input: events.RuleTargetInput.fromObject(scheduledRequest(props)) })],
+    });
+
+    new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn, description: 'The collection state machine (cloudtap run --remote starts it)' });
+    new CfnOutput(this, 'ResourcesTableName', { value: this.tables.resources.tableName, description: 'Inventory: current resources and their history' });
+    new CfnOutput(this, 'EventsTableName', { value: this.tables.events.tableName, description: 'Tap events and their history' });
+    new CfnOutput(this, 'RunsTableName', { value: this.tables.runs.tableName, description: 'Run summaries, task results and traces' });
+  }
+}
+
+/** The execution input of the scheduled run: the collector's own account, plus each member account when roles are given. */
+export function scheduledRequest(props: Pick<CollectorStackProps, 'services' | 'regions' | 'memberRoleArns'>): CollectionRequest {
+  const memberRoleArns = [...new Set(props.memberRoleArns ?? [])];
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    ...(props.services?.length ? { services: [...props.services] } : {}),
+    ...(props.regions?.length ? { regions: [...props.regions] } : {}),
+    ...(memberRoleArns.length
+      ? { accounts: [{}, ...memberRoleArns.map((roleArn) => ({ accountId: roleArn.split(':')[4]!, roleArn }))] }
+      : {}),
+  };
+}
+
+/** Grants the declared calls: `sts:AssumeRole` on the member roles only (dropped when there are none), the rest on "*". */
+function allowCalls(fn: NodejsFunction, declaredActions: readonly string[], memberRoleArns: readonly string[]): void {
+  const actions = [...new Set(declaredActions)].sort();
+  const readCalls = actions.filter((action) => action !== 'sts:AssumeRole');
+  if (readCalls.length) fn.addToRolePolicy(new iam.PolicyStatement({ actions: readCalls, resources: ['*'] }));
+  if (actions.includes('sts:AssumeRole') && memberRoleArns.length) {
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [...memberRoleArns] }));
+  }
+}

@@ -1,0 +1,49 @@
+import { describe, it, expect } from '@jest/globals';
+import { parseCollectionRequest } from '../../src/dto/collection-request';
+import { parseTask } from '../../src/dto/task';
+
+describe('CollectionRequest', () => {
+  it('accepts an empty input as "everything" at the current schema version', () => {
+    expect(parseCollectionRequest({})).toEqual({ schemaVersion: 1 });
+    expect(parseCollectionRequest(undefined)).toEqual({ schemaVersion: 1 });
+  });
+
+  it('names an unknown service and lists the valid ones', () => {
+    expect(() => parseCollectionRequest({ services: ['EC2', 'nosuch'] })).toThrow('services[1]: unknown service "nosuch"; valid services are: EC2');
+  });
+
+  it('matches service names case-insensitively and returns the canonical name', () => {
+    expect(parseCollectionRequest({ services: ['ec2'] }).services).toEqual(['EC2']);
+  });
+
+  it('rejects a malformed region with an example of a valid one', () => {
+    expect(() => parseCollectionRequest({ regions: ['eu-west-1', 'Europe'] })).toThrow(/regions\[1\]: "Europe" is not a region name; use names such as us-east-1/);
+  });
+
+  it('rejects unknown fields, a wrong schema version and an out-of-range concurrency', () => {
+    expect(() => parseCollectionRequest({ service: ['EC2'] })).toThrow(/service: unknown field; valid fields are: schemaVersion, services/);
+    expect(() => parseCollectionRequest({ schemaVersion: 2 })).toThrow(/schemaVersion: must be 1/);
+    expect(() => parseCollectionRequest({ concurrency: 0 })).toThrow(/concurrency: must be a whole number from 1 to 1000, got 0/);
+  });
+
+  it('checks that a role belongs to the account it is meant for', () => {
+    expect(() => parseCollectionRequest({ accounts: [{ accountId: '111111111111', roleArn: 'arn:aws:iam::222222222222:role/x' }] }))
+      .toThrow(/accounts\[0\].roleArn: role arn:aws:iam::222222222222:role\/x is not in account 111111111111/);
+  });
+});
+
+describe('Task', () => {
+  const valid = {
+    schemaVersion: 1, runId: 'r', taskId: 't', taskType: 'inventory.CloudService', service: 'EC2', region: 'eu-west-1',
+    account: { accountId: '111111111111' }, options: { runStartedAt: '2026-01-01T00:00:00.000Z', ems: 'e' },
+  };
+
+  it('round-trips a valid task', () => {
+    expect(parseTask(valid)).toEqual(valid);
+  });
+
+  it('rejects a task without a schema version, naming the field', () => {
+    const { schemaVersion: _omit, ...unversioned } = valid;
+    expect(() => parseTask(unversioned)).toThrow(/Task.schemaVersion: must be 1/);
+  });
+});
