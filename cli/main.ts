@@ -1,5 +1,7 @@
 import '../src/polyfills';
 import { runCommand, RUN_HELP } from './commands/run';
+import { resourcesCommand, RESOURCES_HELP } from './commands/resources';
+import { historyCommand, HISTORY_HELP } from './commands/history';
 import { UsageError } from './errors';
 
 interface Command {
@@ -10,6 +12,8 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   run: { summary: 'one collection run, locally or against the deployed state machine', help: RUN_HELP, run: runCommand },
+  resources: { summary: 'the inventory', help: RESOURCES_HELP, run: resourcesCommand },
+  history: { summary: "a resource's configuration timeline", help: HISTORY_HELP, run: historyCommand },
 };
 
 function usage(): string {

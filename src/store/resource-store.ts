@@ -2,6 +2,7 @@ import { GetCommand, PutCommand, UpdateCommand, ScanCommand, type QueryCommandIn
 import type { ResourceRecord } from '../services/resource-type';
 import { canonicalJson, contentHash } from './canonical';
 import { isConditionalFailure, queryItems, type Database } from './dynamo';
+import { decodeLargeFields, encodeLargeField } from './item-size';
 
 /** The inventory partition a task covers: one resource type in one region of one account. */
 export function partitionKey(accountId: string, region: string, type: string): string {
@@ -93,7 +94,7 @@ export class ResourceStore {
 
   async get(partition: string, id: string): Promise<StoredResource | undefined> {
     const output = await this.db.client.send(new GetCommand({ TableName: this.table, Key: { pk: partition, sk: id }, ConsistentRead: true }));
-    return output.Item as StoredResource | undefined;
+    return output.Item ? decodeLargeFields(output.Item as StoredResource) : undefined;
   }
 
   /**
@@ -109,7 +110,7 @@ export class ResourceStore {
     try {
       await this.db.client.send(new PutCommand({
         TableName: this.table,
-        Item: item,
+        Item: encodeLargeField(item, 'data', `${partition} ${record.id}`),
         ConditionExpression: 'attribute_not_exists(pk) OR observedAt < :t',
         ExpressionAttributeValues: { ':t': observedAt },
       }));
@@ -125,15 +126,17 @@ export class ResourceStore {
   async update(previous: StoredResource, record: ResourceRecord, hash: string, observedAt: string, runId: string): Promise<boolean> {
     const diff = diffRecords(previous, record);
     const restored = previous.deletedAt !== undefined;
+    const encoded = encodeLargeField({ data: record.data }, 'data', `${previous.pk} ${record.id}`);
+    const [dataField, removed] = 'dataGzip' in encoded ? ['dataGzip', 'deletedAt, #data'] : ['#data', 'deletedAt, dataGzip'];
     try {
       await this.db.client.send(new UpdateCommand({
         TableName: this.table,
         Key: { pk: previous.pk, sk: previous.sk },
-        UpdateExpression: 'SET #name = :name, arn = :arn, tags = :tags, #data = :data, #hash = :hash, lastChanged = :t, observedAt = :t, runId = :run REMOVE deletedAt',
+        UpdateExpression: `SET #name = :name, arn = :arn, tags = :tags, ${dataField} = :data, #hash = :hash, lastChanged = :t, observedAt = :t, runId = :run REMOVE ${removed}`,
         ConditionExpression: 'observedAt < :t',
         ExpressionAttributeNames: { '#name': 'name', '#data': 'data', '#hash': 'hash' },
         ExpressionAttributeValues: {
-          ':name': record.name ?? null, ':arn': record.arn, ':tags': record.tags, ':data': record.data,
+          ':name': record.name ?? null, ':arn': record.arn, ':tags': record.tags, ':data': 'dataGzip' in encoded ? encoded.dataGzip : record.data,
           ':hash': hash, ':t': observedAt, ':run': runId,
         },
       }));
@@ -172,7 +175,7 @@ export class ResourceStore {
   private async appendHistory(partition: string, entry: HistoryEntry): Promise<void> {
     await this.db.client.send(new PutCommand({
       TableName: this.table,
-      Item: { pk: historyKey(partition, entry.resourceId), sk: `${entry.time}#${entry.runId}`, ...entry },
+      Item: encodeLargeField({ pk: historyKey(partition, entry.resourceId), sk: `${entry.time}#${entry.runId}`, ...entry }, 'diff', `history of ${entry.resourceId}`),
     }));
     this.db.countWrites(1);
   }
@@ -185,7 +188,7 @@ export class ResourceStore {
       IndexName: 'byResourceId',
       KeyConditionExpression: 'resourceId = :id',
       ExpressionAttributeValues: { ':id': resourceId },
-    })) found.push(item as unknown as StoredResource);
+    })) found.push(decodeLargeFields(item as unknown as StoredResource));
     return found;
   }
 
@@ -195,7 +198,7 @@ export class ResourceStore {
       TableName: this.table,
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': historyKey(partition, resourceId) },
-    })) entries.push(item as unknown as HistoryEntry);
+    })) entries.push(decodeLargeFields(item as unknown as HistoryEntry));
     return entries;
   }
 
@@ -208,7 +211,7 @@ export class ResourceStore {
         FilterExpression: 'attribute_exists(resourceId)',
         ExclusiveStartKey: startKey,
       }));
-      for (const item of output.Items ?? []) yield item as StoredResource;
+      for (const item of output.Items ?? []) yield decodeLargeFields(item as StoredResource);
       startKey = output.LastEvaluatedKey;
     } while (startKey);
   }
