@@ -1,4 +1,5 @@
 import { ec2Service } from './ec2';
+import { cloudTrailService } from './cloudtrail';
 import type { ResourceType } from './resource-type';
 import type { TapRule } from '../events/rule';
 import { typeKey } from './resource-type';
@@ -15,7 +16,7 @@ export interface ServiceDefinition {
 }
 
 /** Adding a service means adding its folder and one line here. */
-const services: ServiceDefinition[] = [ec2Service];
+const services: ServiceDefinition[] = [ec2Service, cloudTrailService];
 
 export function serviceNames(): string[] {
   return services.map((s) => s.name);

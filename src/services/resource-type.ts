@@ -20,7 +20,11 @@ export interface ListCall<Raw, Output> {
   action: string;
   /** The largest page size the API allows (never a smaller cap); absent where the API does not paginate. */
   maxResults?: number;
-  command(page: PageRequest): SdkCommand<Output>;
+  /**
+   * Builds the request for one page. `context` is the listing's (one object for all of its pages), for calls
+   * bounded by it, e.g. events since `context.since`; a pager that does not pass it gets the type's default bound.
+   */
+  command(page: PageRequest, context?: CollectContext): SdkCommand<Output>;
   items(output: Output): Raw[];
   nextToken?(output: Output): string | undefined;
 }
@@ -72,6 +76,11 @@ export interface ResourceType<Raw = unknown, Output = unknown> {
   preprocess(raw: Raw, context: CollectContext): ResourceRecord;
   /** Data fields that change without the resource changing; excluded from the change hash. */
   volatileFields: string[];
+  /**
+   * AWS's name for the type in CloudTrail events (`Resources[].ResourceType`, e.g. `AWS::EC2::Instance`), so events
+   * can be matched to the types that are collected.
+   */
+  cloudTrailResourceType?: string;
   /**
    * Records are observations that stay once seen (e.g. CloudTrail events): a listing that no longer returns
    * them does not mean they are gone, so they are never reconciled as deleted.

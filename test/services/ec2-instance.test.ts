@@ -79,6 +79,11 @@ describe('InstanceState rule', () => {
 
 describe('least privilege', () => {
   it('collect needs exactly the calls the types declare', () => {
-    expect(collectIamActions()).toEqual(['ec2:DescribeInstanceAttribute', 'ec2:DescribeInstances']);
+    expect(collectIamActions()).toEqual([
+      'cloudtrail:DescribeTrails', 'cloudtrail:GetEventSelectors', 'cloudtrail:GetTrailStatus', 'cloudtrail:LookupEvents',
+      'ec2:DescribeAddresses', 'ec2:DescribeImages', 'ec2:DescribeInstanceAttribute', 'ec2:DescribeInstanceStatus',
+      'ec2:DescribeInstances', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSecurityGroups', 'ec2:DescribeSnapshots',
+      'ec2:DescribeSubnets', 'ec2:DescribeVolumes', 'ec2:DescribeVpcs',
+    ]);
   });
 });

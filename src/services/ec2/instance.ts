@@ -1,8 +1,11 @@
 import {
-  DescribeInstanceAttributeCommand, DescribeInstancesCommand,
-  type DescribeInstanceAttributeCommandOutput, type DescribeInstancesCommandOutput, type Instance,
+  DescribeInstanceAttributeCommand, DescribeInstancesCommand, DescribeInstanceStatusCommand,
+  type DescribeInstanceAttributeCommandOutput, type DescribeInstancesCommandOutput, type DescribeInstanceStatusCommandOutput,
+  type Instance, type InstanceStatus,
 } from '@aws-sdk/client-ec2';
-import { defineResourceType, tagMap, type CollectContext, type ResourceRecord } from '../resource-type';
+import { defineResourceType, tagMap, type CollectContext, type ListCall, type ResourceRecord } from '../resource-type';
+import { regionalArn } from '../arn';
+import { listPages } from '../../collect/pages';
 import { mapWithConcurrency } from '../../util/concurrency';
 
 /** An instance as DescribeInstances returns it, with its reservation's id (which the Tap metadata carries). */
@@ -32,11 +35,16 @@ export const instanceType = defineResourceType<RawInstance, DescribeInstancesCom
     nextToken: (output) => output.NextToken,
   },
   enrich: {
-    actions: ['ec2:DescribeInstanceAttribute'],
-    apply: resolveRolesFromUserData,
+    actions: ['ec2:DescribeInstanceAttribute', 'ec2:DescribeInstanceStatus'],
+    apply: async (records, context) => {
+      await Promise.all([resolveRolesFromUserData(records, context), markImpaired(records, context)]);
+    },
   },
   preprocess: (raw, context) => preprocessInstance(raw, context),
+  // `impaired` stays in the hash: it changes only when the instance's health does (like `state`), and that
+  // change belongs in the instance's history; leaving it out would also leave a stale value in the inventory.
   volatileFields: [],
+  cloudTrailResourceType: 'AWS::EC2::Instance',
 });
 
 export function preprocessInstance(raw: RawInstance, context: Pick<CollectContext, 'accountId' | 'region'>): ResourceRecord {
@@ -45,7 +53,7 @@ export function preprocessInstance(raw: RawInstance, context: Pick<CollectContex
   return {
     id,
     name: tags.Name,
-    arn: `arn:aws:ec2:${context.region}:${context.accountId}:instance/${id}`,
+    arn: regionalArn(context, 'ec2', `instance/${id}`),
     tags,
     data: {
       // The metadata fields the Tap EC2 agent extracts.
@@ -63,6 +71,8 @@ export function preprocessInstance(raw: RawInstance, context: Pick<CollectContex
       role_source: tags[ROLE_TAG] !== undefined ? 'tag' : null,
       state: raw.State?.Name ?? null,
       state_reason: raw.StateReason?.Message ?? null,
+      // Instance or system status check failing; set by the DescribeInstanceStatus enrichment.
+      impaired: false,
       launch_time: raw.LaunchTime ? new Date(raw.LaunchTime).toISOString() : null,
       availability_zone: raw.Placement?.AvailabilityZone ?? null,
       vpc_id: raw.VpcId ?? null,
@@ -103,4 +113,63 @@ export function roleFromUserData(base64: string | undefined): string | null {
   const text = Buffer.from(base64, 'base64').toString('utf8');
   const match = /^\s*(?:export\s+)?role\s*[=:]\s*["']?([A-Za-z0-9_.-]+)/im.exec(text);
   return match?.[1] ?? null;
+}
+
+/** DescribeInstanceStatus takes at most 100 explicit instance ids per call. */
+export const STATUS_IDS_PER_CALL = 100;
+/** Status checks run only on these states; instances in any other state cannot be impaired. */
+const CHECKED_STATES = new Set(['pending', 'running']);
+
+/** The status of every instance of the region, paged by the framework's pager at the largest page size. */
+const regionStatusListing: ListCall<InstanceStatus, DescribeInstanceStatusCommandOutput> = {
+  client: 'ec2',
+  action: 'ec2:DescribeInstanceStatus',
+  maxResults: 1000,
+  command: (page) => new DescribeInstanceStatusCommand({ IncludeAllInstances: true, MaxResults: page.maxResults, NextToken: page.token }),
+  items: (output) => output.InstanceStatuses ?? [],
+  nextToken: (output) => output.NextToken,
+};
+
+/** The status of some instances by id (MaxResults cannot be combined with InstanceIds). */
+function statusOfIds(ids: string[]): ListCall<InstanceStatus, DescribeInstanceStatusCommandOutput> {
+  return {
+    ...regionStatusListing,
+    maxResults: undefined,
+    command: (page) => new DescribeInstanceStatusCommand({ InstanceIds: ids, IncludeAllInstances: true, NextToken: page.token }),
+  };
+}
+
+/** One region-wide status listing per instance listing: the framework passes one context object to every page of a listing. */
+const regionImpairedByListing = new WeakMap<CollectContext, Promise<Set<string>>>();
+
+/**
+ * Sets `impaired` on a page of instances with the fewest DescribeInstanceStatus calls: a page with at most 100
+ * instances to check costs one call by ids; a larger one costs at least two that way, while the region-wide
+ * listing (1000 statuses a call) is made once for the whole instance listing and serves every page.
+ */
+async function markImpaired(records: ResourceRecord[], context: CollectContext): Promise<void> {
+  const checked = records.filter((r) => typeof r.data.state === 'string' && CHECKED_STATES.has(r.data.state));
+  if (checked.length === 0) return;
+  let impaired: Set<string>;
+  const regionWide = regionImpairedByListing.get(context);
+  if (regionWide) {
+    impaired = await regionWide;
+  } else if (checked.length <= STATUS_IDS_PER_CALL) {
+    impaired = await impairedIn(statusOfIds(checked.map((r) => r.id)), context);
+  } else {
+    const listing = impairedIn(regionStatusListing, context);
+    regionImpairedByListing.set(context, listing);
+    impaired = await listing;
+  }
+  for (const record of checked) record.data.impaired = impaired.has(record.id);
+}
+
+async function impairedIn(call: ListCall<InstanceStatus, DescribeInstanceStatusCommandOutput>, context: CollectContext): Promise<Set<string>> {
+  const impaired = new Set<string>();
+  for await (const statuses of listPages(call, context.clients)) {
+    for (const status of statuses) {
+      if (status.InstanceId && (status.InstanceStatus?.Status === 'impaired' || status.SystemStatus?.Status === 'impaired')) impaired.add(status.InstanceId);
+    }
+  }
+  return impaired;
 }

@@ -1,0 +1,65 @@
+import type { TapRule } from '../../events/rule';
+import { serverId } from '../../events/rule';
+import type { ResourceRecord } from '../resource-type';
+import { ROLE_TAG } from './instance';
+
+interface VolumeAttachmentData {
+  instance_id: string | null;
+  state: string | null;
+}
+
+/** A volume's group: its own Role tag. */
+function volumeGroup(record: ResourceRecord): string | null {
+  return record.tags[ROLE_TAG] ?? null;
+}
+
+function describe(record: ResourceRecord): string {
+  const size = typeof record.data.size === 'number' ? `${record.data.size} GiB` : null;
+  const details = [size, record.data.volume_type].filter((v): v is string => typeof v === 'string' && v !== '');
+  return `volume ${record.id}${details.length > 0 ? ` (${details.join(' ')})` : ''}`;
+}
+
+/** UnattachedVolume: an `available` volume costs money and serves no instance. */
+export const unattachedVolumeRule: TapRule = {
+  name: 'UnattachedVolume',
+  resourceType: 'EC2.Volume',
+  eventClass: 'AWS_EC2',
+  evaluate(record) {
+    if (record.data.state !== 'available') return [];
+    return [{
+      severity: 3, typeNames: [{ type: 'ID', name: record.id }], group: volumeGroup(record),
+      text: `MINOR – ${describe(record)} is not attached to any instance`,
+    }];
+  },
+  clearText: (typeNames) => `OK – volume ${typeNames[0]?.name ?? ''} is attached or deleted`,
+};
+
+/**
+ * UnencryptedVolume: pinpointed under the instance it is attached to (`<role>:<instance id>` → volume, as the
+ * InstanceState rule names the instance), or on its own when detached. The role is the volume's Role tag
+ * (launches propagate instance tags to their volumes); the instance's own role needs the instance records.
+ */
+export const unencryptedVolumeRule: TapRule = {
+  name: 'UnencryptedVolume',
+  resourceType: 'EC2.Volume',
+  eventClass: 'AWS_EC2',
+  evaluate(record) {
+    if (record.data.encrypted === true) return [];
+    const group = volumeGroup(record);
+    const attachments = Array.isArray(record.data.attachments) ? (record.data.attachments as VolumeAttachmentData[]) : [];
+    const instances = attachments.filter((a) => a.instance_id && a.state !== 'detached').map((a) => a.instance_id as string);
+    if (instances.length === 0) {
+      return [{ severity: 3, typeNames: [{ type: 'ID', name: record.id }], group, text: `MINOR – ${describe(record)} is not encrypted` }];
+    }
+    // Multi-attach volumes nest under each of their instances.
+    return instances.map((instanceId) => ({
+      severity: 3 as const,
+      typeNames: [{ type: 'ID', name: serverId(group, instanceId) }, { type: 'Volume', name: record.id }],
+      group,
+      text: `MINOR – ${describe(record)} attached to ${instanceId}${group ? ` (${group})` : ''} is not encrypted`,
+    }));
+  },
+  clearText: (typeNames) => (typeNames.length > 1
+    ? `OK – volume ${typeNames[1]?.name ?? ''} is no longer attached unencrypted to ${typeNames[0]?.name ?? ''}`
+    : `OK – volume ${typeNames[0]?.name ?? ''} is encrypted, attached or deleted`),
+};
