@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -9,7 +9,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { collectionWorkflow, FUNCTION_ARN_PLACEHOLDER, type FunctionId } from '../workflow/definition';
+import { collectionWorkflow, FUNCTION_ARN_PLACEHOLDER, type FunctionId, type WorkflowDefinition } from '../workflow/definition';
 import { TABLE_ENV, TABLE_IDS, TABLES, type KeyAttribute, type TableId } from '../../src/store/tables';
 import { collectIamActions } from '../../src/services/registry';
 import { REGION_TASK_ACTIONS } from '../../src/collect/collect-task';
@@ -40,6 +40,10 @@ export interface CollectorStackProps extends StackProps {
 }
 
 export const DEFAULT_SCHEDULE_EXPRESSION = 'rate(6 hours)';
+export const DEFAULT_RUN_TIMEOUT = Duration.hours(2);
+
+/** Step Functions runs at most this many iterations of an inline Map at once, whatever MaxConcurrency says. */
+const INLINE_MAP_MAX_CONCURRENCY = 40;
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -118,9 +122,14 @@ export class CollectorStack extends Stack {
       this.tables[tableId] = table;
     }
 
+    const defaultConcurrency = props.defaultConcurrency ?? DEFAULT_CONCURRENCY;
+    if (defaultConcurrency > INLINE_MAP_MAX_CONCURRENCY) {
+      Annotations.of(this).addWarningV2('cloudtap:inlineMapConcurrency',
+        `maxConcurrency ${defaultConcurrency} exceeds the ${INLINE_MAP_MAX_CONCURRENCY} concurrent iterations an inline Map runs; runs use at most ${INLINE_MAP_MAX_CONCURRENCY}`);
+    }
     const environment: Record<string, string> = {
       CLOUDTAP_HOME_REGION: this.region,
-      CLOUDTAP_DEFAULT_CONCURRENCY: String(props.defaultConcurrency ?? DEFAULT_CONCURRENCY),
+      CLOUDTAP_DEFAULT_CONCURRENCY: String(defaultConcurrency),
       CLOUDTAP_EMS: `${this.stackName}:${this.account}:${this.region}`,
       POWERTOOLS_SERVICE_NAME: 'cloudtap',
       POWERTOOLS_METRICS_NAMESPACE: 'cloudtap',
@@ -169,12 +178,11 @@ export class CollectorStack extends Stack {
 
     this.stateMachine = new sfn.StateMachine(this, 'CollectionWorkflow', {
       comment: 'cloudtap collection run',
-      definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(collectionWorkflow())),
+      definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(deployedWorkflow(props.runTimeout ?? DEFAULT_RUN_TIMEOUT))),
       definitionSubstitutions: Object.fromEntries(
         (Object.keys(FUNCTION_ARN_PLACEHOLDER) as FunctionId[]).map((fid) => [substitutionName(FUNCTION_ARN_PLACEHOLDER[fid]), this.functions[fid].functionArn]),
       ),
       tracingEnabled: true,
-      timeout: props.runTimeout ?? Duration.hours(2),
       logs: {
         // The /aws/vendedlogs/ prefix keeps Step Functions from growing the account's CloudWatch Logs resource policy.
         destination: new logs.LogGroup(this, 'CollectionWorkflowLogs', {
@@ -200,6 +208,15 @@ export class CollectorStack extends Stack {
     new CfnOutput(this, 'EventsTableName', { value: this.tables.events.tableName, description: 'Tap events and their history' });
     new CfnOutput(this, 'RunsTableName', { value: this.tables.runs.tableName, description: 'Run summaries, task results and traces' });
   }
+}
+
+/**
+ * The workflow as deployed: the local definition, plus the run's timeout. CDK's `timeout` prop only applies to
+ * definitions built from CDK states, so for a string definition `TimeoutSeconds` has to be in the ASL itself
+ * (without it a Standard workflow may run for a year).
+ */
+export function deployedWorkflow(runTimeout: Duration = DEFAULT_RUN_TIMEOUT): WorkflowDefinition {
+  return { ...collectionWorkflow(), TimeoutSeconds: runTimeout.toSeconds() };
 }
 
 /** The execution input of the scheduled run: the collector's own account, plus each member account when roles are given. */

@@ -1,0 +1,123 @@
+import type { Node } from 'constructs';
+import {
+  MAX_CONCURRENCY, ROLE_ARN_PATTERN, SCHEMA_VERSION, parseCollectionRequest,
+} from '../../src/dto/collection-request';
+import { InvalidInputError } from '../../src/dto/validation';
+import { DEFAULT_CONCURRENCY } from '../../src/lambda/settings';
+import { DEFAULT_SCHEDULE_EXPRESSION, type CollectorStackProps } from './collector-stack';
+
+/**
+ * The deployment knobs, read from CDK context (`cdk.json` "context", or `cdk deploy -c knob=value`).
+ * On the command line every value is a string, so numbers, booleans and lists are also accepted in string form.
+ */
+export const CONTEXT_KNOBS = {
+  stackName: 'Cloudtap',
+  maxConcurrency: DEFAULT_CONCURRENCY,
+  scheduleExpression: DEFAULT_SCHEDULE_EXPRESSION,
+  schedule: true,
+  memberRoleArns: [] as string[],
+  services: [] as string[],
+  regions: [] as string[],
+} as const;
+
+export type ContextKnob = keyof typeof CONTEXT_KNOBS;
+
+export interface CollectorDeployment {
+  stackName: string;
+  props: CollectorStackProps;
+}
+
+/** A context knob with a value cloudtap cannot deploy: names the knob, what is wrong, and what is valid. */
+export class ContextKnobError extends Error {
+  override readonly name = 'ContextKnobError';
+
+  constructor(readonly knob: ContextKnob, problem: string, valid: string) {
+    super(`context knob "${knob}": ${problem}; ${valid} (set it in cdk.json "context" or with -c ${knob}=…)`);
+  }
+}
+
+/** A CloudFormation stack name: letters, digits and hyphens, starting with a letter, at most 128 characters. */
+const STACK_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
+const RATE_PATTERN = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
+const CRON_PATTERN = /^cron\(\S+( \S+){5}\)$/;
+
+export function readCollectorDeployment(node: Node): CollectorDeployment {
+  const knob = <K extends ContextKnob>(name: K): unknown => node.tryGetContext(name) ?? CONTEXT_KNOBS[name];
+
+  const stackName = knob('stackName');
+  if (typeof stackName !== 'string' || !STACK_NAME_PATTERN.test(stackName)) {
+    throw new ContextKnobError('stackName', `${JSON.stringify(stackName)} is not a CloudFormation stack name`,
+      'use letters, digits and hyphens, starting with a letter (at most 128 characters), e.g. Cloudtap');
+  }
+
+  const memberRoleArns = [...new Set(list('memberRoleArns', knob('memberRoleArns')))];
+  for (const arn of memberRoleArns) {
+    if (!ROLE_ARN_PATTERN.test(arn)) {
+      throw new ContextKnobError('memberRoleArns', `${JSON.stringify(arn)} is not an IAM role ARN`,
+        'use arn:aws:iam::<12-digit account id>:role/<name>, as a list or comma-separated');
+    }
+  }
+  const { services = [], regions = [] } = scheduledSelection(list('services', knob('services')), list('regions', knob('regions')));
+
+  return {
+    stackName,
+    props: {
+      defaultConcurrency: integer('maxConcurrency', knob('maxConcurrency'), 1, MAX_CONCURRENCY),
+      scheduleExpression: scheduleExpression(knob('scheduleExpression')),
+      scheduleEnabled: boolean('schedule', knob('schedule')),
+      memberRoleArns,
+      services,
+      regions,
+    },
+  };
+}
+
+function integer(name: ContextKnob, value: unknown, min: number, max: number): number {
+  const number = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
+    throw new ContextKnobError(name, `${JSON.stringify(value)} is not a whole number from ${min} to ${max}`, `use e.g. ${CONTEXT_KNOBS[name]}`);
+  }
+  return number;
+}
+
+function boolean(name: ContextKnob, value: unknown): boolean {
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new ContextKnobError(name, `${JSON.stringify(value)} is not a boolean`, 'use true or false');
+}
+
+function list(name: ContextKnob, value: unknown): string[] {
+  if (typeof value === 'string') return value.split(',').map((item) => item.trim()).filter(Boolean);
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value.map((item) => item.trim()).filter(Boolean);
+  throw new ContextKnobError(name, `${JSON.stringify(value)} is not a list of strings`, 'use a JSON array of strings or a comma-separated string');
+}
+
+function scheduleExpression(value: unknown): string {
+  const valid = 'use rate(<n> minute|minutes|hour|hours|day|days), e.g. rate(6 hours), or cron(<6 fields>), e.g. cron(0 */6 * * ? *)';
+  if (typeof value !== 'string') throw new ContextKnobError('scheduleExpression', `${JSON.stringify(value)} is not a string`, valid);
+  const rate = RATE_PATTERN.exec(value);
+  if (rate) {
+    const amount = Number(rate[1]);
+    const singular = !rate[2]!.endsWith('s');
+    if (amount < 1) throw new ContextKnobError('scheduleExpression', `${value} has a zero interval`, valid);
+    // EventBridge rejects rate(1 hours) and rate(2 hour).
+    if (singular !== (amount === 1)) {
+      throw new ContextKnobError('scheduleExpression', `${value} mixes a ${amount === 1 ? 'singular amount with a plural' : 'plural amount with a singular'} unit`,
+        'EventBridge wants rate(1 hour) but rate(6 hours)');
+    }
+    return value;
+  }
+  if (CRON_PATTERN.test(value)) return value;
+  throw new ContextKnobError('scheduleExpression', `${JSON.stringify(value)} is neither a rate(…) nor a cron(…) expression`, valid);
+}
+
+/** The scheduled run's input must pass the validation get-tasks applies, or every scheduled run would fail; service names come back canonical. */
+function scheduledSelection(services: string[], regions: string[]): { services?: string[]; regions?: string[] } {
+  try {
+    return parseCollectionRequest({ schemaVersion: SCHEMA_VERSION, ...(services.length ? { services } : {}), ...(regions.length ? { regions } : {}) });
+  } catch (error) {
+    if (!(error instanceof InvalidInputError)) throw error;
+    const knob: ContextKnob = error.field.startsWith('services') ? 'services' : 'regions';
+    throw new ContextKnobError(knob, error.message, 'leave it empty to collect everything');
+  }
+}
