@@ -1,0 +1,244 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { Match } from 'aws-cdk-lib/assertions';
+import { collectionWorkflow, FUNCTION_ARN_PLACEHOLDER, STATE, type FunctionId } from '../../lib/workflow/definition';
+import { deployedWorkflow } from '../../lib/stacks/collector-stack';
+import { TABLE_ENV, TABLE_IDS, TABLES } from '../../src/store/tables';
+import { collectIamActions } from '../../src/services/registry';
+import { REGION_TASK_ACTIONS } from '../../src/collect/collect-task';
+import { PROBE_ACTIONS } from '../../src/plan/get-tasks';
+import { parseCollectionRequest } from '../../src/dto/collection-request';
+import {
+  actionsOn, grantsOf, logicalId, synthesizeCollector, wildcardResourceActions, type SynthesizedCollector,
+} from './collector-fixture';
+
+type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
+
+const MEMBER_ROLES = ['arn:aws:iam::111111111111:role/cloudtap-member', 'arn:aws:iam::222222222222:role/cloudtap-member'];
+
+function only(resources: Record<string, unknown>): Resource {
+  const values = Object.values(resources);
+  expect(values).toHaveLength(1);
+  return values[0] as Resource;
+}
+
+function isTableArn(resource: unknown): boolean {
+  return JSON.stringify(resource).includes('Table');
+}
+
+describe('the collector stack with cdk.json defaults', () => {
+  let synthesized: SynthesizedCollector;
+  beforeAll(() => {
+    synthesized = synthesizeCollector();
+  });
+
+  it('deploys the very workflow definition the local runner executes', () => {
+    const { stack, template } = synthesized;
+    const machine = only(template.findResources('AWS::StepFunctions::StateMachine'));
+    const definitionString = machine.Properties.DefinitionString as string;
+
+    // Byte for byte the local definition (plus the run timeout, which CDK cannot add to a string definition).
+    expect(definitionString).toBe(JSON.stringify(deployedWorkflow()));
+    const { TimeoutSeconds, ...local } = JSON.parse(definitionString) as Record<string, unknown>;
+    expect(TimeoutSeconds).toBe(2 * 60 * 60);
+    expect(local).toEqual(collectionWorkflow());
+
+    // CloudFormation substitutes each placeholder with exactly its function's ARN.
+    const substitutions = machine.Properties.DefinitionSubstitutions as Record<string, unknown>;
+    const expected = Object.fromEntries((Object.keys(FUNCTION_ARN_PLACEHOLDER) as FunctionId[]).map((fid) => [
+      FUNCTION_ARN_PLACEHOLDER[fid].slice(2, -1), { 'Fn::GetAtt': [logicalId(stack, stack.functions[fid]), 'Arn'] },
+    ]));
+    expect(substitutions).toEqual(expected);
+
+    const deployed = definitionString.replace(/\$\{(\w+)\}/g, (_, name: string) => `arn:aws:lambda:eu-west-1:123456789012:function:${name}`);
+    expect(deployed).not.toContain('${');
+    const states = (JSON.parse(deployed) as { States: Record<string, { Type: string; MaxConcurrencyPath?: string; ItemProcessor?: { States: Record<string, { Parameters?: { FunctionName?: string } }> } }> }).States;
+    expect(states[STATE.collectTasks]).toMatchObject({ Type: 'Map', MaxConcurrencyPath: '$.concurrency' });
+    expect(states[STATE.collectTasks]?.ItemProcessor?.States[STATE.collect]?.Parameters?.FunctionName).toMatch(/:function:CollectFunctionArn$/);
+  });
+
+  it('traces the state machine and logs its errors without execution data', () => {
+    const machine = only(synthesized.template.findResources('AWS::StepFunctions::StateMachine'));
+    expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });
+    expect(machine.Properties.LoggingConfiguration).toMatchObject({ Level: 'ERROR', IncludeExecutionData: false });
+    synthesized.template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/vendedlogs/states/Cloudtap-collection', RetentionInDays: 30 });
+  });
+
+  it('runs three Node 22 arm64 functions with X-Ray and a log group that expires', () => {
+    const { template } = synthesized;
+    const functions = Object.values(template.findResources('AWS::Lambda::Function')) as Resource[];
+    expect(functions).toHaveLength(3);
+    for (const fn of functions) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler', TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogGroup: { Ref: expect.stringContaining('FunctionLogs') } },
+      });
+    }
+    template.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('Collect'), Timeout: 900, MemorySize: 1024 });
+    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 4);
+  });
+
+  it('tells every function its tables, home region, deployment id and default concurrency', () => {
+    const { stack, template } = synthesized;
+    for (const fn of Object.values(stack.functions)) {
+      const variables = (template.toJSON().Resources[logicalId(stack, fn)] as Resource).Properties.Environment as { Variables: Record<string, unknown> };
+      expect(variables.Variables).toMatchObject({
+        CLOUDTAP_HOME_REGION: { Ref: 'AWS::Region' },
+        CLOUDTAP_DEFAULT_CONCURRENCY: '20',
+        CLOUDTAP_EMS: { 'Fn::Join': ['', ['Cloudtap:', { Ref: 'AWS::AccountId' }, ':', { Ref: 'AWS::Region' }]] },
+        POWERTOOLS_SERVICE_NAME: 'cloudtap',
+        POWERTOOLS_METRICS_NAMESPACE: 'cloudtap',
+        ...Object.fromEntries(TABLE_IDS.map((id) => [TABLE_ENV[id], { Ref: logicalId(stack, stack.tables[id]) }])),
+      });
+    }
+  });
+
+  it('keeps the inventory: three on-demand, encrypted, point-in-time-recoverable tables that survive a stack delete, keyed as TABLES says', () => {
+    const { stack, template } = synthesized;
+    template.resourceCountIs('AWS::DynamoDB::Table', 3);
+    for (const id of TABLE_IDS) {
+      const definition = TABLES[id];
+      const table = template.toJSON().Resources[logicalId(stack, stack.tables[id])] as Resource;
+      expect(table.DeletionPolicy).toBe('Retain');
+      expect(table.UpdateReplacePolicy).toBe('Retain');
+      expect(table.Properties).toMatchObject({
+        BillingMode: 'PAY_PER_REQUEST',
+        SSESpecification: { SSEEnabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        KeySchema: [{ AttributeName: definition.partitionKey.name, KeyType: 'HASH' }, { AttributeName: definition.sortKey.name, KeyType: 'RANGE' }],
+      });
+      const indexes = (table.Properties.GlobalSecondaryIndexes ?? []) as unknown[];
+      expect(indexes).toEqual(definition.globalIndexes.map((index) => ({
+        IndexName: index.name,
+        KeySchema: [
+          { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
+          ...(index.sortKey ? [{ AttributeName: index.sortKey.name, KeyType: 'RANGE' }] : []),
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })));
+      const keys = [definition.partitionKey, definition.sortKey, ...definition.globalIndexes.flatMap((i) => [i.partitionKey, ...(i.sortKey ? [i.sortKey] : [])])];
+      const attributes = new Map(keys.map((key) => [key.name, key.type]));
+      expect(table.Properties.AttributeDefinitions).toEqual(expect.arrayContaining([...attributes].map(([name, type]) => ({ AttributeName: name, AttributeType: type }))));
+      expect(table.Properties.AttributeDefinitions).toHaveLength(attributes.size);
+    }
+  });
+
+  it('starts a run every six hours with a CollectionRequest get-tasks accepts', () => {
+    const { stack, template } = synthesized;
+    const rule = only(template.findResources('AWS::Events::Rule'));
+    expect(rule.Properties).toMatchObject({ ScheduleExpression: 'rate(6 hours)', State: 'ENABLED' });
+    const [target] = rule.Properties.Targets as { Arn: unknown; Input: string }[];
+    expect(target?.Arn).toEqual({ Ref: logicalId(stack, stack.stateMachine) });
+    expect(JSON.parse(target!.Input)).toEqual({ schemaVersion: 1 });
+    expect(parseCollectionRequest(JSON.parse(target!.Input))).toEqual({ schemaVersion: 1 });
+  });
+
+  it('lets collect call exactly the declared read APIs, and assume no role when no member roles are configured', () => {
+    const { stack, template } = synthesized;
+    const grants = grantsOf(stack, template, stack.functions.collect);
+    const allActions = grants.flatMap((grant) => grant.actions);
+    expect(wildcardResourceActions(grants)).toEqual([...new Set([...collectIamActions(), ...REGION_TASK_ACTIONS])].sort());
+    expect(allActions.filter((action) => action.includes('*'))).toEqual([]);
+    expect(allActions).not.toContain('sts:AssumeRole');
+    expect(actionsOn(grants, isTableArn)).toEqual(expect.arrayContaining(['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']));
+  });
+
+  it('grants each table to collect and normalize by its own ARN, never by a wildcard', () => {
+    const { stack, template } = synthesized;
+    for (const fn of [stack.functions.collect, stack.functions.normalize]) {
+      const tableResources = grantsOf(stack, template, fn).filter((grant) => grant.actions.some((a) => a.startsWith('dynamodb:'))).flatMap((grant) => grant.resources);
+      const tableArns = TABLE_IDS.map((id) => ({ 'Fn::GetAtt': [logicalId(stack, stack.tables[id]), 'Arn'] }));
+      const indexArns = tableArns.map((arn) => ({ 'Fn::Join': ['', [arn, '/index/*']] }));
+      expect(tableResources).toEqual(expect.arrayContaining([...tableArns, ...indexArns]));
+      expect(tableResources).toHaveLength(tableArns.length + indexArns.length);
+    }
+  });
+
+  it('lets get-tasks probe accounts and regions, and touch no table', () => {
+    const { stack, template } = synthesized;
+    const grants = grantsOf(stack, template, stack.functions.getTasks);
+    expect(wildcardResourceActions(grants)).toEqual(PROBE_ACTIONS.filter((action) => action !== 'sts:AssumeRole').sort());
+    expect(grants.flatMap((grant) => grant.actions).filter((action) => action.startsWith('dynamodb:'))).toEqual([]);
+    expect(grants.flatMap((grant) => grant.resources).filter(isTableArn)).toEqual([]);
+  });
+
+  it('lets normalize use the tables and call no other AWS API', () => {
+    const { stack, template } = synthesized;
+    const grants = grantsOf(stack, template, stack.functions.normalize);
+    expect(wildcardResourceActions(grants)).toEqual([]);
+    expect(grants.flatMap((grant) => grant.actions).filter((action) => !action.startsWith('dynamodb:') && !action.startsWith('xray:'))).toEqual([]);
+  });
+
+  it('lets the state machine invoke exactly the three functions', () => {
+    const { stack, template } = synthesized;
+    const policy = only(template.findResources('AWS::IAM::Policy', {
+      Properties: { Roles: [{ Ref: logicalId(stack, stack.stateMachine.role as unknown as { node: { defaultChild?: unknown } }) }] },
+    }));
+    const statements = (policy.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement;
+    const invoke = statements.filter((statement) => [statement.Action].flat().some((action) => action.startsWith('lambda:')));
+    expect(invoke).toHaveLength(1);
+    expect(invoke[0]?.Action).toBe('lambda:InvokeFunction');
+    const functionIds = Object.values(stack.functions).map((fn) => logicalId(stack, fn));
+    const invoked = [invoke[0]?.Resource].flat().map((resource) => JSON.stringify(resource).match(/"(\w+Function\w+)","Arn"/)?.[1]);
+    expect(new Set(invoked)).toEqual(new Set(functionIds));
+  });
+
+  it('outputs what `cloudtap run --remote` reads: the state machine ARN and the three table names', () => {
+    const { stack, template } = synthesized;
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(Object.keys(outputs).sort()).toEqual(['EventsTableName', 'ResourcesTableName', 'RunsTableName', 'StateMachineArn']);
+    expect(outputs.StateMachineArn?.Value).toEqual({ Ref: logicalId(stack, stack.stateMachine) });
+    expect(outputs.ResourcesTableName?.Value).toEqual({ Ref: logicalId(stack, stack.tables.resources) });
+    expect(outputs.EventsTableName?.Value).toEqual({ Ref: logicalId(stack, stack.tables.events) });
+    expect(outputs.RunsTableName?.Value).toEqual({ Ref: logicalId(stack, stack.tables.runs) });
+  });
+});
+
+describe('the collector stack with every knob turned', () => {
+  let synthesized: SynthesizedCollector;
+  beforeAll(() => {
+    synthesized = synthesizeCollector({
+      stackName: 'CloudtapStaging',
+      maxConcurrency: '30',
+      memberRoleArns: MEMBER_ROLES.join(','),
+      scheduleExpression: 'cron(0 3 * * ? *)',
+      schedule: 'false',
+      services: ['ec2'],
+      regions: ['eu-west-1', 'us-east-1'],
+    });
+  });
+
+  it('names the stack and the deployment id after stackName', () => {
+    expect(synthesized.stack.stackName).toBe('CloudtapStaging');
+    synthesized.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ CLOUDTAP_EMS: { 'Fn::Join': ['', ['CloudtapStaging:', { Ref: 'AWS::AccountId' }, ':', { Ref: 'AWS::Region' }]] } }) },
+    });
+  });
+
+  it('hands maxConcurrency to every function as the default Map concurrency', () => {
+    synthesized.template.resourcePropertiesCountIs('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ CLOUDTAP_DEFAULT_CONCURRENCY: '30' }) } }, 3);
+  });
+
+  it('lets get-tasks and collect assume exactly the member roles, and normalize none', () => {
+    const { stack, template } = synthesized;
+    for (const fn of [stack.functions.getTasks, stack.functions.collect]) {
+      const grants = grantsOf(stack, template, fn);
+      const assume = grants.filter((grant) => grant.actions.includes('sts:AssumeRole'));
+      expect(assume).toEqual([{ actions: ['sts:AssumeRole'], resources: MEMBER_ROLES }]);
+      expect(wildcardResourceActions(grants)).not.toContain('sts:AssumeRole');
+    }
+    expect(grantsOf(stack, template, stack.functions.normalize).flatMap((grant) => grant.actions)).not.toContain('sts:AssumeRole');
+  });
+
+  it('keeps a disabled schedule whose run collects the chosen services and regions in this and the member accounts', () => {
+    const rule = only(synthesized.template.findResources('AWS::Events::Rule'));
+    expect(rule.Properties).toMatchObject({ ScheduleExpression: 'cron(0 3 * * ? *)', State: 'DISABLED' });
+    const input = JSON.parse((rule.Properties.Targets as { Input: string }[])[0]!.Input) as unknown;
+    expect(input).toEqual({
+      schemaVersion: 1,
+      services: ['EC2'],
+      regions: ['eu-west-1', 'us-east-1'],
+      accounts: [{}, { accountId: '111111111111', roleArn: MEMBER_ROLES[0] }, { accountId: '222222222222', roleArn: MEMBER_ROLES[1] }],
+    });
+    expect(parseCollectionRequest(input)).toEqual(input);
+  });
+});

@@ -1,0 +1,58 @@
+import { describe, expect, it } from '@jest/globals';
+import { App } from 'aws-cdk-lib';
+import { ContextKnobError, readCollectorDeployment } from '../../lib/stacks/context-knobs';
+import { CDK_JSON_CONTEXT } from './collector-fixture';
+
+function read(context: Record<string, unknown>) {
+  return readCollectorDeployment(new App({ context: { ...CDK_JSON_CONTEXT, ...context } }).node);
+}
+
+describe('context knobs', () => {
+  it('deploys the Cloudtap stack, Map concurrency 20, every six hours, own account only, everything, with cdk.json as it is', () => {
+    expect(read({})).toEqual({
+      stackName: 'Cloudtap',
+      props: { defaultConcurrency: 20, scheduleExpression: 'rate(6 hours)', scheduleEnabled: true, memberRoleArns: [], services: [], regions: [] },
+    });
+  });
+
+  it('falls back to the same defaults when cdk.json sets nothing', () => {
+    expect(readCollectorDeployment(new App().node)).toEqual(read({}));
+  });
+
+  it('accepts the string forms `cdk deploy -c knob=value` passes', () => {
+    expect(read({
+      maxConcurrency: '35', schedule: 'false', services: 'ec2', regions: 'eu-west-1, us-east-1',
+      memberRoleArns: 'arn:aws:iam::111111111111:role/a,arn:aws:iam::222222222222:role/b,arn:aws:iam::111111111111:role/a',
+    }).props).toEqual({
+      defaultConcurrency: 35, scheduleExpression: 'rate(6 hours)', scheduleEnabled: false, services: ['EC2'], regions: ['eu-west-1', 'us-east-1'],
+      memberRoleArns: ['arn:aws:iam::111111111111:role/a', 'arn:aws:iam::222222222222:role/b'],
+    });
+  });
+
+  it.each([
+    ['rate(1 minute)'], ['rate(15 minutes)'], ['rate(1 day)'], ['cron(0 */6 * * ? *)'], ['cron(15 2 ? * MON-FRI *)'],
+  ])('accepts the schedule %s', (expression) => {
+    expect(read({ scheduleExpression: expression }).props.scheduleExpression).toBe(expression);
+  });
+
+  it.each([
+    [{ maxConcurrency: 0 }, 'context knob "maxConcurrency": 0 is not a whole number from 1 to 1000; use e.g. 20'],
+    [{ maxConcurrency: 'lots' }, 'context knob "maxConcurrency": "lots" is not a whole number from 1 to 1000'],
+    [{ maxConcurrency: 2.5 }, 'context knob "maxConcurrency": 2.5 is not a whole number'],
+    [{ maxConcurrency: 1001 }, 'context knob "maxConcurrency": 1001 is not a whole number from 1 to 1000'],
+    [{ scheduleExpression: 'every 6 hours' }, 'context knob "scheduleExpression": "every 6 hours" is neither a rate(…) nor a cron(…) expression; use rate('],
+    [{ scheduleExpression: 'rate(1 hours)' }, 'context knob "scheduleExpression": rate(1 hours) mixes a singular amount with a plural unit; EventBridge wants rate(1 hour)'],
+    [{ scheduleExpression: 'rate(6 hour)' }, 'context knob "scheduleExpression": rate(6 hour) mixes a plural amount with a singular unit'],
+    [{ scheduleExpression: 'rate(0 hours)' }, 'context knob "scheduleExpression": rate(0 hours) has a zero interval'],
+    [{ scheduleExpression: 'cron(0 3 * *)' }, 'context knob "scheduleExpression": "cron(0 3 * *)" is neither'],
+    [{ schedule: 'yes' }, 'context knob "schedule": "yes" is not a boolean; use true or false'],
+    [{ memberRoleArns: 'arn:aws:iam::123456789012:user/alice' }, 'context knob "memberRoleArns": "arn:aws:iam::123456789012:user/alice" is not an IAM role ARN; use arn:aws:iam::<12-digit account id>:role/<name>'],
+    [{ memberRoleArns: 42 }, 'context knob "memberRoleArns": 42 is not a list of strings'],
+    [{ services: ['S3'] }, 'context knob "services": services[0]: unknown service "S3"; valid services are: EC2'],
+    [{ regions: ['europe'] }, 'context knob "regions": regions[0]: "europe" is not a region name; use names such as us-east-1'],
+    [{ stackName: 'cloud_tap' }, 'context knob "stackName": "cloud_tap" is not a CloudFormation stack name; use letters, digits and hyphens'],
+  ])('refuses %j, naming the knob, the problem and what is valid', (context, message) => {
+    expect(() => read(context)).toThrow(ContextKnobError);
+    expect(() => read(context)).toThrow(message);
+  });
+});
