@@ -2,6 +2,7 @@ import '../src/polyfills';
 import { runCommand, RUN_HELP } from './commands/run';
 import { resourcesCommand, RESOURCES_HELP } from './commands/resources';
 import { historyCommand, HISTORY_HELP } from './commands/history';
+import { eventsCommand, EVENTS_HELP } from './commands/events';
 import { UsageError } from './errors';
 
 interface Command {
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, Command> = {
   run: { summary: 'one collection run, locally or against the deployed state machine', help: RUN_HELP, run: runCommand },
   resources: { summary: 'the inventory', help: RESOURCES_HELP, run: resourcesCommand },
   history: { summary: "a resource's configuration timeline", help: HISTORY_HELP, run: historyCommand },
+  events: { summary: 'Tap events (open, cleared), acknowledgements, event history', help: EVENTS_HELP, run: eventsCommand },
 };
 
 function usage(): string {
@@ -30,9 +32,14 @@ function usage(): string {
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
+  if (!name || name === '--help' || name === '-h') {
     console.log(usage());
     return name ? 0 : 1;
+  }
+  if (name === 'help') {
+    const topic = rest[0] ? COMMANDS[rest[0]] : undefined;
+    console.log(topic ? topic.help : usage());
+    return 0;
   }
   const command = COMMANDS[name];
   if (!command) throw new UsageError(`unknown command "${name}"; valid commands are: ${Object.keys(COMMANDS).join(', ')}`);
