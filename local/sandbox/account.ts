@@ -1,0 +1,63 @@
+/**
+ * The synthetic account model: a pure, deterministic function of (seed, account id, region,
+ * epoch). Region models and account-level trails are cached per (seed, size, account); the
+ * epoch is an argument of every query, so one model serves every epoch.
+ */
+import { sandboxAccountIds } from './accounts';
+import { hashText, Dice } from './random';
+import { RegionModel } from './region-model';
+import { regionInfo } from './regions';
+import { enabledRegions, type SandboxSpec } from './spec';
+import { TrailTimeline, planTrails, type TrailPlan } from './trails';
+
+export { epochTime } from './clock';
+
+type ModelSpec = Pick<SandboxSpec, 'seed' | 'regions' | 'instances'>;
+
+const MAX_CACHED_MODELS = 256;
+const regionModels = new Map<string, RegionModel>();
+const accountModels = new Map<string, AccountModel>();
+
+function remember<T>(cache: Map<string, T>, key: string, make: () => T): T {
+  let value = cache.get(key);
+  if (value === undefined) {
+    if (cache.size >= MAX_CACHED_MODELS) cache.delete(cache.keys().next().value as string);
+    value = make();
+    cache.set(key, value);
+  }
+  return value;
+}
+
+export class AccountModel {
+  readonly enabledRegions: string[];
+  readonly trails: TrailPlan[];
+  readonly trailTimeline: TrailTimeline;
+  readonly dice: Dice;
+
+  constructor(readonly spec: ModelSpec, readonly accountId: string) {
+    this.enabledRegions = enabledRegions(spec);
+    this.dice = new Dice(hashText(`${spec.seed}|${accountId}`));
+    this.trails = planTrails(this.dice.child('trails'), accountId, this.enabledRegions);
+    this.trailTimeline = new TrailTimeline(this.dice.child('trail-timeline'), this.trails.length);
+  }
+
+  /** The model of an enabled region, or undefined for any other region. */
+  region(name: string): RegionModel | undefined {
+    const info = regionInfo(name);
+    if (!info || !this.enabledRegions.includes(name)) return undefined;
+    const { seed, instances } = this.spec;
+    return remember(regionModels, `${seed}|${instances}|${this.accountId}|${name}`, () => new RegionModel(seed, instances, this.accountId, info));
+  }
+
+  regions(): RegionModel[] {
+    return this.enabledRegions.flatMap((name) => this.region(name) ?? []);
+  }
+}
+
+export function sandboxAccount(spec: ModelSpec, accountId: string): AccountModel {
+  return remember(accountModels, `${spec.seed}|${spec.regions}|${spec.instances}|${accountId}`, () => new AccountModel(spec, accountId));
+}
+
+export function sandboxAccounts(spec: ModelSpec & Pick<SandboxSpec, 'accounts'>): AccountModel[] {
+  return sandboxAccountIds(spec).map((accountId) => sandboxAccount(spec, accountId));
+}

@@ -1,0 +1,203 @@
+/**
+ * The sandbox spec: a query string (`seed=2&regions=3&instances=10`) that fully determines
+ * the synthetic account(s) and how the server misbehaves (latency, throttling, failures).
+ */
+import { DEFAULT_REGIONS, OPT_IN_REGION_NAMES, isRealRegionName } from './regions';
+
+export type SandboxService = 'EC2' | 'CloudTrail' | 'STS';
+
+/** Every operation the sandbox answers, per service; `fail` entries may name one of them. */
+export const SANDBOX_OPERATIONS = {
+  EC2: [
+    'DescribeRegions', 'DescribeAvailabilityZones', 'DescribeInstances', 'DescribeInstanceStatus',
+    'DescribeInstanceAttribute', 'DescribeVolumes', 'DescribeSnapshots', 'DescribeImages', 'DescribeVpcs',
+    'DescribeSubnets', 'DescribeSecurityGroups', 'DescribeNetworkInterfaces', 'DescribeAddresses',
+  ],
+  CloudTrail: ['DescribeTrails', 'ListTrails', 'GetTrailStatus', 'GetEventSelectors', 'LookupEvents'],
+  STS: ['GetCallerIdentity', 'AssumeRole'],
+} as const satisfies Record<SandboxService, readonly string[]>;
+
+export type Ec2Operation = (typeof SANDBOX_OPERATIONS.EC2)[number];
+export type CloudTrailOperation = (typeof SANDBOX_OPERATIONS.CloudTrail)[number];
+export type StsOperation = (typeof SANDBOX_OPERATIONS.STS)[number];
+
+/** `region:Service:ErrorCode` or `region:Service.Operation:ErrorCode`; region `*` matches every region. */
+export interface FailRule {
+  region: string;
+  service: SandboxService;
+  /** Absent: every operation of the service fails. */
+  operation?: string;
+  code: string;
+}
+
+export interface SandboxSpec {
+  seed: number;
+  /** Number of enabled regions, taken in order from SANDBOX_REGION_NAMES. */
+  regions: number;
+  /** Instances per region at epoch 0. */
+  instances: number;
+  epoch: number;
+  latencyMs: number;
+  /** Fraction (0..1) of calls answered with the service's throttling error. */
+  throttle: number;
+  fail: FailRule[];
+  /** Regions that exist but are not opted in. */
+  optIn: string[];
+  /** Number of synthetic accounts: the primary one plus accounts-1 reached by AssumeRole. */
+  accounts: number;
+  /** When set, AssumeRole into the non-primary accounts requires this ExternalId. */
+  externalId?: string;
+}
+
+/** The real region names `regions=N` enables, in order. */
+export const SANDBOX_REGION_NAMES: readonly string[] = DEFAULT_REGIONS.map((region) => region.name);
+export { OPT_IN_REGION_NAMES };
+
+export const MAX_INSTANCES_PER_REGION = 200_000;
+export const MAX_ACCOUNTS = 9;
+
+export const DEFAULT_SANDBOX_SPEC: Readonly<SandboxSpec> = Object.freeze({
+  seed: 1,
+  regions: 4,
+  instances: 25,
+  epoch: 0,
+  latencyMs: 0,
+  throttle: 0,
+  fail: [],
+  optIn: [],
+  accounts: 1,
+});
+
+const SPEC_KEYS = ['seed', 'regions', 'instances', 'epoch', 'latencyMs', 'throttle', 'fail', 'optIn', 'accounts', 'externalId'] as const;
+type SpecKey = (typeof SPEC_KEYS)[number];
+
+function specError(key: string, problem: string, got: string): Error {
+  return new Error(`sandbox spec: "${key}" ${problem}, got "${got}"`);
+}
+
+function parseWholeNumber(key: SpecKey, raw: string, min: number, max: number): number {
+  const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `from ${min} to ${max}`;
+    throw specError(key, `must be a whole number ${range}`, raw);
+  }
+  return value;
+}
+
+function parseDecimal(key: SpecKey, raw: string, min: number, max: number, what: string): number {
+  const value = /^\d+(\.\d+)?$|^\.\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isFinite(value) || value < min || value > max) throw specError(key, `must be ${what}`, raw);
+  return value;
+}
+
+function listItems(raw: string): string[] {
+  return raw.split(',').map((item) => item.trim()).filter((item) => item.length > 0);
+}
+
+const SERVICES: readonly SandboxService[] = ['EC2', 'CloudTrail', 'STS'];
+
+function parseFailRule(entry: string): FailRule {
+  const parts = entry.split(':');
+  const usage = 'entries must look like region:Service:ErrorCode or region:Service.Operation:ErrorCode ' +
+    `(region a real region name or *, Service one of ${SERVICES.join(', ')})`;
+  if (parts.length !== 3) throw specError('fail', usage, entry);
+  const [region = '', target = '', code = ''] = parts;
+  if (region !== '*' && !isRealRegionName(region)) throw specError('fail', `region must be * or a real region name (${usage})`, entry);
+  const [serviceName = '', operation, ...extra] = target.split('.');
+  const service = SERVICES.find((name) => name === serviceName);
+  if (!service || extra.length > 0) throw specError('fail', usage, entry);
+  if (operation !== undefined && !(SANDBOX_OPERATIONS[service] as readonly string[]).includes(operation)) {
+    throw specError('fail', `operation must be one of ${SANDBOX_OPERATIONS[service].map((op) => `${service}.${op}`).join(', ')}`, entry);
+  }
+  if (!/^[A-Za-z][A-Za-z0-9.]*$/.test(code)) throw specError('fail', `error code must be an AWS error code such as UnauthorizedOperation (${usage})`, entry);
+  return operation === undefined ? { region, service, code } : { region, service, operation, code };
+}
+
+function parseOptIn(raw: string, enabledCount: number): string[] {
+  const enabled = SANDBOX_REGION_NAMES.slice(0, enabledCount);
+  const names = [...new Set(listItems(raw))];
+  for (const name of names) {
+    if (!isRealRegionName(name)) {
+      throw specError('optIn', `must list real region names, e.g. ${OPT_IN_REGION_NAMES.slice(0, 3).join(', ')}`, name);
+    }
+    if (enabled.includes(name)) {
+      throw specError('optIn', `must not name an enabled region (regions=${enabledCount} enables ${enabled.join(', ')})`, name);
+    }
+  }
+  return names;
+}
+
+/** Parses a spec query string; every key is optional. Throws an Error naming the key that is wrong. */
+export function parseSandboxSpec(text: string): SandboxSpec {
+  const raw = new Map<SpecKey, string>();
+  const query = text.trim().replace(/^\?/, '');
+  for (const pair of query.split('&')) {
+    if (pair === '') continue;
+    const separator = pair.indexOf('=');
+    const key = decodeURIComponent(separator < 0 ? pair : pair.slice(0, separator));
+    const value = separator < 0 ? '' : decodeURIComponent(pair.slice(separator + 1).replace(/\+/g, ' '));
+    const known = SPEC_KEYS.find((name) => name === key);
+    if (!known) throw new Error(`sandbox spec: unknown key "${key}"; valid keys are ${SPEC_KEYS.join(', ')}`);
+    if (raw.has(known)) throw specError(known, 'is given twice', value);
+    raw.set(known, value);
+  }
+
+  const spec: SandboxSpec = { ...DEFAULT_SANDBOX_SPEC, fail: [], optIn: [] };
+  const get = (key: SpecKey) => raw.get(key);
+  const seed = get('seed');
+  if (seed !== undefined) spec.seed = parseWholeNumber('seed', seed, 0, 2 ** 32 - 1);
+  const regions = get('regions');
+  if (regions !== undefined) spec.regions = parseWholeNumber('regions', regions, 1, SANDBOX_REGION_NAMES.length);
+  const instances = get('instances');
+  if (instances !== undefined) spec.instances = parseWholeNumber('instances', instances, 0, MAX_INSTANCES_PER_REGION);
+  const epoch = get('epoch');
+  if (epoch !== undefined) spec.epoch = parseWholeNumber('epoch', epoch, 0, 100_000);
+  const latency = get('latencyMs');
+  if (latency !== undefined) spec.latencyMs = parseDecimal('latencyMs', latency, 0, 60_000, 'a number of milliseconds from 0 to 60000');
+  const throttle = get('throttle');
+  if (throttle !== undefined) spec.throttle = parseDecimal('throttle', throttle, 0, 1, 'a fraction from 0 to 1, e.g. 0.1');
+  const fail = get('fail');
+  if (fail !== undefined) spec.fail = listItems(fail).map(parseFailRule);
+  const optIn = get('optIn');
+  if (optIn !== undefined) spec.optIn = parseOptIn(optIn, spec.regions);
+  const accounts = get('accounts');
+  if (accounts !== undefined) spec.accounts = parseWholeNumber('accounts', accounts, 1, MAX_ACCOUNTS);
+  const externalId = get('externalId');
+  if (externalId !== undefined) {
+    if (!/^[\w+=,.@:/-]{2,1224}$/.test(externalId)) {
+      throw specError('externalId', 'must be 2 to 1224 characters of letters, digits and +=,.@:/-', externalId);
+    }
+    spec.externalId = externalId;
+  }
+  return spec;
+}
+
+function formatFailRule(rule: FailRule): string {
+  return `${rule.region}:${rule.service}${rule.operation ? `.${rule.operation}` : ''}:${rule.code}`;
+}
+
+/** The canonical query string of a spec: only keys that differ from the defaults, in a fixed order. */
+export function formatSandboxSpec(spec: SandboxSpec): string {
+  const values: Record<SpecKey, string | undefined> = {
+    seed: String(spec.seed),
+    regions: String(spec.regions),
+    instances: String(spec.instances),
+    epoch: String(spec.epoch),
+    latencyMs: String(spec.latencyMs),
+    throttle: String(spec.throttle),
+    fail: spec.fail.length > 0 ? spec.fail.map(formatFailRule).join(',') : undefined,
+    optIn: spec.optIn.length > 0 ? spec.optIn.join(',') : undefined,
+    accounts: String(spec.accounts),
+    externalId: spec.externalId,
+  };
+  const defaults = DEFAULT_SANDBOX_SPEC as SandboxSpec;
+  return SPEC_KEYS
+    .filter((key) => values[key] !== undefined && (key === 'fail' || key === 'optIn' || key === 'externalId' || values[key] !== String(defaults[key])))
+    .map((key) => `${key}=${encodeURIComponent(values[key] ?? '').replace(/%2C/g, ',').replace(/%3A/g, ':')}`)
+    .join('&');
+}
+
+/** The enabled region names of a spec, in order. */
+export function enabledRegions(spec: Pick<SandboxSpec, 'regions'>): string[] {
+  return SANDBOX_REGION_NAMES.slice(0, spec.regions);
+}
