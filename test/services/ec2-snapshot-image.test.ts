@@ -117,7 +117,7 @@ describe('EC2.Image', () => {
   });
 
   it('a Windows image without PlatformDetails still names its platform', () => {
-    expect(preprocessImage({ ImageId: 'ami-1', Platform: 'windows' }, context).data).toMatchObject({ platform: 'windows', block_devices: [], public: false, image_name: null });
+    expect(preprocessImage({ ImageId: 'ami-1', Platform: 'Windows' }, context).data).toMatchObject({ platform: 'Windows', block_devices: [], public: false, image_name: null });
   });
 
   it('lists the account\'s own images, disabled ones too, 1000 a page', async () => {

@@ -41,7 +41,7 @@ export function preprocessImage(raw: Image, context: Pick<CollectContext, 'accou
       description: raw.Description || null,
       state: raw.State ?? null,
       architecture: raw.Architecture ?? null,
-      // `Platform` is only ever `windows`; PlatformDetails names Linux flavours and licensed platforms too.
+      // `Platform` is only ever Windows; PlatformDetails names Linux flavours and licensed platforms too.
       platform: raw.PlatformDetails ?? raw.Platform ?? null,
       image_type: raw.ImageType ?? null,
       virtualization_type: raw.VirtualizationType ?? null,
