@@ -20,7 +20,8 @@ Severity 1 is the most severe, 5 is OK.
   --max-severity N   only events of severity N or more severe (1–5)
   --rule R           only this rule (e.g. InstanceState, OpenIngress)
   --group G          only this group (e.g. web_server)
-  --json             one JSON array of events (with their id, for ack)`;
+  --json             one JSON array of events (with their id, for ack)
+  --data-dir DIR     the embedded store's directory (default ${DEFAULT_DATA_DIR}/)`;
 
 const LIST_OPTIONS = {
   state: { type: 'string' },

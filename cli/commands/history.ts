@@ -6,7 +6,10 @@ import { UsageError } from '../errors';
 export const HISTORY_HELP = `Usage: cloudtap history <resource-id> [--json] [--data-dir DIR]
 
 A resource's configuration timeline: when it was first seen, every change (field by field, with the run
-that saw it) and its deletion.`;
+that saw it) and its deletion.
+
+  --json          the record and its history entries as JSON
+  --data-dir DIR  the embedded store's directory (default ${DEFAULT_DATA_DIR}/)`;
 
 const OPTIONS = { json: { type: 'boolean' }, 'data-dir': { type: 'string' } } as const;
 

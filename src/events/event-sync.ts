@@ -1,0 +1,85 @@
+import type { Finding } from './rule';
+import { eventIdentity, type TypeName } from './tap-event';
+import { RunLedger } from './occurrences';
+import type { EventStore, StoredEvent } from '../store/event-store';
+import type { RunStore } from '../store/run-store';
+import type { EventCounts } from '../dto/task';
+
+export interface EventSyncContext {
+  runId: string;
+  /** The run's start: every event observation of the run is stamped with it. */
+  runStartedAt: string;
+  ems: string;
+  events: EventStore;
+  runs: RunStore;
+}
+
+/** What a rule is, as far as the events it yields are concerned. */
+export interface EventSource {
+  name: string;
+  eventClass: string;
+  clearText(typeNames: TypeName[]): string;
+}
+
+export interface EventTransition {
+  event: StoredEvent | { id: string; rule: string; typeNames: TypeName[]; group: string | null; severity: number; text: string };
+  transition: 'opened' | 'reopened' | 'cleared';
+}
+
+/**
+ * Brings the events of one partition in line with the findings of one complete observation of it:
+ * new conditions open (or reopen) an event, persisting ones cost nothing (their count is derived from the
+ * run ledger), and conditions no longer found are cleared. `reconcile` must only be called when the
+ * observation was complete — a failed listing clears nothing.
+ */
+export class EventSync {
+  readonly counts: EventCounts = { opened: 0, recurred: 0, cleared: 0 };
+  readonly transitions: EventTransition[] = [];
+  private readonly observed = new Set<string>();
+
+  private constructor(private readonly partition: string, private readonly open: Map<string, StoredEvent>, private readonly context: EventSyncContext) {}
+
+  static async start(partition: string, context: EventSyncContext): Promise<EventSync> {
+    return new EventSync(partition, await context.events.openEventsOf(partition), context);
+  }
+
+  /** Records a finding; returns the write to make, if any (the caller batches writes). */
+  observe(rule: EventSource, finding: Finding, resourceId: string): (() => Promise<void>) | undefined {
+    const id = eventIdentity(rule.eventClass, this.context.ems, rule.name, finding.typeNames);
+    if (this.observed.has(id)) return undefined;
+    this.observed.add(id);
+    if (this.open.has(id)) {
+      this.counts.recurred++;
+      return undefined;
+    }
+    const event = {
+      id, class: rule.eventClass, ems: this.context.ems, rule: rule.name, group: finding.group, typeNames: finding.typeNames,
+      severity: finding.severity, text: finding.text, partition: this.partition, resourceId,
+    };
+    return async () => {
+      const transition = await this.context.events.open(event, this.context.runStartedAt, this.context.runId);
+      if (transition) {
+        this.counts.opened++;
+        this.transitions.push({ event, transition });
+      } else {
+        this.counts.recurred++;
+      }
+    };
+  }
+
+  /** Clears the open events whose condition was not found again. */
+  async reconcile(rules: readonly EventSource[], writesInFlight: (writes: (() => Promise<void>)[]) => Promise<void>): Promise<void> {
+    const resolved = [...this.open.values()].filter((event) => !this.observed.has(event.id));
+    if (resolved.length === 0) return;
+    const since = resolved.reduce((min, e) => (e.countedThrough < min ? e.countedThrough : min), resolved[0]?.countedThrough ?? '');
+    const ledger = new RunLedger(await this.context.runs.runsSince(since));
+    const rulesByName = new Map(rules.map((r) => [r.name, r]));
+    await writesInFlight(resolved.map((event) => async () => {
+      const okText = rulesByName.get(event.rule)?.clearText(event.typeNames) ?? `OK – ${event.rule} no longer holds`;
+      if (await this.context.events.clear(event, ledger.occurrences(event), okText, this.context.runStartedAt, this.context.runId)) {
+        this.counts.cleared++;
+        this.transitions.push({ event, transition: 'cleared' });
+      }
+    }));
+  }
+}
