@@ -42,7 +42,7 @@ export interface CollectorStackProps extends StackProps {
 export const DEFAULT_SCHEDULE_EXPRESSION = 'rate(6 hours)';
 export const DEFAULT_RUN_TIMEOUT = Duration.hours(2);
 
-/** Step Functions runs at most this many iterations of an inline Map at once, whatever MaxConcurrency says. */
+/** AWS documents at most this many concurrent iterations for an inline Map, whatever MaxConcurrency says. */
 const INLINE_MAP_MAX_CONCURRENCY = 40;
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -125,7 +125,7 @@ export class CollectorStack extends Stack {
     const defaultConcurrency = props.defaultConcurrency ?? DEFAULT_CONCURRENCY;
     if (defaultConcurrency > INLINE_MAP_MAX_CONCURRENCY) {
       Annotations.of(this).addWarningV2('cloudtap:inlineMapConcurrency',
-        `maxConcurrency ${defaultConcurrency} exceeds the ${INLINE_MAP_MAX_CONCURRENCY} concurrent iterations an inline Map runs; runs use at most ${INLINE_MAP_MAX_CONCURRENCY}`);
+        `maxConcurrency ${defaultConcurrency} exceeds the ${INLINE_MAP_MAX_CONCURRENCY} concurrent iterations an inline Map runs; a run will not go faster than ${INLINE_MAP_MAX_CONCURRENCY} at once`);
     }
     const environment: Record<string, string> = {
       CLOUDTAP_HOME_REGION: this.region,
@@ -177,7 +177,6 @@ export class CollectorStack extends Stack {
     }
 
     this.stateMachine = new sfn.StateMachine(this, 'CollectionWorkflow', {
-      comment: 'cloudtap collection run',
       definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(deployedWorkflow(props.runTimeout ?? DEFAULT_RUN_TIMEOUT))),
       definitionSubstitutions: Object.fromEntries(
         (Object.keys(FUNCTION_ARN_PLACEHOLDER) as FunctionId[]).map((fid) => [substitutionName(FUNCTION_ARN_PLACEHOLDER[fid]), this.functions[fid].functionArn]),
@@ -188,6 +187,8 @@ export class CollectorStack extends Stack {
         destination: new logs.LogGroup(this, 'CollectionWorkflowLogs', {
           logGroupName: `/aws/vendedlogs/states/${this.stackName}-collection`,
           retention: logRetention,
+          // A retained log group with a fixed name would make redeploying a deleted stack fail ("already exists").
+          removalPolicy: RemovalPolicy.DESTROY,
         }),
         level: sfn.LogLevel.ERROR,
         includeExecutionData: false,

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { collectionWorkflow, FUNCTION_ARN_PLACEHOLDER, STATE, type FunctionId } from '../../lib/workflow/definition';
 import { deployedWorkflow } from '../../lib/stacks/collector-stack';
 import { TABLE_ENV, TABLE_IDS, TABLES } from '../../src/store/tables';
@@ -240,5 +240,13 @@ describe('the collector stack with every knob turned', () => {
       accounts: [{}, { accountId: '111111111111', roleArn: MEMBER_ROLES[0] }, { accountId: '222222222222', roleArn: MEMBER_ROLES[1] }],
     });
     expect(parseCollectionRequest(input)).toEqual(input);
+  });
+});
+
+describe('a maxConcurrency beyond what an inline Map runs', () => {
+  it('still deploys, with a warning that says so', () => {
+    const { stack, template } = synthesizeCollector({ maxConcurrency: 100 });
+    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ CLOUDTAP_DEFAULT_CONCURRENCY: '100' }) } }, 3);
+    Annotations.fromStack(stack).hasWarning('/Cloudtap', Match.stringLikeRegexp('maxConcurrency 100 exceeds the 40 concurrent iterations an inline Map runs'));
   });
 });
