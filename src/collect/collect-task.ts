@@ -5,7 +5,7 @@ import type { Task, TaskError, TaskResult } from '../dto/task';
 import { emptyEventCounts, emptyResourceCounts } from '../dto/task';
 import { SCHEMA_VERSION } from '../dto/collection-request';
 import { allResourceTypes, serviceByName } from '../services/registry';
-import { typeKey, type ResourceRecord, type ResourceType } from '../services/resource-type';
+import { typeKey, type CollectContext, type ResourceRecord, type ResourceType } from '../services/resource-type';
 import { rulesFor } from '../services/rules';
 import type { Database } from '../store/dynamo';
 import { ResourceStore, partitionKey } from '../store/resource-store';
@@ -64,7 +64,7 @@ export async function collectTask(task: Task, deps: CollectDependencies): Promis
 
   await withCallTrace(trace, async () => {
     const clientsIn = await (deps.clientsFor ?? defaultClients)(task);
-    const sources = partitionSources(task, clientsIn);
+    const sources = partitionSources(task, clientsIn, context);
     await Promise.all(sources.map(async ({ type, source }) => {
       try {
         add(result, await syncPartition(source, context));
@@ -117,7 +117,7 @@ interface TypedSource {
   source: PartitionSource;
 }
 
-function partitionSources(task: Task, clientsIn: RegionalClients): TypedSource[] {
+function partitionSources(task: Task, clientsIn: RegionalClients, context: SyncContext): TypedSource[] {
   const { accountId } = task.account;
   const clients = clientsIn(task.region);
   switch (task.taskType) {
@@ -126,7 +126,7 @@ function partitionSources(task: Task, clientsIn: RegionalClients): TypedSource[]
         type: typeKey(type),
         source: {
           partition: partitionKey(accountId, task.region, typeKey(type)),
-          pages: typePages(type, clients, { accountId, region: task.region, clients }),
+          pages: typePages(type, { accountId, region: task.region, clients }, context.runs),
           volatileFields: type.volatileFields,
           rules: rulesFor(typeKey(type)),
           ...(type.appendOnly ? { appendOnly: true } : {}),
@@ -145,8 +145,11 @@ function partitionSources(task: Task, clientsIn: RegionalClients): TypedSource[]
   }
 }
 
-async function* typePages(type: ResourceType, clients: AwsClients, context: { accountId: string; region: string; clients: AwsClients }): AsyncGenerator<ResourceRecord[]> {
-  for await (const raws of listPages(type.list, clients)) {
+async function* typePages(type: ResourceType, base: CollectContext, runs: RunStore): AsyncGenerator<ResourceRecord[]> {
+  // Observations that accumulate (CloudTrail events) are fetched since this partition was last collected completely.
+  const since = type.appendOnly ? await runs.lastCompleteCollection(partitionKey(base.accountId, base.region, typeKey(type))) : undefined;
+  const context: CollectContext = since ? { ...base, since } : base;
+  for await (const raws of listPages(type.list, base.clients, context)) {
     const records = raws.map((raw) => type.preprocess(raw, context));
     if (type.enrich) await type.enrich.apply(records, context);
     yield records;

@@ -1,3 +1,4 @@
+import type { Alarm } from '../finalize/alarms';
 import type { EventCounts, ResourceCounts, TaskResult } from './task';
 import { emptyEventCounts, emptyResourceCounts } from './task';
 
@@ -34,6 +35,9 @@ export interface RunSummary {
   apiCalls: number;
   failures: TaskFailure[];
   skipped: SkippedTarget[];
+  /** Threshold transitions of this run (one alarm each). */
+  alarms?: Alarm[];
+  notes?: string[];
 }
 
 export function summarizeRun(

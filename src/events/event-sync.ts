@@ -37,7 +37,7 @@ export class EventSync {
   readonly transitions: EventTransition[] = [];
   private readonly observed = new Set<string>();
 
-  private constructor(private readonly partition: string, private readonly open: Map<string, StoredEvent>, private readonly context: EventSyncContext) {}
+  private constructor(readonly partition: string, private readonly open: Map<string, StoredEvent>, private readonly context: EventSyncContext) {}
 
   static async start(partition: string, context: EventSyncContext): Promise<EventSync> {
     return new EventSync(partition, await context.events.openEventsOf(partition), context);

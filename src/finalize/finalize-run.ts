@@ -3,8 +3,19 @@ import { summarizeRun, type RunSummary } from '../dto/run-summary';
 import { failedTaskResult, type TaskResult } from '../dto/task';
 import type { Database } from '../store/dynamo';
 import { RunStore } from '../store/run-store';
+import { EventStore } from '../store/event-store';
+import { ResourceStore, partitionKey } from '../store/resource-store';
 import { expectArray, expectRecord, expectString, isRecord } from '../dto/validation';
 import { parseSchemaVersion } from '../dto/collection-request';
+import { allServices } from '../services/registry';
+import { EventSync, type EventSyncContext } from '../events/event-sync';
+import { RunLedger } from '../events/occurrences';
+import { RUNNING_INSTANCES, matchesThreshold, thresholdFinding, thresholdRule, type Threshold } from '../events/threshold';
+import { ALARM, ALARM_CLEARED, type Alarm, type AlarmPublisher } from './alarms';
+import { mapWithConcurrency } from '../util/concurrency';
+
+/** Account-wide partitions (rule results that span regions) use this region name. */
+const ACCOUNT_WIDE = 'aws-global';
 
 /** What the Map hands Finalize per task: an outcome only (results themselves are in the runs table). */
 export type TaskOutcome = { taskId: string; status: string } | { status: 'failed'; caught: Record<string, unknown> };
@@ -15,6 +26,12 @@ export interface FinalizeRequest {
   startedAt: string;
   skipped: SkippedTarget[];
   outcomes: TaskOutcome[];
+}
+
+export interface FinalizeSettings {
+  ems: string;
+  thresholds: Threshold[];
+  alarms: AlarmPublisher;
 }
 
 export function parseFinalizeRequest(input: unknown): FinalizeRequest {
@@ -29,9 +46,13 @@ export function parseFinalizeRequest(input: unknown): FinalizeRequest {
   };
 }
 
-/** Closes a run: gathers every task's result, stores the run summary and the partitions it collected completely. */
-export async function finalizeRun(request: FinalizeRequest, db: Database, now = new Date()): Promise<RunSummary> {
+/**
+ * Closes a run: gathers every task's result, evaluates the account-wide rules and the thresholds (publishing
+ * one alarm per transition), and stores the run summary with the partitions it collected completely.
+ */
+export async function finalizeRun(request: FinalizeRequest, db: Database, settings: FinalizeSettings, now = new Date()): Promise<RunSummary> {
   const runs = new RunStore(db);
+  const writesBefore = db.writes;
   const stored = new Map((await runs.taskResults(request.runId)).map((r) => [r.taskId, r]));
   const results: TaskResult[] = request.outcomes.map((outcome) => {
     if ('caught' in outcome) {
@@ -42,11 +63,119 @@ export async function finalizeRun(request: FinalizeRequest, db: Database, now = 
     if (!result) throw new Error(`run ${request.runId}: task ${outcome.taskId} reported ${outcome.status} but stored no result`);
     return result;
   });
-  const completePartitions = [...new Set(results.flatMap((r) => r.completePartitions))].sort();
+  const context: EventSyncContext = { runId: request.runId, runStartedAt: request.startedAt, ems: settings.ems, events: new EventStore(db), runs };
+  const completePartitions = new Set(results.flatMap((r) => r.completePartitions));
+  const eventCounts = { opened: 0, recurred: 0, cleared: 0 };
+  const addCounts = (sync: EventSync): void => {
+    eventCounts.opened += sync.counts.opened;
+    eventCounts.recurred += sync.counts.recurred;
+    eventCounts.cleared += sync.counts.cleared;
+  };
+
+  for (const sync of await evaluateAccountRules(results, completePartitions, db, context)) {
+    addCounts(sync);
+    completePartitions.add(sync.partition);
+  }
+  const allSucceeded = results.every((r) => r.status !== 'failed');
+  let alarms: Alarm[] = [];
+  if (allSucceeded && settings.thresholds.length > 0) {
+    const sync = await evaluateThresholds(settings.thresholds, completePartitions, db, context);
+    addCounts(sync);
+    completePartitions.add(sync.partition);
+    alarms = sync.transitions.map((t) => ({
+      detailType: t.transition === 'cleared' ? ALARM_CLEARED : ALARM,
+      threshold: t.event.typeNames[0]?.name ?? '',
+      eventId: t.event.id,
+      severity: t.transition === 'cleared' ? 5 : t.event.severity,
+      group: t.event.group,
+      text: t.transition === 'cleared' ? thresholdRule.clearText(t.event.typeNames) : t.event.text,
+      time: request.startedAt,
+      runId: request.runId,
+      ems: settings.ems,
+    }));
+    await settings.alarms.publish(alarms);
+  }
+
   const summary = summarizeRun(
-    { runId: request.runId, startedAt: request.startedAt, finishedAt: now.toISOString(), skipped: request.skipped, extraWrites: 1 /* the run item itself */ },
+    { runId: request.runId, startedAt: request.startedAt, finishedAt: now.toISOString(), skipped: request.skipped, extraWrites: 0 },
     results,
   );
-  await runs.saveRun({ ...summary, completePartitions });
+  summary.events.opened += eventCounts.opened;
+  summary.events.recurred += eventCounts.recurred;
+  summary.events.cleared += eventCounts.cleared;
+  summary.alarms = alarms;
+  if (!allSucceeded && settings.thresholds.length > 0) summary.notes = ['thresholds not evaluated: some tasks failed, so the counts they need are incomplete'];
+  // The run item itself is this run's last write.
+  summary.writes += db.writes - writesBefore + 1;
+  await runs.saveRun({ ...summary, completePartitions: [...completePartitions].sort() });
   return summary;
+}
+
+/**
+ * Account rules run where every region's partition of the types they read was collected completely;
+ * otherwise they neither open nor clear anything.
+ */
+async function evaluateAccountRules(results: TaskResult[], complete: Set<string>, db: Database, context: EventSyncContext): Promise<EventSync[]> {
+  const syncs: EventSync[] = [];
+  const resources = new ResourceStore(db);
+  for (const service of allServices()) {
+    for (const rule of service.accountRules ?? []) {
+      const byAccount = new Map<string, string[]>();
+      for (const r of results) if (r.service === service.name) byAccount.set(r.accountId, [...(byAccount.get(r.accountId) ?? []), r.region]);
+      for (const [accountId, regions] of byAccount) {
+        const partitions = rule.reads.flatMap((type) => regions.map((region) => partitionKey(accountId, region, type)));
+        if (!partitions.every((p) => complete.has(p))) continue;
+        const records = new Map<string, Awaited<ReturnType<ResourceStore['listPartition']>>>();
+        for (const type of rule.reads) {
+          const lists = await Promise.all(regions.map((region) => resources.listPartition(partitionKey(accountId, region, type))));
+          records.set(type, lists.flat());
+        }
+        const partition = partitionKey(accountId, ACCOUNT_WIDE, `rule:${rule.name}`);
+        const sync = await EventSync.start(partition, context);
+        const writes = rule.evaluate(records, [...regions].sort()).map((finding) => sync.observe(rule, finding, finding.resourceId));
+        await runWrites(writes.filter((w): w is () => Promise<void> => !!w));
+        await sync.reconcile([rule], runWrites);
+        syncs.push(sync);
+      }
+    }
+  }
+  return syncs;
+}
+
+async function evaluateThresholds(thresholds: Threshold[], complete: Set<string>, db: Database, context: EventSyncContext): Promise<EventSync> {
+  const partition = partitionKey(context.ems, ACCOUNT_WIDE, 'rule:Threshold');
+  const sync = await EventSync.start(partition, context);
+  const openEvents = await openEventViews(db);
+  const instances = thresholds.some((t) => t.rule === RUNNING_INSTANCES) ? await runningInstanceRoles(db, complete) : [];
+  const writes: (() => Promise<void>)[] = [];
+  for (const threshold of thresholds) {
+    const count = threshold.rule === RUNNING_INSTANCES
+      ? instances.filter((role) => threshold.group === undefined || role === threshold.group).length
+      : openEvents.filter((e) => matchesThreshold(threshold, e)).length;
+    const finding = thresholdFinding(threshold, count);
+    const write = finding && sync.observe(thresholdRule, finding, threshold.name);
+    if (write) writes.push(write);
+  }
+  await runWrites(writes);
+  await sync.reconcile([thresholdRule], runWrites);
+  return sync;
+}
+
+async function openEventViews(db: Database) {
+  const open = await new EventStore(db).listOpen();
+  const since = open.reduce((min, e) => (e.countedThrough < min ? e.countedThrough : min), open[0]?.countedThrough ?? '');
+  const ledger = new RunLedger(open.length > 0 ? await new RunStore(db).runsSince(since) : []);
+  return open.map((e) => ledger.view(e));
+}
+
+/** The role of every running instance in the partitions this run collected completely. */
+async function runningInstanceRoles(db: Database, complete: Set<string>): Promise<(string | null)[]> {
+  const resources = new ResourceStore(db);
+  const partitions = [...complete].filter((p) => p.endsWith('#EC2.Instance'));
+  const lists = await Promise.all(partitions.map((p) => resources.listPartition(p)));
+  return lists.flat().filter((r) => r.data.state === 'running').map((r) => (typeof r.data.role === 'string' ? r.data.role : null));
+}
+
+async function runWrites(writes: (() => Promise<void>)[]): Promise<void> {
+  await mapWithConcurrency(writes, 16, (write) => write());
 }

@@ -1,4 +1,7 @@
 import type { PlanSettings } from '../plan/get-tasks';
+import type { FinalizeSettings } from '../finalize/finalize-run';
+import { parseThresholds } from '../events/threshold';
+import { eventBridgePublisher, recordOnly } from '../finalize/alarms';
 
 /** The default Map concurrency when neither cdk.json context nor the request sets one. */
 export const DEFAULT_CONCURRENCY = 20;
@@ -10,5 +13,16 @@ export function planSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): PlanS
     homeRegion: env.CLOUDTAP_HOME_REGION ?? env.AWS_REGION ?? 'us-east-1',
     defaultConcurrency: Number.isInteger(concurrency) && concurrency > 0 ? concurrency : DEFAULT_CONCURRENCY,
     ems: env.CLOUDTAP_EMS ?? 'cloudtap-local',
+  };
+}
+
+/** Thresholds arrive as JSON in CLOUDTAP_THRESHOLDS (from cdk.json context, or a local thresholds file). */
+export function finalizeSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): FinalizeSettings {
+  const thresholds = env.CLOUDTAP_THRESHOLDS ? parseThresholds(JSON.parse(env.CLOUDTAP_THRESHOLDS), 'thresholds') : [];
+  const bus = env.CLOUDTAP_EVENT_BUS;
+  return {
+    ems: planSettingsFromEnv(env).ems,
+    thresholds,
+    alarms: bus ? eventBridgePublisher(bus, env.AWS_REGION ?? 'us-east-1') : recordOnly,
   };
 }

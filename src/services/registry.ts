@@ -2,6 +2,7 @@ import { ec2Service } from './ec2';
 import { cloudTrailService } from './cloudtrail';
 import type { ResourceType } from './resource-type';
 import type { TapRule } from '../events/rule';
+import type { AccountRule } from '../events/account-rule';
 import { typeKey } from './resource-type';
 
 /** Where a service exists. Regional services run once per region; global ones once per account. */
@@ -13,6 +14,8 @@ export interface ServiceDefinition {
   types: ResourceType[];
   /** Tap rules beside the types they evaluate. */
   rules: TapRule[];
+  /** Rules over a whole account, evaluated by Finalize. */
+  accountRules?: AccountRule[];
 }
 
 /** Adding a service means adding its folder and one line here. */

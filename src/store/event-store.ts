@@ -137,6 +137,19 @@ export class EventStore {
     }
   }
 
+  /** Every open event (the byState index). */
+  async listOpen(): Promise<StoredEvent[]> {
+    const open: StoredEvent[] = [];
+    for await (const item of queryItems(this.db, {
+      TableName: this.table,
+      IndexName: 'byState',
+      KeyConditionExpression: '#state = :open',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ':open': 'open' },
+    })) open.push(item as unknown as StoredEvent);
+    return open;
+  }
+
   async get(eventId: string): Promise<StoredEvent | undefined> {
     const output = await this.db.client.send(new GetCommand({ TableName: this.table, Key: { pk: eventId, sk: 'EVENT' } }));
     return output.Item as StoredEvent | undefined;

@@ -180,6 +180,15 @@ export class ResourceStore {
     this.db.countWrites(1);
   }
 
+  /** The current (not deleted) records of a partition, in full. */
+  async listPartition(partition: string): Promise<StoredResource[]> {
+    const records: StoredResource[] = [];
+    for await (const item of this.query({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': partition } })) {
+      if (!item.deletedAt) records.push(decodeLargeFields(item as unknown as StoredResource));
+    }
+    return records;
+  }
+
   /** A resource's records (one per partition it is in) found by its id. */
   async findById(resourceId: string): Promise<StoredResource[]> {
     const found: StoredResource[] = [];

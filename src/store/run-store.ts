@@ -62,6 +62,21 @@ export class RunStore {
     return undefined;
   }
 
+  /** When `partition` was last collected completely: the start of the newest finished run that did. */
+  async lastCompleteCollection(partition: string): Promise<string | undefined> {
+    for await (const item of queryItems(this.db, {
+      TableName: this.db.tables.runs,
+      IndexName: 'byStartedAt',
+      KeyConditionExpression: 'kind = :kind',
+      ExpressionAttributeValues: { ':kind': 'run' },
+      ProjectionExpression: 'startedAt, completePartitions',
+      ScanIndexForward: false,
+    })) {
+      if ((item.completePartitions as string[] | undefined)?.includes(partition)) return item.startedAt as string;
+    }
+    return undefined;
+  }
+
   /**
    * Stores a task's result with its calls. Keyed by task and chunk: a retried task overwrites its own
    * items instead of adding a second result.

@@ -2,6 +2,7 @@ import type { ServiceDefinition } from '../registry';
 import { trailType } from './trail';
 import { trailLoggingRule } from './trail-rules';
 import { eventType } from './event';
+import { noTrailRule } from './no-trail-rule';
 
 /** Regional: trails are read in their home region, and event history is kept per region. */
 export const cloudTrailService: ServiceDefinition = {
@@ -9,4 +10,5 @@ export const cloudTrailService: ServiceDefinition = {
   scope: { kind: 'regional' },
   types: [trailType, eventType],
   rules: [trailLoggingRule],
+  accountRules: [noTrailRule],
 };
