@@ -1,0 +1,279 @@
+/**
+ * The sandbox account over HTTP on 127.0.0.1: one port answers EC2, CloudTrail and STS in their
+ * own wire formats, so the real AWS SDK reaches it through endpoint configuration. The service
+ * and region come from the SigV4 credential scope, the account from the access key id.
+ * Signatures are not verified. Latency, throttling, failures and opt-in regions come from the spec.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { sandboxAccount } from './account';
+import { accountOfAccessKey } from './accounts';
+import { SandboxApiError } from './api-errors';
+import { CLOUDTRAIL_HANDLERS, cloudTrailJson } from './cloudtrail-api';
+import { EC2_HANDLERS, ec2Call } from './ec2-api';
+import { ec2ErrorResponse, ec2Response } from './ec2-xml';
+import { QueryParams } from './query';
+import { hashOf, hashText, hexOf, unitOf } from './random';
+import { SANDBOX_OPERATIONS, enabledRegions, formatSandboxSpec, type SandboxService, type SandboxSpec } from './spec';
+import { STS_HANDLERS, stsErrorResponse, type AssumedSession } from './sts-api';
+import { sandboxTruth } from './truth';
+
+export interface SandboxStats {
+  /** Every AWS request answered, including throttled and failed ones. */
+  requests: number;
+  /** Requests per `Service.Operation`, e.g. `EC2.DescribeInstances`. */
+  byOperation: Record<string, number>;
+  /** Requests answered with the service's throttling error. */
+  throttled: number;
+  /** Requests answered with any other error (injected failures, regions not opted in, bad parameters). */
+  failed: number;
+}
+
+export interface RunningSandbox {
+  url: string;
+  port: number;
+  /** The spec being served (its epoch changes with setEpoch). */
+  readonly spec: SandboxSpec;
+  stats(): SandboxStats;
+  resetStats(): void;
+  /** Moves the account to another point in time without restarting the server. */
+  setEpoch(epoch: number): void;
+  close(): Promise<void>;
+}
+
+interface Answer {
+  status: number;
+  contentType: string;
+  body: string;
+  requestId?: string;
+}
+
+interface AwsRequest {
+  service: SandboxService;
+  region: string;
+  accessKeyId?: string;
+  operation: string;
+  params?: QueryParams;
+  target?: string;
+  body: string;
+}
+
+/** The SDK sends `CloudTrail_20131101.<Op>`; AWS also documents the fully qualified form. */
+const CLOUDTRAIL_TARGET = /^(com\.amazonaws\.cloudtrail\.v20131101\.)?CloudTrail_20131101\.\w+$/;
+const SIGNING_SERVICES: Record<string, SandboxService> = { ec2: 'EC2', cloudtrail: 'CloudTrail', sts: 'STS' };
+const THROTTLING: Record<SandboxService, { code: string; status: number; message: string }> = {
+  EC2: { code: 'RequestLimitExceeded', status: 503, message: 'Request limit exceeded.' },
+  CloudTrail: { code: 'ThrottlingException', status: 400, message: 'Rate exceeded' },
+  STS: { code: 'Throttling', status: 400, message: 'Rate exceeded' },
+};
+
+/** `Credential=AKID/20261121/<region>/<service>/aws4_request` in the Authorization header. */
+function credentialScope(authorization: string | undefined): { accessKeyId: string; region: string; service: string } | undefined {
+  const match = /Credential=([^/,\s]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(authorization ?? '');
+  return match ? { accessKeyId: match[1] ?? '', region: match[2] ?? '', service: match[3] ?? '' } : undefined;
+}
+
+function identify(request: IncomingMessage, body: string, spec: SandboxSpec): AwsRequest {
+  const scope = credentialScope(request.headers.authorization);
+  const target = typeof request.headers['x-amz-target'] === 'string' ? request.headers['x-amz-target'] : undefined;
+  const params = target ? undefined : new QueryParams(body);
+  // Unsigned requests (curl): tell the service from the protocol instead.
+  const service = SIGNING_SERVICES[scope?.service ?? ''] ?? (target ? 'CloudTrail' : params?.get('Version') === '2011-06-15' ? 'STS' : 'EC2');
+  const operation = target ? target.slice(target.lastIndexOf('.') + 1) : params?.get('Action') ?? '';
+  return {
+    service, operation, params, target, body,
+    region: scope?.region ?? enabledRegions(spec)[0] ?? 'us-east-1',
+    ...(scope ? { accessKeyId: scope.accessKeyId } : {}),
+  };
+}
+
+function requestIdOf(sequence: number): string {
+  const a = hashOf(0x5a4d, sequence, 1);
+  const b = hashOf(0x5a4d, sequence, 2);
+  const c = hashOf(0x5a4d, sequence, 3);
+  const d = hashOf(0x5a4d, sequence, 4);
+  return `${hexOf(a)}-${hexOf(b).slice(0, 4)}-4${hexOf(b).slice(5)}-a${hexOf(c).slice(1, 4)}-${hexOf(c).slice(4)}${hexOf(d)}`;
+}
+
+function errorAnswer(service: SandboxService, error: SandboxApiError, requestId: string): Answer {
+  if (service === 'CloudTrail') {
+    return { status: error.status, contentType: 'application/x-amz-json-1.1', body: JSON.stringify({ __type: error.code, message: error.message }) };
+  }
+  if (service === 'STS') return { status: error.status, contentType: 'text/xml', body: stsErrorResponse(error.code, error.message, requestId, error.status) };
+  return { status: error.status, contentType: 'text/xml;charset=UTF-8', body: ec2ErrorResponse(error.code, error.message, requestId) };
+}
+
+function unknownOperation(request: AwsRequest): SandboxApiError {
+  if (request.service === 'CloudTrail') return new SandboxApiError('UnknownOperationException', `Unknown operation ${request.target ?? request.operation}`);
+  return new SandboxApiError('InvalidAction', `The action ${request.operation || '(none)'} is not valid for this web service.`);
+}
+
+/** Regions that exist for the account but are not enabled answer like AWS does: the credentials are not valid there. */
+function checkRegion(spec: SandboxSpec, request: AwsRequest): void {
+  const enabled = enabledRegions(spec);
+  if (enabled.includes(request.region)) return;
+  if (request.service === 'STS' && !spec.optIn.includes(request.region)) return;
+  const why = spec.optIn.includes(request.region) ? 'is not opted in' : 'is not enabled';
+  throw new SandboxApiError('AuthFailure', `AWS was not able to validate the provided access credentials (region ${request.region} ${why} for this account; enabled: ${enabled.join(', ')})`);
+}
+
+function injectedFailure(spec: SandboxSpec, request: AwsRequest): SandboxApiError | undefined {
+  const rule = spec.fail.find((candidate) =>
+    (candidate.region === '*' || candidate.region === request.region) && candidate.service === request.service &&
+    (candidate.operation === undefined || candidate.operation === request.operation));
+  if (!rule) return undefined;
+  if (rule.code === THROTTLING[request.service].code) return new SandboxApiError(rule.code, THROTTLING[request.service].message, THROTTLING[request.service].status);
+  const message = /Unauthorized|AccessDenied/.test(rule.code)
+    ? `You are not authorized to perform this operation: ${request.service.toLowerCase()}:${request.operation} in ${request.region}.`
+    : `${request.service} ${request.operation} failed in ${request.region} (${rule.code}).`;
+  return new SandboxApiError(rule.code, message);
+}
+
+class SandboxServer {
+  private sequence = 0;
+  private counters: SandboxStats = { requests: 0, byOperation: {}, throttled: 0, failed: 0 };
+  private readonly sessions = new Map<string, AssumedSession>();
+  private readonly throttleKey: number;
+
+  constructor(public spec: SandboxSpec) {
+    this.throttleKey = hashText(`throttle|${spec.seed}`);
+  }
+
+  stats(): SandboxStats {
+    return { ...this.counters, byOperation: { ...this.counters.byOperation } };
+  }
+
+  resetStats(): void {
+    this.counters = { requests: 0, byOperation: {}, throttled: 0, failed: 0 };
+  }
+
+  async answer(request: AwsRequest): Promise<Answer> {
+    const sequence = ++this.sequence;
+    const requestId = requestIdOf(sequence);
+    const name = `${request.service}.${request.operation || 'Unknown'}`;
+    this.counters.requests++;
+    this.counters.byOperation[name] = (this.counters.byOperation[name] ?? 0) + 1;
+    if (this.spec.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.spec.latencyMs));
+    try {
+      return { ...this.dispatch(request, sequence, requestId), requestId };
+    } catch (error) {
+      const apiError = error instanceof SandboxApiError ? error : new SandboxApiError('InternalError', `The sandbox failed: ${(error as Error).message}`, 500);
+      if (apiError.code === THROTTLING[request.service].code) this.counters.throttled++;
+      else this.counters.failed++;
+      return { ...errorAnswer(request.service, apiError, requestId), requestId };
+    }
+  }
+
+  private dispatch(request: AwsRequest, sequence: number, requestId: string): Answer {
+    const { spec } = this;
+    const operations = SANDBOX_OPERATIONS[request.service] as readonly string[];
+    const known = operations.includes(request.operation) && (request.service !== 'CloudTrail' || CLOUDTRAIL_TARGET.test(request.target ?? ''));
+    if (!known) throw unknownOperation(request);
+    checkRegion(spec, request);
+    const failure = injectedFailure(spec, request);
+    if (failure) throw failure;
+    if (spec.throttle > 0 && unitOf(hashOf(this.throttleKey, sequence)) < spec.throttle) {
+      const throttling = THROTTLING[request.service];
+      throw new SandboxApiError(throttling.code, throttling.message, throttling.status);
+    }
+    const accountId = accountOfAccessKey(spec, request.accessKeyId);
+    const account = sandboxAccount(spec, accountId);
+    if (request.service === 'STS') {
+      const action = request.operation as keyof typeof STS_HANDLERS;
+      const body = STS_HANDLERS[action]({
+        action, params: request.params ?? new QueryParams(''), spec, accountId, accessKeyId: request.accessKeyId, requestId, sessions: this.sessions,
+      });
+      return { status: 200, contentType: 'text/xml', body };
+    }
+    const model = account.region(request.region);
+    if (!model) throw new SandboxApiError('AuthFailure', `Region ${request.region} is not enabled for account ${accountId}.`);
+    if (request.service === 'CloudTrail') {
+      const action = request.operation as keyof typeof CLOUDTRAIL_HANDLERS;
+      let input: Record<string, unknown>;
+      try {
+        input = request.body.trim() === '' ? {} : (JSON.parse(request.body) as Record<string, unknown>);
+      } catch {
+        throw new SandboxApiError('SerializationException', 'The request body is not valid JSON.');
+      }
+      const output = CLOUDTRAIL_HANDLERS[action]({ action, input, spec, account, model });
+      return { status: 200, contentType: 'application/x-amz-json-1.1', body: cloudTrailJson(output) };
+    }
+    const action = request.operation as keyof typeof EC2_HANDLERS;
+    const params = request.params ?? new QueryParams('');
+    if (params.boolean('DryRun')) throw new SandboxApiError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.');
+    const body = EC2_HANDLERS[action](ec2Call(action, params, spec, account, model));
+    return { status: 200, contentType: 'text/xml;charset=UTF-8', body: ec2Response(action, requestId, body) };
+  }
+
+  /** `/_sandbox/…`: stats, truth and spec for standalone use, and moving to another epoch. */
+  admin(method: string, path: string): Answer {
+    const json = (value: unknown, status = 200): Answer => ({ status, contentType: 'application/json', body: JSON.stringify(value, null, 2) });
+    if (method === 'GET' && path === '/_sandbox/stats') return json(this.stats());
+    if (method === 'GET' && path === '/_sandbox/truth') return json(sandboxTruth(this.spec));
+    if (method === 'GET' && path === '/_sandbox/spec') return json({ spec: this.spec, text: formatSandboxSpec(this.spec) });
+    const epoch = /^\/_sandbox\/epoch\/(\d+)$/.exec(path)?.[1];
+    if (method === 'POST' && epoch !== undefined) {
+      this.setEpoch(Number(epoch));
+      return json({ spec: this.spec, text: formatSandboxSpec(this.spec) });
+    }
+    return json({ error: `unknown sandbox endpoint ${method} ${path}; try GET /_sandbox/stats, /_sandbox/truth, /_sandbox/spec or POST /_sandbox/epoch/<n>` }, 404);
+  }
+
+  setEpoch(epoch: number): void {
+    if (!Number.isSafeInteger(epoch) || epoch < 0 || epoch > 100_000) throw new Error(`sandbox: epoch must be a whole number from 0 to 100000, got ${epoch}`);
+    this.spec = { ...this.spec, epoch };
+  }
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+function send(response: ServerResponse, answer: Answer): void {
+  response.writeHead(answer.status, {
+    'Content-Type': answer.contentType,
+    'Content-Length': Buffer.byteLength(answer.body),
+    ...(answer.requestId ? { 'x-amzn-RequestId': answer.requestId } : {}),
+  });
+  response.end(answer.body);
+}
+
+export async function startSandbox(spec: SandboxSpec, options: { port?: number } = {}): Promise<RunningSandbox> {
+  const sandbox = new SandboxServer(spec);
+  const server = createServer((request, response) => {
+    void (async () => {
+      try {
+        const body = await readBody(request);
+        const path = (request.url ?? '/').split('?')[0] ?? '/';
+        if (path.startsWith('/_sandbox/')) return send(response, sandbox.admin(request.method ?? 'GET', path));
+        send(response, await sandbox.answer(identify(request, body, sandbox.spec)));
+      } catch (error) {
+        send(response, { status: 500, contentType: 'text/plain', body: `sandbox error: ${(error as Error).message}` });
+      }
+    })();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    get spec() {
+      return sandbox.spec;
+    },
+    stats: () => sandbox.stats(),
+    resetStats: () => sandbox.resetStats(),
+    setEpoch: (epoch) => sandbox.setEpoch(epoch),
+    close: () => new Promise<void>((resolve, reject) => {
+      server.close((error) => (error ? reject(error) : resolve()));
+      server.closeAllConnections();
+    }),
+  };
+}
