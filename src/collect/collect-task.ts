@@ -4,7 +4,8 @@ import { CallTrace, isThrottlingCode, withCallTrace } from '../aws/call-trace';
 import type { Task, TaskError, TaskResult } from '../dto/task';
 import { emptyEventCounts, emptyResourceCounts } from '../dto/task';
 import { SCHEMA_VERSION } from '../dto/collection-request';
-import { allResourceTypes, serviceByName } from '../services/registry';
+import { allResourceTypes, serviceByName, type ServiceDefinition } from '../services/registry';
+import type { RegionFacts } from '../events/rule';
 import { typeKey, type CollectContext, type ResourceRecord, type ResourceType } from '../services/resource-type';
 import { rulesFor } from '../services/rules';
 import type { Database } from '../store/dynamo';
@@ -121,17 +122,26 @@ function partitionSources(task: Task, clientsIn: RegionalClients, context: SyncC
   const { accountId } = task.account;
   const clients = clientsIn(task.region);
   switch (task.taskType) {
-    case 'inventory.CloudService':
-      return serviceByName(task.service ?? '').types.map((type) => ({
-        type: typeKey(type),
-        source: {
-          partition: partitionKey(accountId, task.region, typeKey(type)),
-          pages: typePages(type, { accountId, region: task.region, clients }, context.runs),
-          volatileFields: type.volatileFields,
-          rules: rulesFor(typeKey(type)),
-          ...(type.appendOnly ? { appendOnly: true } : {}),
-        },
-      }));
+    case 'inventory.CloudService': {
+      const service = serviceByName(task.service ?? '');
+      const facts = service.facts && regionFacts(service.facts);
+      return service.types.map((type) => {
+        const key = typeKey(type);
+        let pages = typePages(type, { accountId, region: task.region, clients }, context.runs);
+        if (facts && key === service.facts?.from) pages = facts.tap(pages);
+        return {
+          type: key,
+          source: {
+            partition: partitionKey(accountId, task.region, key),
+            pages,
+            volatileFields: type.volatileFields,
+            rules: rulesFor(key),
+            ...(type.appendOnly ? { appendOnly: true } : {}),
+            ...(facts && key !== service.facts?.from ? { facts: facts.ready } : {}),
+          },
+        };
+      });
+    }
     case 'inventory.Region':
       return [{
         type: REGION_TYPE,
@@ -177,6 +187,32 @@ async function* regionPages(clientsIn: RegionalClients, homeRegion: string): Asy
     });
   }
   yield records;
+}
+
+/**
+ * Facts learned from one type's records as its pages stream by; `ready` settles when that listing has
+ * gone through every page (or fails with it).
+ */
+function regionFacts(source: NonNullable<ServiceDefinition['facts']>) {
+  const facts = source.create();
+  let settle!: { resolve: (f: RegionFacts) => void; reject: (e: unknown) => void };
+  const ready = new Promise<RegionFacts>((resolve, reject) => { settle = { resolve, reject }; });
+  ready.catch(() => {}); // a partition that needs no facts never awaits this
+  return {
+    ready,
+    async *tap(pages: AsyncIterable<ResourceRecord[]>): AsyncGenerator<ResourceRecord[]> {
+      try {
+        for await (const page of pages) {
+          for (const record of page) facts.observe(record);
+          yield page;
+        }
+        settle.resolve(facts);
+      } catch (error) {
+        settle.reject(new Error(`${source.from} could not be listed (${(error as Error).message}), so the groups of the events that need its facts are unknown`));
+        throw error;
+      }
+    },
+  };
 }
 
 /** The metadata of every resource type, stored so that reports can render any type. */

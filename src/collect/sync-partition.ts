@@ -1,5 +1,5 @@
 import type { ResourceRecord } from '../services/resource-type';
-import type { TapRule } from '../events/rule';
+import { NO_FACTS, type RegionFacts, type TapRule } from '../events/rule';
 import { EventSync, type EventSyncContext } from '../events/event-sync';
 import type { ResourceStore } from '../store/resource-store';
 import { recordHash } from '../store/resource-store';
@@ -25,6 +25,8 @@ export interface PartitionSource {
   rules: readonly TapRule[];
   /** Never reconcile deletions (observations that stay once seen). */
   appendOnly?: boolean;
+  /** Facts some of the rules read; the listing waits for them (a failure to learn them fails this partition). */
+  facts?: Promise<RegionFacts>;
 }
 
 export interface PartitionOutcome {
@@ -40,6 +42,7 @@ export interface PartitionOutcome {
  */
 export async function syncPartition(source: PartitionSource, context: SyncContext): Promise<PartitionOutcome> {
   const { partition } = source;
+  const facts = source.rules.some((r) => r.needsFacts) && source.facts ? await source.facts : NO_FACTS;
   const listingStartedAt = new Date().toISOString();
   const [index, events] = await Promise.all([context.resources.loadIndex(partition), EventSync.start(partition, context)]);
   const resources: ResourceCounts = { seen: 0, created: 0, updated: 0, unchanged: 0, deleted: 0 };
@@ -69,7 +72,7 @@ export async function syncPartition(source: PartitionSource, context: SyncContex
         resources.unchanged++;
       }
       for (const rule of source.rules) {
-        for (const finding of rule.evaluate(record)) {
+        for (const finding of rule.evaluate(record, facts)) {
           const write = events.observe(rule, finding, record.id);
           if (write) writes.push(write);
         }

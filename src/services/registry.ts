@@ -1,7 +1,7 @@
 import { ec2Service } from './ec2';
 import { cloudTrailService } from './cloudtrail';
-import type { ResourceType } from './resource-type';
-import type { TapRule } from '../events/rule';
+import type { ResourceRecord, ResourceType } from './resource-type';
+import type { RegionFacts, TapRule } from '../events/rule';
 import type { AccountRule } from '../events/account-rule';
 import { typeKey } from './resource-type';
 
@@ -16,6 +16,8 @@ export interface ServiceDefinition {
   rules: TapRule[];
   /** Rules over a whole account, evaluated by Finalize. */
   accountRules?: AccountRule[];
+  /** Facts a task learns from one type's records (e.g. instance roles) for the rules of its other types. */
+  facts?: { from: string; create(): RegionFacts & { observe(record: ResourceRecord): void } };
 }
 
 /** Adding a service means adding its folder and one line here. */

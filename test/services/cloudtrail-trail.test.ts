@@ -1,4 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
+import { NO_FACTS } from '../../src/events/rule';
 import {
   DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand,
   type GetEventSelectorsCommandInput, type GetTrailStatusCommandInput, type Trail,
@@ -123,28 +124,28 @@ describe('TrailLogging rule', () => {
   };
 
   it('a trail that is not logging is a WARNING', () => {
-    expect(trailLoggingRule.evaluate(withStatus(managementTrail, { IsLogging: false }))).toEqual([{
+    expect(trailLoggingRule.evaluate(withStatus(managementTrail, { IsLogging: false }), NO_FACTS)).toEqual([{
       severity: 2, typeNames: [{ type: 'ID', name: 'management-events' }], group: null,
       text: 'WARNING – trail management-events is not logging',
     }]);
   });
 
   it('a delivery error is a WARNING that names the bucket and the error', () => {
-    expect(trailLoggingRule.evaluate(withStatus(auditTrail, { IsLogging: true, LatestDeliveryError: 'NoSuchBucket' }))).toEqual([{
+    expect(trailLoggingRule.evaluate(withStatus(auditTrail, { IsLogging: true, LatestDeliveryError: 'NoSuchBucket' }), NO_FACTS)).toEqual([{
       severity: 2, typeNames: [{ type: 'ID', name: 'eu-west-1-audit' }], group: null,
       text: 'WARNING – trail eu-west-1-audit cannot deliver log files to S3 bucket cloudtrail-logs-111111111111: NoSuchBucket',
     }]);
   });
 
   it('both at once are one finding saying both', () => {
-    const findings = trailLoggingRule.evaluate(withStatus(auditTrail, { IsLogging: false, LatestDeliveryError: 'AccessDenied' }));
+    const findings = trailLoggingRule.evaluate(withStatus(auditTrail, { IsLogging: false, LatestDeliveryError: 'AccessDenied' }), NO_FACTS);
     expect(findings).toHaveLength(1);
     expect(findings[0]?.text).toBe('WARNING – trail eu-west-1-audit is not logging and cannot deliver log files to S3 bucket cloudtrail-logs-111111111111: AccessDenied');
   });
 
   it('a logging trail that delivers holds no condition, nor does one whose status is unknown', () => {
-    expect(trailLoggingRule.evaluate(withStatus(managementTrail, { IsLogging: true, LatestDeliveryError: '' }))).toEqual([]);
-    expect(trailLoggingRule.evaluate(preprocessTrail(managementTrail, context))).toEqual([]);
+    expect(trailLoggingRule.evaluate(withStatus(managementTrail, { IsLogging: true, LatestDeliveryError: '' }), NO_FACTS)).toEqual([]);
+    expect(trailLoggingRule.evaluate(preprocessTrail(managementTrail, context), NO_FACTS)).toEqual([]);
   });
 
   it('clears with an OK text', () => {

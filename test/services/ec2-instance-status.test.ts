@@ -1,4 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
+import { NO_FACTS } from '../../src/events/rule';
 import {
   DescribeInstanceAttributeCommand, DescribeInstancesCommand, DescribeInstanceStatusCommand,
   type DescribeInstanceStatusCommandInput, type Instance, type InstanceStatus,
@@ -83,7 +84,7 @@ describe('EC2.Instance impairment (DescribeInstanceStatus)', () => {
     ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [instance(7)] }] });
     ec2.on(DescribeInstanceStatusCommand).resolves({ InstanceStatuses: [status('i-00000000000000007', { system: 'impaired' })] });
     const record = onlyRecord(await collectType(instanceType, context));
-    expect(instanceStateRule.evaluate(record)).toEqual([{
+    expect(instanceStateRule.evaluate(record, NO_FACTS)).toEqual([{
       severity: 2, group: 'web_server', typeNames: [{ type: 'ID', name: 'web_server:i-00000000000000007' }],
       text: 'WARNING – instance i-00000000000000007 (web_server) is impaired',
     }]);

@@ -1,4 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
+import { NO_FACTS } from '../../src/events/rule';
 import type { Instance } from '@aws-sdk/client-ec2';
 import { preprocessInstance, roleFromUserData } from '../../src/services/ec2/instance';
 import { instanceStateRule } from '../../src/services/ec2/instance-rules';
@@ -64,7 +65,7 @@ describe('InstanceState rule', () => {
   const context = { accountId: '111111111111', region: 'eu-west-1' };
 
   it('a stopped instance is a WARNING pinpointed as role:instance-id', () => {
-    const [finding, ...rest] = instanceStateRule.evaluate(preprocessInstance(rawInstance, context));
+    const [finding, ...rest] = instanceStateRule.evaluate(preprocessInstance(rawInstance, context), NO_FACTS);
     expect(rest).toHaveLength(0);
     expect(finding).toEqual({
       severity: 2, group: 'web_server', typeNames: [{ type: 'ID', name: 'web_server:i-0abc1234def567890' }],
@@ -73,7 +74,7 @@ describe('InstanceState rule', () => {
   });
 
   it('a running instance holds no condition', () => {
-    expect(instanceStateRule.evaluate(preprocessInstance({ ...rawInstance, State: { Name: 'running' } }, context))).toEqual([]);
+    expect(instanceStateRule.evaluate(preprocessInstance({ ...rawInstance, State: { Name: 'running' } }, context), NO_FACTS)).toEqual([]);
   });
 });
 

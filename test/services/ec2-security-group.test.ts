@@ -1,4 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
+import { NO_FACTS } from '../../src/events/rule';
 import { DescribeSecurityGroupsCommand, type IpPermission, type SecurityGroup } from '@aws-sdk/client-ec2';
 import { flattenPermissions, preprocessSecurityGroup, securityGroupType } from '../../src/services/ec2/security-group';
 import { openIngressRule } from '../../src/services/ec2/security-group-rules';
@@ -104,7 +105,7 @@ function groupWith(ingress: IpPermission[], tags = [{ Key: 'Role', Value: 'web_s
 describe('OpenIngress rule', () => {
   it('SSH open to the world is CRITICAL, pinpointed group → rule → port', () => {
     const record = preprocessSecurityGroup(groupWith([tcp(22, 22, { IpRanges: [{ CidrIp: '0.0.0.0/0' }] })]), context);
-    expect(openIngressRule.evaluate(record)).toEqual([{
+    expect(openIngressRule.evaluate(record, NO_FACTS)).toEqual([{
       severity: 1,
       typeNames: [
         { type: 'ID', name: 'sg-0a1b2c3d4e5f60718' },
@@ -118,7 +119,7 @@ describe('OpenIngress rule', () => {
 
   it('a database port open on IPv6 is a WARNING', () => {
     const record = preprocessSecurityGroup(groupWith([tcp(5432, 5432, { Ipv6Ranges: [{ CidrIpv6: '::/0' }] })]), context);
-    expect(openIngressRule.evaluate(record)).toEqual([expect.objectContaining({
+    expect(openIngressRule.evaluate(record, NO_FACTS)).toEqual([expect.objectContaining({
       severity: 2,
       typeNames: [{ type: 'ID', name: 'sg-0a1b2c3d4e5f60718' }, { type: 'Rule', name: 'ingress:tcp:5432-5432:::/0' }, { type: 'Port', name: '5432' }],
     })]);
@@ -126,7 +127,7 @@ describe('OpenIngress rule', () => {
 
   it('a range covering RDP and MySQL is one finding at the worse severity, naming both', () => {
     const record = preprocessSecurityGroup(groupWith([tcp(3000, 3400, { IpRanges: [{ CidrIp: '0.0.0.0/0' }] })]), context);
-    const findings = openIngressRule.evaluate(record);
+    const findings = openIngressRule.evaluate(record, NO_FACTS);
     expect(findings).toHaveLength(1);
     expect(findings[0]).toMatchObject({ severity: 1, typeNames: [{ name: 'sg-0a1b2c3d4e5f60718' }, { name: 'ingress:tcp:3000-3400:0.0.0.0/0' }, { name: '3389' }] });
     expect(findings[0]?.text).toMatch(/exposing RDP 3389, MySQL 3306$/);
@@ -134,7 +135,7 @@ describe('OpenIngress rule', () => {
 
   it('protocol all covers every port', () => {
     const record = preprocessSecurityGroup(groupWith([{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }]), context);
-    const [finding, ...rest] = openIngressRule.evaluate(record);
+    const [finding, ...rest] = openIngressRule.evaluate(record, NO_FACTS);
     expect(rest).toHaveLength(0);
     expect(finding?.severity).toBe(1);
     expect(finding?.typeNames).toEqual([{ type: 'ID', name: 'sg-0a1b2c3d4e5f60718' }, { type: 'Rule', name: 'ingress:all:0-65535:0.0.0.0/0' }, { type: 'Port', name: '22' }]);
@@ -143,12 +144,12 @@ describe('OpenIngress rule', () => {
 
   it('one finding per entry: the same port open on IPv4 and IPv6 is two', () => {
     const record = preprocessSecurityGroup(groupWith([tcp(22, 22, { IpRanges: [{ CidrIp: '0.0.0.0/0' }], Ipv6Ranges: [{ CidrIpv6: '::/0' }] })]), context);
-    expect(openIngressRule.evaluate(record).map((f) => f.typeNames[1]?.name)).toEqual(['ingress:tcp:22-22:0.0.0.0/0', 'ingress:tcp:22-22:::/0']);
+    expect(openIngressRule.evaluate(record, NO_FACTS).map((f) => f.typeNames[1]?.name)).toEqual(['ingress:tcp:22-22:0.0.0.0/0', 'ingress:tcp:22-22:::/0']);
   });
 
   it('without a Role tag the group is null', () => {
     const record = preprocessSecurityGroup(groupWith([tcp(22, 22, { IpRanges: [{ CidrIp: '0.0.0.0/0' }] })], []), context);
-    expect(openIngressRule.evaluate(record)[0]?.group).toBeNull();
+    expect(openIngressRule.evaluate(record, NO_FACTS)[0]?.group).toBeNull();
   });
 
   it.each([
@@ -161,16 +162,24 @@ describe('OpenIngress rule', () => {
     ['UDP on the RDP port', { IpProtocol: 'udp', FromPort: 3389, ToPort: 3389, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
     ['all ICMP from anywhere', { IpProtocol: 'icmp', FromPort: -1, ToPort: -1, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
   ] as [string, IpPermission][])('%s holds no condition', (_, permission) => {
-    expect(openIngressRule.evaluate(preprocessSecurityGroup(groupWith([permission]), context))).toEqual([]);
+    expect(openIngressRule.evaluate(preprocessSecurityGroup(groupWith([permission]), context), NO_FACTS)).toEqual([]);
   });
 
   it('egress open to the world is not ingress', () => {
     const record = preprocessSecurityGroup({ ...groupWith([]), IpPermissionsEgress: webGroup.IpPermissionsEgress }, context);
-    expect(openIngressRule.evaluate(record)).toEqual([]);
+    expect(openIngressRule.evaluate(record, NO_FACTS)).toEqual([]);
   });
 
   it('clears with an OK text naming the group and the rule', () => {
     expect(openIngressRule.clearText([{ type: 'ID', name: 'sg-1' }, { type: 'Rule', name: 'ingress:tcp:22-22:0.0.0.0/0' }, { type: 'Port', name: '22' }]))
       .toBe('OK – security group sg-1 no longer has ingress:tcp:22-22:0.0.0.0/0');
+  });
+});
+
+describe('OpenIngress group', () => {
+  it('without a Role tag, is the most common role of the instances in the security group', () => {
+    const record = preprocessSecurityGroup(groupWith([{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }]), context);
+    const facts = { roleOfInstance: () => null, dominantRoleOfSecurityGroup: (id: string) => (id === record.id ? 'app_server' : null) };
+    expect(openIngressRule.evaluate({ ...record, tags: {} }, facts)[0]?.group).toBe('app_server');
   });
 });

@@ -1,4 +1,9 @@
 import { describe, it, expect } from '@jest/globals';
+import type { RegionFacts } from '../../src/events/rule';
+
+/** The region's instances as the Instance listing learned them: the role is the instance's, not the volume's. */
+const instanceRoles: Record<string, string> = { 'i-0abc1234def567890': 'web_server', 'i-0000000000000000a': 'web_server', 'i-0000000000000000b': 'web_server' };
+const facts: RegionFacts = { roleOfInstance: (id) => instanceRoles[id] ?? null, dominantRoleOfSecurityGroup: () => null };
 import { DescribeVolumesCommand, type Volume } from '@aws-sdk/client-ec2';
 import { preprocessVolume, volumeType } from '../../src/services/ec2/volume';
 import { unattachedVolumeRule, unencryptedVolumeRule } from '../../src/services/ec2/volume-rules';
@@ -94,7 +99,7 @@ describe('EC2.Volume preprocess', () => {
 
 describe('UnattachedVolume rule', () => {
   it('an available volume is a MINOR event on the volume', () => {
-    expect(unattachedVolumeRule.evaluate(preprocessVolume(spareVolume, context))).toEqual([{
+    expect(unattachedVolumeRule.evaluate(preprocessVolume(spareVolume, context), facts)).toEqual([{
       severity: 3, typeNames: [{ type: 'ID', name: 'vol-0123456789abcdef0' }], group: null,
       text: 'MINOR – volume vol-0123456789abcdef0 (8 GiB gp2) is not attached to any instance',
     }]);
@@ -102,12 +107,12 @@ describe('UnattachedVolume rule', () => {
 
   it('groups by the volume\'s Role tag', () => {
     const tagged = preprocessVolume({ ...spareVolume, Tags: [{ Key: 'Role', Value: 'db_server' }] }, context);
-    expect(unattachedVolumeRule.evaluate(tagged)[0]?.group).toBe('db_server');
+    expect(unattachedVolumeRule.evaluate(tagged, facts)[0]?.group).toBe('db_server');
   });
 
   it('an attached, creating or deleting volume holds no condition', () => {
     for (const State of ['in-use', 'creating', 'deleting'] as const) {
-      expect(unattachedVolumeRule.evaluate(preprocessVolume({ ...rootVolume, State }, context))).toEqual([]);
+      expect(unattachedVolumeRule.evaluate(preprocessVolume({ ...rootVolume, State }, context), facts)).toEqual([]);
     }
   });
 
@@ -118,7 +123,7 @@ describe('UnattachedVolume rule', () => {
 
 describe('UnencryptedVolume rule', () => {
   it('an attached unencrypted volume nests under its instance, named role:instance as InstanceState names it', () => {
-    expect(unencryptedVolumeRule.evaluate(preprocessVolume(rootVolume, context))).toEqual([{
+    expect(unencryptedVolumeRule.evaluate(preprocessVolume(rootVolume, context), facts)).toEqual([{
       severity: 3,
       typeNames: [{ type: 'ID', name: 'web_server:i-0abc1234def567890' }, { type: 'Volume', name: 'vol-0a1b2c3d4e5f60718' }],
       group: 'web_server',
@@ -126,15 +131,15 @@ describe('UnencryptedVolume rule', () => {
     }]);
   });
 
-  it('without a Role tag the instance is unknown:<id> and the group is null', () => {
-    const [finding] = unencryptedVolumeRule.evaluate(preprocessVolume({ ...rootVolume, Tags: [] }, context));
-    expect(finding?.typeNames[0]).toEqual({ type: 'ID', name: 'unknown:i-0abc1234def567890' });
+  it('an instance of unknown role is unknown:<id> and the group is null', () => {
+    const [finding] = unencryptedVolumeRule.evaluate(preprocessVolume({ ...rootVolume, Attachments: [{ InstanceId: 'i-0fffffffffffffff0', State: 'attached' }] }, context), facts);
+    expect(finding?.typeNames[0]).toEqual({ type: 'ID', name: 'unknown:i-0fffffffffffffff0' });
     expect(finding?.group).toBeNull();
   });
 
   it('a detached unencrypted volume is pinpointed on its own', () => {
     const detached = preprocessVolume({ ...spareVolume, Encrypted: false, KmsKeyId: undefined }, context);
-    expect(unencryptedVolumeRule.evaluate(detached)).toEqual([{
+    expect(unencryptedVolumeRule.evaluate(detached, facts)).toEqual([{
       severity: 3, typeNames: [{ type: 'ID', name: 'vol-0123456789abcdef0' }], group: null,
       text: 'MINOR – volume vol-0123456789abcdef0 (8 GiB gp2) is not encrypted',
     }]);
@@ -148,12 +153,12 @@ describe('UnencryptedVolume rule', () => {
         { InstanceId: 'i-0000000000000000b', Device: '/dev/sdf', State: 'attached' },
       ],
     }, context);
-    expect(unencryptedVolumeRule.evaluate(shared).map((f) => f.typeNames[0]?.name)).toEqual(['web_server:i-0000000000000000a', 'web_server:i-0000000000000000b']);
+    expect(unencryptedVolumeRule.evaluate(shared, facts).map((f) => f.typeNames[0]?.name)).toEqual(['web_server:i-0000000000000000a', 'web_server:i-0000000000000000b']);
   });
 
   it('an encrypted volume holds no condition', () => {
-    expect(unencryptedVolumeRule.evaluate(preprocessVolume(spareVolume, context))).toEqual([]);
-    expect(unencryptedVolumeRule.evaluate(preprocessVolume({ ...rootVolume, Encrypted: true }, context))).toEqual([]);
+    expect(unencryptedVolumeRule.evaluate(preprocessVolume(spareVolume, context), facts)).toEqual([]);
+    expect(unencryptedVolumeRule.evaluate(preprocessVolume({ ...rootVolume, Encrypted: true }, context), facts)).toEqual([]);
   });
 
   it('clears with an OK text that names the element', () => {

@@ -1,6 +1,7 @@
 import type { ServiceDefinition } from '../registry';
 import { instanceType } from './instance';
 import { instanceStateRule } from './instance-rules';
+import { InstanceFacts } from './region-facts';
 import { volumeType } from './volume';
 import { unattachedVolumeRule, unencryptedVolumeRule } from './volume-rules';
 import { snapshotType } from './snapshot';
@@ -17,4 +18,5 @@ export const ec2Service: ServiceDefinition = {
   scope: { kind: 'regional' },
   types: [instanceType, volumeType, snapshotType, imageType, vpcType, subnetType, networkInterfaceType, securityGroupType, addressType],
   rules: [instanceStateRule, openIngressRule, unattachedVolumeRule, unencryptedVolumeRule],
+  facts: { from: 'EC2.Instance', create: () => new InstanceFacts() },
 };

@@ -22,15 +22,16 @@ const TCP = new Set(['tcp', '6']);
 /**
  * OpenIngress: an ingress entry open to the whole internet that reaches SSH, RDP or a database port. One finding
  * per entry, pinpointed group → rule → port (the most severe port it exposes; the text lists all of them).
- * Group: the security group's Role tag. The role of the instances in the group needs the instance records.
+ * Group: the security group's Role tag, else the most common role of the running instances that use it.
  */
 export const openIngressRule: TapRule = {
   name: 'OpenIngress',
   resourceType: 'EC2.SecurityGroup',
   eventClass: 'AWS_EC2',
-  evaluate(record) {
+  needsFacts: true,
+  evaluate(record, facts) {
     const ingress = Array.isArray(record.data.ingress) ? (record.data.ingress as FlatRule[]) : [];
-    const group = record.tags[ROLE_TAG] ?? null;
+    const group = record.tags[ROLE_TAG] ?? facts.dominantRoleOfSecurityGroup(record.id);
     const label = record.name && record.name !== record.id ? `${record.id} (${record.name})` : record.id;
     const findings: Finding[] = [];
     for (const entry of ingress) {

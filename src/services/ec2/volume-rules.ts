@@ -36,28 +36,31 @@ export const unattachedVolumeRule: TapRule = {
 
 /**
  * UnencryptedVolume: pinpointed under the instance it is attached to (`<role>:<instance id>` → volume, as the
- * InstanceState rule names the instance), or on its own when detached. The role is the volume's Role tag
- * (launches propagate instance tags to their volumes); the instance's own role needs the instance records.
+ * InstanceState rule names the instance), or on its own when detached. The role is the attached instance's,
+ * from the region's facts.
  */
 export const unencryptedVolumeRule: TapRule = {
   name: 'UnencryptedVolume',
   resourceType: 'EC2.Volume',
   eventClass: 'AWS_EC2',
-  evaluate(record) {
+  needsFacts: true,
+  evaluate(record, facts) {
     if (record.data.encrypted === true) return [];
-    const group = volumeGroup(record);
     const attachments = Array.isArray(record.data.attachments) ? (record.data.attachments as VolumeAttachmentData[]) : [];
     const instances = attachments.filter((a) => a.instance_id && a.state !== 'detached').map((a) => a.instance_id as string);
     if (instances.length === 0) {
-      return [{ severity: 3, typeNames: [{ type: 'ID', name: record.id }], group, text: `MINOR – ${describe(record)} is not encrypted` }];
+      return [{ severity: 3, typeNames: [{ type: 'ID', name: record.id }], group: volumeGroup(record), text: `MINOR – ${describe(record)} is not encrypted` }];
     }
-    // Multi-attach volumes nest under each of their instances.
-    return instances.map((instanceId) => ({
-      severity: 3 as const,
-      typeNames: [{ type: 'ID', name: serverId(group, instanceId) }, { type: 'Volume', name: record.id }],
-      group,
-      text: `MINOR – ${describe(record)} attached to ${instanceId}${group ? ` (${group})` : ''} is not encrypted`,
-    }));
+    // Multi-attach volumes nest under each of their instances; the group is the instance's role.
+    return instances.map((instanceId) => {
+      const role = facts.roleOfInstance(instanceId);
+      return {
+        severity: 3 as const,
+        typeNames: [{ type: 'ID', name: serverId(role, instanceId) }, { type: 'Volume', name: record.id }],
+        group: role,
+        text: `MINOR – ${describe(record)} attached to ${instanceId}${role ? ` (${role})` : ''} is not encrypted`,
+      };
+    });
   },
   clearText: (typeNames) => (typeNames.length > 1
     ? `OK – volume ${typeNames[1]?.name ?? ''} is no longer attached unencrypted to ${typeNames[0]?.name ?? ''}`
