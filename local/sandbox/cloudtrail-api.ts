@@ -92,7 +92,10 @@ function lookupEvents(call: CloudTrailCall): Record<string, unknown> {
   const epoch = spec.epoch;
   const now = epochTime(epoch).getTime();
   const start = timeInput(input.StartTime, 'StartTime') ?? now - EVENT_HISTORY_EPOCHS * 3_600_000;
-  const end = timeInput(input.EndTime, 'EndTime') ?? now;
+  // The sandbox's clock is its epoch's time (2026-01-01 + epoch hours), usually behind the caller's wall clock:
+  // a window that starts after the sandbox's present is empty rather than an error, so collectors that look
+  // back from the real now still work (AWS itself never sees a StartTime after its own now from them).
+  const end = timeInput(input.EndTime, 'EndTime') ?? Math.max(now, start);
   if (start > end) throw new SandboxApiError('InvalidTimeRangeException', 'StartTime must be before EndTime.');
   if (input.EventCategory === 'insight') return { Events: [] };
 
