@@ -65,7 +65,9 @@ export async function runWorkflowLocally(options: LocalRunOptions): Promise<RunS
   try {
     return (await execution.result) as unknown as RunSummary;
   } catch (error) {
-    const e = error as { name?: string; message?: string; cause?: unknown };
+    // The interpreter wraps the state's error (the execution's Error and Cause) in an ExecutionError.
+    const wrapped = error as { name?: string; message?: string; cause?: { name?: string; message?: string } };
+    const e = wrapped.name === 'ExecutionError' && wrapped.cause ? wrapped.cause : wrapped;
     throw new ExecutionFailedError(e.name ?? 'States.Runtime', lambdaErrorMessage(e.message ?? String(error)));
   }
 }

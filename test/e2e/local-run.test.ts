@@ -21,8 +21,8 @@ describe('cloudtap run --sandbox', () => {
     expect(Object.keys(first)).toEqual(expect.arrayContaining(['runId', 'status', 'startedAt', 'durationMs', 'tasks', 'resources', 'events', 'writes', 'failures']));
     expect(first.status).toBe('succeeded');
     expect(first.tasks).toMatchObject({ failed: 0 });
-    // One CloudServiceType task, one Region task, one EC2 task per enabled region.
-    expect(first.tasks.total).toBe(4);
+    // One CloudServiceType task, one Region task, and EC2 and CloudTrail in each of the 2 enabled regions.
+    expect(first.tasks.total).toBe(6);
     expect(first.resources.seen).toBeGreaterThan(0);
     expect(first.resources.created).toBe(first.resources.seen);
     expect(first.writes).toBeGreaterThanOrEqual(first.resources.created);
