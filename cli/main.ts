@@ -3,6 +3,7 @@ import { runCommand, RUN_HELP } from './commands/run';
 import { resourcesCommand, RESOURCES_HELP } from './commands/resources';
 import { historyCommand, HISTORY_HELP } from './commands/history';
 import { eventsCommand, EVENTS_HELP } from './commands/events';
+import { sandboxCommand, SANDBOX_HELP } from './commands/sandbox';
 import { UsageError } from './errors';
 
 interface Command {
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, Command> = {
   resources: { summary: 'the inventory', help: RESOURCES_HELP, run: resourcesCommand },
   history: { summary: "a resource's configuration timeline", help: HISTORY_HELP, run: historyCommand },
   events: { summary: 'Tap events (open, cleared), acknowledgements, event history', help: EVENTS_HELP, run: eventsCommand },
+  sandbox: { summary: 'serve the sandbox account on loopback, or print its truth', help: SANDBOX_HELP, run: sandboxCommand },
 };
 
 function usage(): string {

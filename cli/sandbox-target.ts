@@ -14,11 +14,12 @@ export interface SandboxTarget {
   close(): Promise<void>;
 }
 
-export function parseSpecFlag(text: string): SandboxSpec {
+/** Parses a sandbox spec given on the command line; errors name where it was given (`--sandbox`, `SPEC`). */
+export function parseSpecFlag(text: string, given = '--sandbox'): SandboxSpec {
   try {
     return parseSandboxSpec(text);
   } catch (error) {
-    throw new UsageError(`--sandbox: ${(error as Error).message}`);
+    throw new UsageError(`${given}: ${(error as Error).message}`);
   }
 }
 
