@@ -10,7 +10,7 @@ import type { AccountModel } from './account';
 import { SandboxApiError } from './api-errors';
 import type { Collection } from './collection';
 import {
-  ADDRESS, ATTRIBUTE_VALUE, AVAILABILITY_ZONE, GROUP_SET, IMAGE, INSTANCE_STATUS, NETWORK_INTERFACE, PRODUCT_CODES, REGION, RESERVATION,
+  ADDRESS, ATTRIBUTE_VALUE, AVAILABILITY_ZONE, GROUP_SET, IMAGE, INSTANCE_BLOCK_DEVICE, INSTANCE_STATUS, NETWORK_INTERFACE, PRODUCT_CODES, REGION, RESERVATION,
   SECURITY_GROUP, SNAPSHOT, SUBNET, VOLUME, VPC, listOf, scalar,
 } from './ec2-xml';
 import { compileFilters, exactValues, type FilterTable } from './filters';
@@ -23,7 +23,7 @@ import type { QueryParams } from './query';
 import type { RegionModel } from './region-model';
 import { ec2Endpoint } from './regions';
 import type { Ec2Operation, SandboxSpec } from './spec';
-import type { Writer } from './xml';
+import type { Writer, XmlOut } from './xml';
 
 export interface Ec2Call {
   action: Ec2Operation;
@@ -34,8 +34,8 @@ export interface Ec2Call {
   inventory: RegionInventory;
 }
 
-/** The body of the response (inside `<ActionResponse>`, after `<requestId>`). */
-type Ec2Handler = (call: Ec2Call) => string;
+/** Appends the body of the response (inside `<ActionResponse>`, after `<requestId>`). */
+type Ec2Handler = (call: Ec2Call, out: XmlOut) => void;
 
 interface DescribeType<T> {
   listing: (call: Ec2Call) => Collection<T>;
@@ -361,8 +361,7 @@ function notFoundError(type: DescribeType<unknown>, missing: string[]): SandboxA
 }
 
 /** The one describe routine: ids or id filter → positions; filters and scope → predicate; then a page. */
-function describe<T>(call: Ec2Call, type: DescribeType<T>, items: (found: T[], nextToken: string | undefined) => string = (found, nextToken) =>
-  listOf(type.write)(type.element, found) + scalar('nextToken', nextToken)): string {
+function describe<T>(call: Ec2Call, out: XmlOut, type: DescribeType<T>, writeItems: (found: T[]) => void = (found) => listOf(type.write)(out, type.element, found)): void {
   const { params } = call;
   const listing = type.listing(call);
   const ids = type.idParameter ? [...new Set(params.list(type.idParameter))] : [];
@@ -393,10 +392,12 @@ function describe<T>(call: Ec2Call, type: DescribeType<T>, items: (found: T[], n
   const scopeKey = `${call.action}|${call.model.accountId}|${call.model.regionName}|${call.inventory.epoch}`;
   if (!type.limits) {
     if (maxResults !== undefined) throw new SandboxApiError('InvalidParameterValue', `The parameter MaxResults is not recognized for ${call.action}`);
-    return items(pageThrough(listing, source, predicate, Number.MAX_SAFE_INTEGER, scopeKey, undefined).items, undefined);
+    writeItems(pageThrough(listing, source, predicate, Number.MAX_SAFE_INTEGER, scopeKey, undefined).items);
+    return;
   }
   const page = pageThrough(listing, source, predicate, pageSize(maxResults, type.limits), scopeKey, params.get('NextToken'));
-  return items(page.items, page.nextToken);
+  writeItems(page.items);
+  scalar(out, 'nextToken', page.nextToken);
 }
 
 /** Instances grouped into their reservations, consecutive ones sharing a reservation together. */
@@ -412,7 +413,7 @@ function reservationsOf(call: Ec2Call, instances: Instance[]): Reservation[] {
   return reservations;
 }
 
-function describeRegions(call: Ec2Call): string {
+function describeRegions(call: Ec2Call, out: XmlOut): void {
   const { spec, account, params } = call;
   const enabled = account.enabledRegions.map((name): Region => ({ RegionName: name, Endpoint: ec2Endpoint(name), OptInStatus: 'opt-in-not-required' }));
   const notOptedIn = spec.optIn.map((name): Region => ({ RegionName: name, Endpoint: ec2Endpoint(name), OptInStatus: 'not-opted-in' }));
@@ -424,10 +425,10 @@ function describeRegions(call: Ec2Call): string {
     fields: { 'region-name': (r) => [r.RegionName], 'endpoint': (r) => [r.Endpoint], 'opt-in-status': (r) => [r.OptInStatus] },
   });
   const regions = all.filter((region) => (names.length === 0 || names.includes(region.RegionName ?? '')) && matches(region));
-  return listOf(REGION)('regionInfo', regions);
+  listOf(REGION)(out, 'regionInfo', regions);
 }
 
-function describeAvailabilityZones(call: Ec2Call): string {
+function describeAvailabilityZones(call: Ec2Call, out: XmlOut): void {
   const { model, params } = call;
   const zones = model.network.zones.map((zone) => zoneShape(zone, model.regionName));
   const names = params.list('ZoneName');
@@ -440,14 +441,14 @@ function describeAvailabilityZones(call: Ec2Call): string {
       'zone-type': (z) => [z.ZoneType], 'group-name': (z) => [z.GroupName], 'opt-in-status': (z) => [z.OptInStatus],
     },
   });
-  return listOf(AVAILABILITY_ZONE)('availabilityZoneInfo', zones.filter((zone) =>
+  listOf(AVAILABILITY_ZONE)(out, 'availabilityZoneInfo', zones.filter((zone) =>
     (names.length === 0 || names.includes(zone.ZoneName ?? '')) && (ids.length === 0 || ids.includes(zone.ZoneId ?? '')) && matches(zone)));
 }
 
 const INSTANCE_ATTRIBUTES = ['instanceType', 'userData', 'disableApiTermination', 'disableApiStop', 'instanceInitiatedShutdownBehavior',
   'rootDeviceName', 'blockDeviceMapping', 'productCodes', 'sourceDestCheck', 'groupSet', 'ebsOptimized', 'sriovNetSupport', 'enaSupport'];
 
-function describeInstanceAttribute(call: Ec2Call): string {
+function describeInstanceAttribute(call: Ec2Call, out: XmlOut): void {
   const { params, model, inventory } = call;
   const instanceId = params.require('InstanceId');
   const attribute = params.require('Attribute');
@@ -458,50 +459,41 @@ function describeInstanceAttribute(call: Ec2Call): string {
   const index = model.ids.instance.decode(instanceId);
   const instance = index === undefined ? undefined : describeInstance(model, index, inventory.epoch);
   if (index === undefined || !instance) throw new SandboxApiError('InvalidInstanceID.NotFound', `The instance ID '${instanceId}' does not exist`);
-  const value = (text: string | boolean | undefined) => ATTRIBUTE_VALUE(attribute, text === undefined ? {} : { Value: text });
-  let body: string;
+  scalar(out, 'instanceId', instanceId);
+  const value = (text: string | boolean | undefined) => ATTRIBUTE_VALUE(out, attribute, text === undefined ? {} : { Value: text });
   switch (attribute) {
     case 'userData': {
       const userData = userDataOf(model, planInstance(model, index));
-      body = value(userData === undefined ? undefined : Buffer.from(userData).toString('base64'));
-      break;
+      return value(userData === undefined ? undefined : Buffer.from(userData).toString('base64'));
     }
-    case 'instanceType': body = value(instance.InstanceType); break;
-    case 'rootDeviceName': body = value(instance.RootDeviceName); break;
-    case 'instanceInitiatedShutdownBehavior': body = value('stop'); break;
-    case 'disableApiTermination': case 'disableApiStop': body = value(false); break;
-    case 'sourceDestCheck': body = value(instance.SourceDestCheck ?? true); break;
-    case 'ebsOptimized': body = value(instance.EbsOptimized); break;
-    case 'enaSupport': body = value(instance.EnaSupport); break;
-    case 'sriovNetSupport': body = value('simple'); break;
-    case 'groupSet': body = GROUP_SET('groupSet', instance.SecurityGroups ?? []); break;
-    case 'productCodes': body = PRODUCT_CODES('productCodes', instance.ProductCodes ?? []); break;
-    default: body = listOf(ATTRIBUTE_BLOCK_DEVICE)('blockDeviceMapping', instance.BlockDeviceMappings ?? []);
+    case 'instanceType': return value(instance.InstanceType);
+    case 'rootDeviceName': return value(instance.RootDeviceName);
+    case 'instanceInitiatedShutdownBehavior': return value('stop');
+    case 'disableApiTermination': case 'disableApiStop': return value(false);
+    case 'sourceDestCheck': return value(instance.SourceDestCheck ?? true);
+    case 'ebsOptimized': return value(instance.EbsOptimized);
+    case 'enaSupport': return value(instance.EnaSupport);
+    case 'sriovNetSupport': return value('simple');
+    case 'groupSet': return GROUP_SET(out, 'groupSet', instance.SecurityGroups ?? []);
+    case 'productCodes': return PRODUCT_CODES(out, 'productCodes', instance.ProductCodes ?? []);
+    default: return listOf(INSTANCE_BLOCK_DEVICE)(out, 'blockDeviceMapping', instance.BlockDeviceMappings ?? []);
   }
-  return scalar('instanceId', instanceId) + body;
 }
-
-const ATTRIBUTE_BLOCK_DEVICE: Writer = (name, value) => {
-  const mapping = value as { DeviceName?: string; Ebs?: { VolumeId?: string; Status?: string; AttachTime?: Date; DeleteOnTermination?: boolean } };
-  return `<${name}>${scalar('deviceName', mapping.DeviceName)}<ebs>${scalar('volumeId', mapping.Ebs?.VolumeId)}${scalar('status', mapping.Ebs?.Status)}` +
-    `${scalar('attachTime', mapping.Ebs?.AttachTime)}${scalar('deleteOnTermination', mapping.Ebs?.DeleteOnTermination)}</ebs></${name}>`;
-};
 
 export const EC2_HANDLERS: Record<Ec2Operation, Ec2Handler> = {
   DescribeRegions: describeRegions,
   DescribeAvailabilityZones: describeAvailabilityZones,
-  DescribeInstances: (call) => describe(call, INSTANCES, (found, nextToken) =>
-    listOf(RESERVATION)('reservationSet', reservationsOf(call, found)) + scalar('nextToken', nextToken)),
-  DescribeInstanceStatus: (call) => describe(call, INSTANCE_STATUSES),
+  DescribeInstances: (call, out) => describe(call, out, INSTANCES, (found) => listOf(RESERVATION)(out, 'reservationSet', reservationsOf(call, found))),
+  DescribeInstanceStatus: (call, out) => describe(call, out, INSTANCE_STATUSES),
   DescribeInstanceAttribute: describeInstanceAttribute,
-  DescribeVolumes: (call) => describe(call, VOLUMES),
-  DescribeSnapshots: (call) => describe(call, SNAPSHOTS),
-  DescribeImages: (call) => describe(call, IMAGES),
-  DescribeVpcs: (call) => describe(call, VPCS),
-  DescribeSubnets: (call) => describe(call, SUBNETS),
-  DescribeSecurityGroups: (call) => describe(call, SECURITY_GROUPS),
-  DescribeNetworkInterfaces: (call) => describe(call, NETWORK_INTERFACES),
-  DescribeAddresses: (call) => describe(call, ADDRESSES),
+  DescribeVolumes: (call, out) => describe(call, out, VOLUMES),
+  DescribeSnapshots: (call, out) => describe(call, out, SNAPSHOTS),
+  DescribeImages: (call, out) => describe(call, out, IMAGES),
+  DescribeVpcs: (call, out) => describe(call, out, VPCS),
+  DescribeSubnets: (call, out) => describe(call, out, SUBNETS),
+  DescribeSecurityGroups: (call, out) => describe(call, out, SECURITY_GROUPS),
+  DescribeNetworkInterfaces: (call, out) => describe(call, out, NETWORK_INTERFACES),
+  DescribeAddresses: (call, out) => describe(call, out, ADDRESSES),
 };
 
 export function ec2Call(action: Ec2Operation, params: QueryParams, spec: SandboxSpec, account: AccountModel, model: RegionModel): Ec2Call {

@@ -3,7 +3,7 @@
  * as. Element names come from the SDK's own model (`ec2QueryName`/`xmlName`), e.g. an instance's
  * `State` is `<instanceState>` and its `PublicIpAddress` is `<ipAddress>`.
  */
-import { escapeXml, listOf, scalar, structure, type Field } from './xml';
+import { escapeXml, listOf, scalar, structure, xml, type Field, type XmlOut } from './xml';
 
 export const EC2_XMLNS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
 
@@ -15,7 +15,7 @@ const PRODUCT_CODES = listOf(structure([['ProductCodeId', 'productCode'], ['Prod
 const STATE = structure([['Code', 'code'], ['Name', 'name']]);
 const STATE_REASON = structure([['Code', 'code'], ['Message', 'message']]);
 
-const INSTANCE_BLOCK_DEVICE = structure([
+export const INSTANCE_BLOCK_DEVICE = structure([
   ['DeviceName', 'deviceName'],
   ['Ebs', 'ebs', structure([['AttachTime', 'attachTime'], ['DeleteOnTermination', 'deleteOnTermination'], ['Status', 'status'], ['VolumeId', 'volumeId']])],
 ]);
@@ -312,9 +312,13 @@ export const AVAILABILITY_ZONE = structure([
 export const ATTRIBUTE_VALUE = structure([['Value', 'value']]);
 export { GROUP_SET, PRODUCT_CODES, listOf, scalar };
 
-/** A whole EC2 response document. */
-export function ec2Response(action: string, requestId: string, body: string): string {
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${EC2_XMLNS}"><requestId>${requestId}</requestId>${body}</${action}Response>`;
+/** A whole EC2 response document; `writeBody` appends what follows `<requestId>`. */
+export function ec2Response(action: string, requestId: string, writeBody: (out: XmlOut) => void): string {
+  return xml((out) => {
+    out.push(`<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${EC2_XMLNS}"><requestId>${requestId}</requestId>`);
+    writeBody(out);
+    out.push(`</${action}Response>`);
+  });
 }
 
 export function ec2ErrorResponse(code: string, message: string, requestId: string): string {

@@ -201,8 +201,8 @@ class SandboxServer {
     const action = request.operation as keyof typeof EC2_HANDLERS;
     const params = request.params ?? new QueryParams('');
     if (params.boolean('DryRun')) throw new SandboxApiError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.');
-    const body = EC2_HANDLERS[action](ec2Call(action, params, spec, account, model));
-    return { status: 200, contentType: 'text/xml;charset=UTF-8', body: ec2Response(action, requestId, body) };
+    const call = ec2Call(action, params, spec, account, model);
+    return { status: 200, contentType: 'text/xml;charset=UTF-8', body: ec2Response(action, requestId, (out) => EC2_HANDLERS[action](call, out)) };
   }
 
   /** `/_sandbox/…`: stats, truth and spec for standalone use, and moving to another epoch. */
