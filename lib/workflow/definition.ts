@@ -94,6 +94,7 @@ export function collectionWorkflow(): WorkflowDefinition {
           'runId.$': '$.runId',
           'startedAt.$': '$.startedAt',
           'skipped.$': '$.skipped',
+          'probe.$': '$.probe',
           'outcomes.$': '$.outcomes',
         }),
         OutputPath: '$.Payload',

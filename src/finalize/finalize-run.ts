@@ -2,7 +2,7 @@ import type { SkippedTarget } from '../dto/run-summary';
 import { summarizeRun, type RunSummary } from '../dto/run-summary';
 import { failedTaskResult, type TaskResult } from '../dto/task';
 import type { Database } from '../store/dynamo';
-import { RunStore } from '../store/run-store';
+import { RunStore, type TaskTrace } from '../store/run-store';
 import { EventStore } from '../store/event-store';
 import { ResourceStore, partitionKey } from '../store/resource-store';
 import { expectArray, expectRecord, expectString, isRecord } from '../dto/validation';
@@ -25,6 +25,8 @@ export interface FinalizeRequest {
   runId: string;
   startedAt: string;
   skipped: SkippedTarget[];
+  /** get-tasks' own calls. */
+  probe?: TaskTrace;
   outcomes: TaskOutcome[];
 }
 
@@ -42,6 +44,7 @@ export function parseFinalizeRequest(input: unknown): FinalizeRequest {
     runId: expectString(record.runId, 'FinalizeRequest.runId'),
     startedAt: expectString(record.startedAt, 'FinalizeRequest.startedAt'),
     skipped: expectArray(record.skipped, 'FinalizeRequest.skipped') as SkippedTarget[],
+    ...(isRecord(record.probe) ? { probe: record.probe as unknown as TaskTrace } : {}),
     outcomes: expectArray(record.outcomes, 'FinalizeRequest.outcomes').map((o, i) => expectRecord(o, `FinalizeRequest.outcomes[${i}]`)) as TaskOutcome[],
   };
 }
@@ -104,6 +107,10 @@ export async function finalizeRun(request: FinalizeRequest, db: Database, settin
   summary.events.recurred += eventCounts.recurred;
   summary.events.cleared += eventCounts.cleared;
   summary.alarms = alarms;
+  if (request.probe) {
+    await runs.saveTask(request.runId, undefined, request.probe);
+    summary.apiCalls += request.probe.calls.filter((c) => c.service !== 'DynamoDB').length;
+  }
   if (!allSucceeded && settings.thresholds.length > 0) summary.notes = ['thresholds not evaluated: some tasks failed, so the counts they need are incomplete'];
   // The run item itself is this run's last write.
   summary.writes += db.writes - writesBefore + 1;

@@ -8,6 +8,11 @@ import type { Task, TaskAccount } from '../dto/task';
 import { taskIdOf } from '../dto/task';
 import { allServices, serviceRunsIn } from '../services/registry';
 import { taskError } from '../collect/collect-task';
+import { CallTrace, withCallTrace } from '../aws/call-trace';
+import type { TaskTrace } from '../store/run-store';
+
+/** The trace id of get-tasks' probe calls. */
+export const PROBE_TASK_ID = 'GetTasks';
 
 /** Calls get-tasks makes to probe accounts and regions (its IAM policy is derived from these). */
 export const PROBE_ACTIONS = ['sts:GetCallerIdentity', 'sts:AssumeRole', 'ec2:DescribeRegions'];
@@ -20,6 +25,8 @@ export interface CollectionPlan {
   concurrency: number;
   tasks: Task[];
   skipped: SkippedTarget[];
+  /** The probe's own AWS calls: Finalize stores them as the run's `GetTasks` trace (get-tasks has no table access). */
+  probe: TaskTrace;
 }
 
 export interface PlanSettings {
@@ -51,7 +58,11 @@ export async function planCollection(request: CollectionRequest, execution: Exec
   const runId = runIdOf(execution);
   const skipped: SkippedTarget[] = [];
   const targets: AccountTarget[] = request.accounts?.length ? request.accounts : [{}];
-  const probed = (await Promise.all(targets.map((target) => probeAccount(target, settings, runId, skipped)))).filter((p): p is ProbedAccount => !!p);
+  const trace = new CallTrace(PROBE_TASK_ID);
+  const started = Date.now();
+  const probed = (await withCallTrace(trace, () => Promise.all(targets.map((target) => probeAccount(target, settings, runId, skipped)))))
+    .filter((p): p is ProbedAccount => !!p);
+  const probe: TaskTrace = { taskId: PROBE_TASK_ID, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, calls: trace.calls };
 
   const options = { runStartedAt: execution.startTime, ems: settings.ems };
   const tasks: Task[] = [];
@@ -76,7 +87,7 @@ export async function planCollection(request: CollectionRequest, execution: Exec
       taskType: 'inventory.CloudServiceType', account: first.account, region: settings.homeRegion, options,
     });
   }
-  return { schemaVersion: SCHEMA_VERSION, runId, startedAt: execution.startTime, concurrency: request.concurrency ?? settings.defaultConcurrency, tasks, skipped };
+  return { schemaVersion: SCHEMA_VERSION, runId, startedAt: execution.startTime, concurrency: request.concurrency ?? settings.defaultConcurrency, tasks, skipped, probe };
 }
 
 async function probeAccount(target: AccountTarget, settings: PlanSettings, runId: string, skipped: SkippedTarget[]): Promise<ProbedAccount | undefined> {

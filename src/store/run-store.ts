@@ -81,14 +81,14 @@ export class RunStore {
    * Stores a task's result with its calls. Keyed by task and chunk: a retried task overwrites its own
    * items instead of adding a second result.
    */
-  async saveTask(runId: string, result: TaskResult, trace: TaskTrace): Promise<void> {
+  async saveTask(runId: string, result: TaskResult | undefined, trace: TaskTrace): Promise<void> {
     const chunks = taskItemCount(trace.calls.length);
     const requests = Array.from({ length: chunks }, (_, n) => ({
       PutRequest: {
         Item: {
           pk: runId, sk: `TASK#${trace.taskId}#${String(n).padStart(4, '0')}`, taskId: trace.taskId, chunk: n, chunks,
           startedAt: trace.startedAt, durationMs: trace.durationMs,
-          ...(n === 0 ? { result } : {}),
+          ...(n === 0 && result ? { result } : {}),
           calls: trace.calls.slice(n * CALLS_PER_TRACE_ITEM, (n + 1) * CALLS_PER_TRACE_ITEM),
         },
       },
