@@ -261,7 +261,7 @@ function cpuOptions(instanceType: string, architecture: Architecture): { CoreCou
 
 export function macAddress(dice: RegionModel['instanceDice'], index: number, salt: number): string {
   const hex = dice.hex(10, index, DRAW.mac, salt);
-  return `02:${hex.match(/../g)?.join(':')}`;
+  return `02:${hex.slice(0, 2)}:${hex.slice(2, 4)}:${hex.slice(4, 6)}:${hex.slice(6, 8)}:${hex.slice(8, 10)}`;
 }
 
 function groupIdentifiers(model: RegionModel, groups: readonly number[]): GroupIdentifier[] {
@@ -337,7 +337,7 @@ function blockDeviceMappings(model: RegionModel, plan: InstancePlan, epoch: numb
   }));
 }
 
-function primaryNetworkInterface(model: RegionModel, plan: InstancePlan, publicIp: string | undefined): InstanceNetworkInterface {
+export function primaryNetworkInterface(model: RegionModel, plan: InstancePlan, publicIp: string | undefined): InstanceNetworkInterface {
   const region = model.regionName;
   const subnet = model.network.subnets[plan.subnet];
   const address = model.addressOfInstance(plan.index);

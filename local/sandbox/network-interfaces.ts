@@ -4,7 +4,7 @@
  */
 import type { NetworkInterface, NetworkInterfaceAssociation, NetworkInterfacePrivateIpAddress } from '@aws-sdk/client-ec2';
 import type { Collection } from './collection';
-import { describeInstance, macAddress } from './instances';
+import { instanceStateAt, macAddress, planInstance, primaryNetworkInterface, publicIpOf } from './instances';
 import { DEFAULT_VPC, subnetAddress } from './network';
 import type { RegionModel } from './region-model';
 import { GROUP_INDEX } from './security-groups';
@@ -12,9 +12,12 @@ import { GROUP_INDEX } from './security-groups';
 export const LEFTOVER_INTERFACES = 2;
 
 function instanceInterfaceAt(model: RegionModel, index: number, epoch: number): NetworkInterface | undefined {
-  const instance = describeInstance(model, index, epoch);
-  const attached = instance?.NetworkInterfaces?.[0];
-  if (!instance || !attached) return undefined;
+  const state = instanceStateAt(model, index, epoch);
+  if (state !== 'running' && state !== 'stopped') return undefined;
+  const plan = planInstance(model, index);
+  const publicIp = publicIpOf(model, plan, state);
+  const attached = primaryNetworkInterface(model, plan, publicIp);
+  const zone = model.network.subnets[plan.subnet]?.zone;
   const address = model.addressOfInstance(index);
   const association: NetworkInterfaceAssociation | undefined = attached.Association && {
     IpOwnerId: attached.Association.IpOwnerId,
@@ -28,10 +31,10 @@ function instanceInterfaceAt(model: RegionModel, index: number, epoch: number): 
   const shape: NetworkInterface = {
     Attachment: {
       AttachTime: attached.Attachment?.AttachTime, AttachmentId: attached.Attachment?.AttachmentId, DeleteOnTermination: true,
-      DeviceIndex: 0, NetworkCardIndex: 0, InstanceId: instance.InstanceId, InstanceOwnerId: model.accountId, Status: 'attached',
+      DeviceIndex: 0, NetworkCardIndex: 0, InstanceId: plan.id, InstanceOwnerId: model.accountId, Status: 'attached',
     },
-    AvailabilityZone: instance.Placement?.AvailabilityZone,
-    AvailabilityZoneId: instance.Placement?.AvailabilityZoneId,
+    AvailabilityZone: zone?.name,
+    AvailabilityZoneId: zone?.zoneId,
     Description: attached.Description,
     Groups: attached.Groups,
     InterfaceType: 'interface',
@@ -54,7 +57,7 @@ function instanceInterfaceAt(model: RegionModel, index: number, epoch: number): 
     VpcId: attached.VpcId,
   };
   if (association) shape.Association = association;
-  if (instance.PublicDnsName) shape.PublicDnsName = instance.PublicDnsName;
+  if (association?.PublicDnsName) shape.PublicDnsName = association.PublicDnsName;
   return shape;
 }
 

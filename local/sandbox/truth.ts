@@ -118,11 +118,10 @@ class TruthBuilder {
   addRegion(model: RegionModel): void {
     const { accountId, regionName: region } = model;
     const inventory = new RegionInventory(model, this.epoch);
-    const base = { accountId, region };
     const arn = (kind: string, id: string, owner = accountId) => `arn:aws:ec2:${region}:${owner}:${kind}/${id}`;
 
     this.resource({
-      ...base, type: 'EC2.Region', id: region, name: region, tags: {},
+      accountId, region, type: 'EC2.Region', id: region, name: region, tags: {},
       attributes: {
         regionName: region, endpoint: ec2Endpoint(region), optInStatus: 'opt-in-not-required',
         availabilityZones: model.network.zones.map((zone) => ({ zoneName: zone.name, zoneId: zone.zoneId, state: 'available' })),
@@ -138,7 +137,7 @@ class TruthBuilder {
       const attachment = volume.Attachments?.[0];
       const id = volume.VolumeId ?? '';
       this.resource({
-        ...base, type: 'EC2.Volume', id, name: tagRecord(volume.Tags).Name, arn: arn('volume', id), tags: tagRecord(volume.Tags),
+        accountId, region, type: 'EC2.Volume', id, name: tagRecord(volume.Tags).Name, arn: arn('volume', id), tags: tagRecord(volume.Tags),
         attributes: {
           state: volume.State, size: volume.Size, volumeType: volume.VolumeType, encrypted: volume.Encrypted,
           availabilityZone: volume.AvailabilityZone, attachedInstanceId: attachment?.InstanceId ?? null, device: attachment?.Device ?? null,
@@ -146,12 +145,12 @@ class TruthBuilder {
         },
       });
       if (volume.State === 'available') {
-        this.condition({ rule: 'UnattachedVolume', ...base, type: 'EC2.Volume', id, group: null, detail: { size: volume.Size, availabilityZone: volume.AvailabilityZone } });
+        this.condition({ rule: 'UnattachedVolume', accountId, region, type: 'EC2.Volume', id, group: null, detail: { size: volume.Size, availabilityZone: volume.AvailabilityZone } });
       }
       if (!volume.Encrypted) {
         const instanceId = attachment?.InstanceId ?? null;
         this.condition({
-          rule: 'UnencryptedVolume', ...base, type: 'EC2.Volume', id,
+          rule: 'UnencryptedVolume', accountId, region, type: 'EC2.Volume', id,
           group: instanceId ? roleOfInstance.get(instanceId) ?? null : null, detail: { attachedInstanceId: instanceId },
         });
       }
@@ -160,7 +159,7 @@ class TruthBuilder {
     for (const snapshot of allOf(inventory.snapshots)) {
       const id = snapshot.SnapshotId ?? '';
       this.resource({
-        ...base, type: 'EC2.Snapshot', id, name: tagRecord(snapshot.Tags).Name, arn: `arn:aws:ec2:${region}::snapshot/${id}`, tags: tagRecord(snapshot.Tags),
+        accountId, region, type: 'EC2.Snapshot', id, name: tagRecord(snapshot.Tags).Name, arn: `arn:aws:ec2:${region}::snapshot/${id}`, tags: tagRecord(snapshot.Tags),
         attributes: {
           state: snapshot.State, volumeId: snapshot.VolumeId, volumeSize: snapshot.VolumeSize, encrypted: snapshot.Encrypted,
           startTime: iso(snapshot.StartTime), description: snapshot.Description,
@@ -171,7 +170,7 @@ class TruthBuilder {
     for (const image of allOf(inventory.ownedImages)) {
       const id = image.ImageId ?? '';
       this.resource({
-        ...base, type: 'EC2.Image', id, name: image.Name, arn: `arn:aws:ec2:${region}::image/${id}`, tags: tagRecord(image.Tags),
+        accountId, region, type: 'EC2.Image', id, name: image.Name, arn: `arn:aws:ec2:${region}::image/${id}`, tags: tagRecord(image.Tags),
         attributes: { state: image.State, name: image.Name, architecture: image.Architecture, creationDate: image.CreationDate, public: image.Public, rootDeviceName: image.RootDeviceName },
       });
     }
@@ -179,7 +178,7 @@ class TruthBuilder {
     for (const vpc of allOf(inventory.vpcs)) {
       const id = vpc.VpcId ?? '';
       this.resource({
-        ...base, type: 'EC2.Vpc', id, name: tagRecord(vpc.Tags).Name, arn: arn('vpc', id), tags: tagRecord(vpc.Tags),
+        accountId, region, type: 'EC2.Vpc', id, name: tagRecord(vpc.Tags).Name, arn: arn('vpc', id), tags: tagRecord(vpc.Tags),
         attributes: { cidrBlock: vpc.CidrBlock, isDefault: vpc.IsDefault, state: vpc.State },
       });
     }
@@ -187,7 +186,7 @@ class TruthBuilder {
     for (const subnet of allOf(inventory.subnets)) {
       const id = subnet.SubnetId ?? '';
       this.resource({
-        ...base, type: 'EC2.Subnet', id, name: tagRecord(subnet.Tags).Name, arn: subnet.SubnetArn, tags: tagRecord(subnet.Tags),
+        accountId, region, type: 'EC2.Subnet', id, name: tagRecord(subnet.Tags).Name, arn: subnet.SubnetArn, tags: tagRecord(subnet.Tags),
         attributes: {
           vpcId: subnet.VpcId, cidrBlock: subnet.CidrBlock, availabilityZone: subnet.AvailabilityZone,
           mapPublicIpOnLaunch: subnet.MapPublicIpOnLaunch, defaultForAz: subnet.DefaultForAz,
@@ -199,13 +198,13 @@ class TruthBuilder {
       const group = inventory.securityGroups.at(index);
       const id = group?.GroupId ?? plan.id;
       this.resource({
-        ...base, type: 'EC2.SecurityGroup', id, name: group?.GroupName, arn: group?.SecurityGroupArn, tags: tagRecord(group?.Tags),
+        accountId, region, type: 'EC2.SecurityGroup', id, name: group?.GroupName, arn: group?.SecurityGroupArn, tags: tagRecord(group?.Tags),
         attributes: { groupName: group?.GroupName, vpcId: group?.VpcId, description: group?.Description, ingress: flatRules(group?.IpPermissions) },
       });
       for (const grant of model.timeline.grantsAt(index, this.epoch)) {
         if (openSensitivePorts(grant).length === 0) continue;
         this.condition({
-          rule: 'OpenIngress', ...base, type: 'EC2.SecurityGroup', id, group: dominantRole(rolesByGroup.get(id)),
+          rule: 'OpenIngress', accountId, region, type: 'EC2.SecurityGroup', id, group: dominantRole(rolesByGroup.get(id)),
           detail: { groupId: id, protocol: grant.protocol, fromPort: grant.fromPort ?? null, toPort: grant.toPort ?? null, cidr: grant.cidr ?? grant.cidrIpv6 },
         });
       }
@@ -214,7 +213,7 @@ class TruthBuilder {
     for (const eni of allOf(inventory.networkInterfaces)) {
       const id = eni.NetworkInterfaceId ?? '';
       this.resource({
-        ...base, type: 'EC2.NetworkInterface', id, arn: arn('network-interface', id), tags: tagRecord(eni.TagSet),
+        accountId, region, type: 'EC2.NetworkInterface', id, arn: arn('network-interface', id), tags: tagRecord(eni.TagSet),
         attributes: {
           status: eni.Status, subnetId: eni.SubnetId, vpcId: eni.VpcId, privateIpAddress: eni.PrivateIpAddress,
           publicIp: eni.Association?.PublicIp ?? null, attachedInstanceId: eni.Attachment?.InstanceId ?? null,
@@ -226,7 +225,7 @@ class TruthBuilder {
     for (const address of allOf(inventory.addresses)) {
       const id = address.AllocationId ?? '';
       this.resource({
-        ...base, type: 'EC2.Address', id, name: tagRecord(address.Tags).Name, arn: arn('elastic-ip', id), tags: tagRecord(address.Tags),
+        accountId, region, type: 'EC2.Address', id, name: tagRecord(address.Tags).Name, arn: arn('elastic-ip', id), tags: tagRecord(address.Tags),
         attributes: {
           publicIp: address.PublicIp, associationId: address.AssociationId ?? null, instanceId: address.InstanceId ?? null,
           networkInterfaceId: address.NetworkInterfaceId ?? null, privateIpAddress: address.PrivateIpAddress ?? null,
@@ -262,6 +261,8 @@ class TruthBuilder {
         launchTime: iso(instance.LaunchTime),
         availabilityZone: instance.Placement?.AvailabilityZone ?? null, vpcId: instance.VpcId ?? null, subnetId: instance.SubnetId ?? null,
         keyName: instance.KeyName ?? null,
+        // Attaching a volume changes what DescribeInstances returns for the instance: it is part of its content.
+        volumeIds: (instance.BlockDeviceMappings ?? []).map((mapping) => mapping.Ebs?.VolumeId).filter(Boolean),
       },
     });
     if (state === 'stopped' || (state === 'running' && plan.impaired)) {
