@@ -8,7 +8,7 @@ import type {
   _InstanceType, GroupIdentifier, Instance, InstanceBlockDeviceMapping, InstanceNetworkInterface, InstancePrivateIpAddress, InstanceStatus, InstanceStatusSummary, Tag,
 } from '@aws-sdk/client-ec2';
 import { ENVIRONMENTS, ROLE_PROFILES, SANDBOX_SECRET_PREFIX, SERVER_ROLES, TEAMS, roleProfile, type ServerRole } from './catalog';
-import { gmtText, timeBeforeStart, timeWithinStep } from './clock';
+import { SANDBOX_CLOCK_START_MS, gmtText, timeBeforeStart, timeWithinStep } from './clock';
 import type { Collection } from './collection';
 import type { Architecture } from './images';
 import { subnetAddress } from './network';
@@ -46,7 +46,6 @@ export interface InstancePlan {
   groups: number[];
   productCodes: string[];
   hasDataVolume: boolean;
-  baseStopped: boolean;
   impaired: boolean;
   baseName?: string;
   environment: string;
@@ -58,7 +57,7 @@ export interface InstancePlan {
 const DRAW = {
   reservationBreak: 1, role: 2, roleSource: 3, instanceType: 4, image: 5, ownImage: 6, zone: 7, sshAdmin: 8,
   productCode: 9, dataVolume: 10, stopped: 11, impaired: 12, unnamed: 13, environment: 14, team: 15,
-  launchTime: 16, stopTime: 17, terminateTime: 18, powerTime: 19, userData: 20, secret: 21, mac: 22, untyped: 23,
+  launchTime: 16, stopTime: 17, terminateTime: 18, powerTime: 19, userData: 20, secret: 21, mac: 22,
 } as const;
 
 const MAX_RESERVATION_SIZE = 5;
@@ -78,9 +77,9 @@ function reservationStartOf(model: RegionModel, index: number): number {
   return start;
 }
 
-/** Some instances were already stopped before epoch 0. */
+/** Some of the base instances were already stopped before epoch 0; launched ones start running. */
 export function startsStopped(model: RegionModel, index: number): boolean {
-  return model.instanceDice.chance(0.08, index, DRAW.stopped);
+  return index < model.baseInstances && model.instanceDice.chance(0.08, index, DRAW.stopped);
 }
 
 export function hasDataVolume(model: RegionModel, index: number): boolean {
@@ -152,7 +151,6 @@ function computePlan(model: RegionModel, index: number): InstancePlan {
     groups,
     productCodes: dice.chance(0.03, start, DRAW.productCode) ? [dice.alphanumeric(25, start, DRAW.productCode).toLowerCase()] : [],
     hasDataVolume: withDataVolume,
-    baseStopped: startsStopped(model, index),
     impaired: dice.chance(0.03, index, DRAW.impaired),
     baseName: dice.chance(0.04, index, DRAW.unnamed) ? undefined : `${profile.namePrefix}-${String(index + 1).padStart(4, '0')}`,
     environment,
@@ -188,7 +186,7 @@ export function powerChangeTime(model: RegionModel, index: number, epoch: number
 function stopTime(model: RegionModel, plan: InstancePlan, epoch: number): Date {
   const lastFlip = model.timeline.powerChangesUpTo(plan.index, epoch).at(-1);
   if (lastFlip !== undefined) return powerChangeTime(model, plan.index, lastFlip);
-  const sinceLaunch = timeBeforeStart(0, 0).getTime() - plan.launchTime.getTime();
+  const sinceLaunch = SANDBOX_CLOCK_START_MS - plan.launchTime.getTime();
   return new Date(plan.launchTime.getTime() + Math.floor(model.instanceDice.unit(plan.index, DRAW.stopTime) * sinceLaunch / 1000) * 1000);
 }
 

@@ -161,6 +161,17 @@ describe('epochs', () => {
     expect(launchedLater.length).toBeGreaterThan(0);
   });
 
+  it('stop and terminate instances only after they launched', () => {
+    const account = sandboxAccount(spec(6), '111111111111');
+    for (const region of account.regions()) {
+      for (const instance of allOf(new RegionInventory(region, 6).instances)) {
+        const reason = /User initiated \((.+) GMT\)/.exec(instance.StateTransitionReason ?? '')?.[1];
+        expect(reason !== undefined).toBe(instance.State?.Name !== 'running');
+        if (reason) expect(Date.parse(`${reason.replace(' ', 'T')}Z`)).toBeGreaterThan(instance.LaunchTime?.getTime() ?? 0);
+      }
+    }
+  });
+
   it('open and close ports, and toggle trails so that "no trail" comes and goes', () => {
     const many = Array.from({ length: 16 }, (_, epoch) => sandboxTruth(parseSandboxSpec(`seed=8&regions=2&instances=120&epoch=${epoch}`)));
     const openKeys = many.map((truth) => new Set(truth.conditions.filter((c) => c.rule === 'OpenIngress').map((c) => JSON.stringify(c.detail))));
