@@ -22,6 +22,11 @@ export const CLOUD_SERVICE_TYPE = 'CloudServiceType';
 /** Calls the Region task makes (declared here, as the resource types declare theirs). */
 export const REGION_TASK_ACTIONS = ['ec2:DescribeRegions', 'ec2:DescribeAvailabilityZones'];
 
+/** A type whose events need another type's facts, when that type could not be listed. */
+export class DependencyFailedError extends Error {
+  override readonly name = 'DependencyFailed';
+}
+
 /** Thrown when only throttling stopped a task: Step Functions retries the whole task, which is idempotent. */
 export class TaskThrottledError extends Error {
   override readonly name = 'cloudtap.Throttled';
@@ -208,7 +213,7 @@ function regionFacts(source: NonNullable<ServiceDefinition['facts']>) {
         }
         settle.resolve(facts);
       } catch (error) {
-        settle.reject(new Error(`${source.from} could not be listed (${(error as Error).message}), so the groups of the events that need its facts are unknown`));
+        settle.reject(new DependencyFailedError(`${source.from} could not be listed (${(error as Error).message}), so the groups of the events that need its facts are unknown`));
         throw error;
       }
     },

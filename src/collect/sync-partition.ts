@@ -42,13 +42,15 @@ export interface PartitionOutcome {
  */
 export async function syncPartition(source: PartitionSource, context: SyncContext): Promise<PartitionOutcome> {
   const { partition } = source;
-  const facts = source.rules.some((r) => r.needsFacts) && source.facts ? await source.facts : NO_FACTS;
+  // Facts are awaited only when the first page's rules need them: the listing itself runs meanwhile.
+  let facts: RegionFacts | undefined = source.rules.some((r) => r.needsFacts) && source.facts ? undefined : NO_FACTS;
   const listingStartedAt = new Date().toISOString();
   const [index, events] = await Promise.all([context.resources.loadIndex(partition), EventSync.start(partition, context)]);
   const resources: ResourceCounts = { seen: 0, created: 0, updated: 0, unchanged: 0, deleted: 0 };
   const seen = new Set<string>();
 
   for await (const page of source.pages) {
+    facts ??= await source.facts;
     const observedAt = new Date().toISOString();
     const writes: (() => Promise<void>)[] = [];
     for (const record of page) {
@@ -72,7 +74,7 @@ export async function syncPartition(source: PartitionSource, context: SyncContex
         resources.unchanged++;
       }
       for (const rule of source.rules) {
-        for (const finding of rule.evaluate(record, facts)) {
+        for (const finding of rule.evaluate(record, facts ?? NO_FACTS)) {
           const write = events.observe(rule, finding, record.id);
           if (write) writes.push(write);
         }

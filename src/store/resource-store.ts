@@ -175,7 +175,8 @@ export class ResourceStore {
   private async appendHistory(partition: string, entry: HistoryEntry): Promise<void> {
     await this.db.client.send(new PutCommand({
       TableName: this.table,
-      Item: encodeLargeField({ pk: historyKey(partition, entry.resourceId), sk: `${entry.time}#${entry.runId}`, ...entry }, 'diff', `history of ${entry.resourceId}`),
+      // Not `resourceId`: that attribute marks current records (the byResourceId index, scans).
+      Item: encodeLargeField({ pk: historyKey(partition, entry.resourceId), sk: `${entry.time}#${entry.runId}`, time: entry.time, runId: entry.runId, change: entry.change, diff: entry.diff }, 'diff', `history of ${entry.resourceId}`),
     }));
     this.db.countWrites(1);
   }
@@ -207,7 +208,7 @@ export class ResourceStore {
       TableName: this.table,
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': historyKey(partition, resourceId) },
-    })) entries.push(decodeLargeFields(item as unknown as HistoryEntry));
+    })) entries.push({ ...decodeLargeFields(item as unknown as Omit<HistoryEntry, 'resourceId'>), resourceId });
     return entries;
   }
 
