@@ -3,7 +3,6 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { parseSandboxSpec } from '../../local/sandbox/spec';
 import { diffTruth, resourceKey, sandboxTruth } from '../../local/sandbox/truth';
 import { startSandboxTarget } from '../../cli/sandbox-target';
-import { openWorkspace } from '../../cli/workspace';
 import { collectTask } from '../../src/collect/collect-task';
 import { parseTask } from '../../src/dto/task';
 import { ResourceStore, type StoredResource } from '../../src/store/resource-store';
