@@ -4,7 +4,7 @@
  */
 import type { NetworkInterface, NetworkInterfaceAssociation, NetworkInterfacePrivateIpAddress } from '@aws-sdk/client-ec2';
 import type { Collection } from './collection';
-import { instanceStateAt, macAddress, planInstance, primaryNetworkInterface, publicIpOf } from './instances';
+import { instanceStateAt, macAddress, planInstance, primaryNetworkInterface, privateDnsName, publicIpOf } from './instances';
 import { DEFAULT_VPC, subnetAddress } from './network';
 import type { RegionModel } from './region-model';
 import { GROUP_INDEX } from './security-groups';
@@ -65,7 +65,7 @@ function leftoverInterface(model: RegionModel, leftover: number): NetworkInterfa
   const subnet = model.network.subnets.filter((plan) => plan.vpcIndex === DEFAULT_VPC)[leftover % 2];
   const group = model.securityGroups[GROUP_INDEX.defaultOfDefaultVpc];
   const privateIp = subnet ? subnetAddress(subnet, 100 + leftover) : '172.31.0.100';
-  const privateDns = `ip-${privateIp.replace(/\./g, '-')}.${model.regionName === 'us-east-1' ? 'ec2.internal' : `${model.regionName}.compute.internal`}`;
+  const privateDns = privateDnsName(model.regionName, privateIp);
   return {
     AvailabilityZone: subnet?.zone.name,
     AvailabilityZoneId: subnet?.zone.zoneId,

@@ -110,6 +110,12 @@ export class Dice {
     return text.slice(0, length);
   }
 
+  /** A UUID-shaped id (version 4 layout), like AWS request and event ids. */
+  uuid(a = 0, b = 0, c = 0): string {
+    const hex = this.hex(32, a, b, c);
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  }
+
   /** Upper-case letters and digits, like AWS access key ids and product codes. */
   alphanumeric(length: number, a = 0, b = 0): string {
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';

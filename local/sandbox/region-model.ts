@@ -130,7 +130,6 @@ export class RegionModel {
 
   /** A UUID-shaped id, deterministic in (kind, a, b). */
   uuid(kind: string, a = 0, b = 0): string {
-    const hex = this.dice.hex(32, hashText(kind), a, b);
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+    return this.dice.uuid(hashText(kind), a, b);
   }
 }

@@ -13,7 +13,7 @@ import { CLOUDTRAIL_HANDLERS, cloudTrailJson } from './cloudtrail-api';
 import { EC2_HANDLERS, ec2Call } from './ec2-api';
 import { ec2ErrorResponse, ec2Response } from './ec2-xml';
 import { QueryParams } from './query';
-import { hashOf, hashText, hexOf, unitOf } from './random';
+import { Dice, hashOf, hashText, unitOf } from './random';
 import { SANDBOX_OPERATIONS, enabledRegions, formatSandboxSpec, type SandboxService, type SandboxSpec } from './spec';
 import { STS_HANDLERS, stsErrorResponse, type AssumedSession } from './sts-api';
 import { sandboxTruth } from './truth';
@@ -87,13 +87,7 @@ function identify(request: IncomingMessage, body: string, spec: SandboxSpec): Aw
   };
 }
 
-function requestIdOf(sequence: number): string {
-  const a = hashOf(0x5a4d, sequence, 1);
-  const b = hashOf(0x5a4d, sequence, 2);
-  const c = hashOf(0x5a4d, sequence, 3);
-  const d = hashOf(0x5a4d, sequence, 4);
-  return `${hexOf(a)}-${hexOf(b).slice(0, 4)}-4${hexOf(b).slice(5)}-a${hexOf(c).slice(1, 4)}-${hexOf(c).slice(4)}${hexOf(d)}`;
-}
+const REQUEST_IDS = new Dice(hashText('request-ids'));
 
 function errorAnswer(service: SandboxService, error: SandboxApiError, requestId: string): Answer {
   if (service === 'CloudTrail') {
@@ -149,7 +143,7 @@ class SandboxServer {
 
   async answer(request: AwsRequest): Promise<Answer> {
     const sequence = ++this.sequence;
-    const requestId = requestIdOf(sequence);
+    const requestId = REQUEST_IDS.uuid(sequence);
     const name = `${request.service}.${request.operation || 'Unknown'}`;
     this.counters.requests++;
     this.counters.byOperation[name] = (this.counters.byOperation[name] ?? 0) + 1;
