@@ -71,6 +71,8 @@ export function preprocessInstance(raw: RawInstance, context: Pick<CollectContex
       role_source: tags[ROLE_TAG] !== undefined ? 'tag' : null,
       state: raw.State?.Name ?? null,
       state_reason: raw.StateReason?.Message ?? null,
+      // When the instance last changed state (stopped, terminated): EC2 only says so in this text.
+      state_transition_time: transitionTime(raw.StateTransitionReason),
       // Instance or system status check failing; set by the DescribeInstanceStatus enrichment.
       impaired: false,
       launch_time: raw.LaunchTime ? new Date(raw.LaunchTime).toISOString() : null,
@@ -86,6 +88,12 @@ export function preprocessInstance(raw: RawInstance, context: Pick<CollectContex
       network_interface_ids: (raw.NetworkInterfaces ?? []).map((n) => n.NetworkInterfaceId).filter((v): v is string => !!v),
     },
   };
+}
+
+/** `User initiated (2026-01-01 03:00:00 GMT)` → ISO time; null when the reason carries none. */
+export function transitionTime(reason: string | undefined): string | null {
+  const match = /\((\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d) GMT\)/.exec(reason ?? '');
+  return match ? `${match[1]}T${match[2]}.000Z` : null;
 }
 
 /**
