@@ -27,6 +27,13 @@ export function formatRunSummary(summary: RunSummary): string {
       summary.failures.map((f) => [f.account, f.region, f.service ?? '', f.type ?? '', f.code, f.message]),
     ));
   }
+  if (summary.alarms && summary.alarms.length > 0) {
+    lines.push('', 'Alarms (threshold transitions of this run):', table(
+      ['alarm', 'threshold', 'sev', 'group', 'text'],
+      summary.alarms.map((a) => [a.detailType, a.threshold, a.severity, a.group ?? '', a.text]),
+    ));
+  }
+  for (const note of summary.notes ?? []) lines.push('', `Note: ${note}`);
   if (summary.skipped.length > 0) {
     lines.push('', 'Skipped:', table(['account', 'region', 'reason'], summary.skipped.map((s) => [s.accountId, s.region ?? '', s.reason])));
   }

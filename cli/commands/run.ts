@@ -9,6 +9,9 @@ import { progressLine } from '../progress';
 import { parseSpecFlag, startSandboxTarget, type SandboxTarget } from '../sandbox-target';
 import { openWorkspace, DEFAULT_DATA_DIR } from '../workspace';
 import type { SandboxSpec } from '../../local/sandbox/spec';
+import { readFile } from 'node:fs/promises';
+import { parseThresholds, type Threshold } from '../../src/events/threshold';
+import { overlayEnvironment } from '../environment';
 
 export const RUN_HELP = `Usage: cloudtap run [--sandbox[=SPEC]] [--services S,…] [--regions R,…] [--concurrency N] [--json] [--data-dir DIR]
 
@@ -21,6 +24,7 @@ One collection run, locally, through the same workflow definition the CDK stack 
   --concurrency N    tasks collected at once (the Map's MaxConcurrency)
   --json             print the run summary as JSON
   --data-dir DIR     where the embedded DynamoDB keeps its data (default ${DEFAULT_DATA_DIR}/)
+  --thresholds FILE  a JSON list of thresholds, evaluated at the end of the run (see README, "Thresholds")
 
 Exit codes: 0 every task succeeded or was skipped; 3 some tasks failed; 1 invalid input or a fatal error.`;
 
@@ -31,6 +35,7 @@ const OPTIONS = {
   concurrency: { type: 'string' },
   json: { type: 'boolean' },
   'data-dir': { type: 'string' },
+  thresholds: { type: 'string' },
 } as const;
 
 /** `--sandbox` alone means the default account; parseArgs wants a value, so give it an empty one. */
@@ -61,7 +66,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     throw error;
   }
 
-  const summary = await collectLocally(request, { spec, dataDir: values['data-dir'], progress: true });
+  const thresholds = values.thresholds !== undefined ? await readThresholdsFile(values.thresholds) : undefined;
+  const summary = await collectLocally(request, { spec, dataDir: values['data-dir'], progress: true, ...(thresholds ? { thresholds } : {}) });
   console.log(values.json ? JSON.stringify(summary, null, 2) : formatRunSummary(summary));
   return summary.status === 'succeeded' ? 0 : 3;
 }
@@ -70,6 +76,30 @@ export interface LocalCollectionOptions {
   spec?: SandboxSpec;
   dataDir?: string;
   progress?: boolean;
+  /** Thresholds Finalize evaluates (in AWS they come from cdk.json context). */
+  thresholds?: Threshold[];
+}
+
+/** Reads and validates a thresholds file; errors name the file, the entry and the field. */
+export async function readThresholdsFile(path: string): Promise<Threshold[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--thresholds: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--thresholds: ${path} is not JSON: ${(error as Error).message}`);
+  }
+  try {
+    return parseThresholds(json, path);
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw new UsageError(`--thresholds: ${error.message}`);
+    throw error;
+  }
 }
 
 /** Opens the store, serves the sandbox when asked, and runs the workflow once. */
@@ -82,12 +112,14 @@ export async function collectLocally(request: CollectionRequest, options: LocalC
       if (!request.accounts && sandbox.accounts.length > 1) request = { ...request, accounts: sandbox.accounts };
     }
     const progress = options.progress ? progressLine() : undefined;
+    const restore = overlayEnvironment({ CLOUDTAP_THRESHOLDS: options.thresholds ? JSON.stringify(options.thresholds) : undefined });
     try {
       return await runWorkflowLocally({ input: request, onProgress: (p) => progress?.update(p) });
     } catch (error) {
       if (error instanceof ExecutionFailedError && error.error === 'InvalidInput') throw new UsageError(error.cause);
       throw error;
     } finally {
+      restore();
       progress?.done();
     }
   } finally {
