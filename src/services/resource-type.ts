@@ -71,6 +71,11 @@ export interface ResourceType<Raw = unknown, Output = unknown> {
   name: string;
   info: CloudServiceTypeInfo;
   list: ListCall<Raw, Output>;
+  /**
+   * The same call narrowed to given ids, for real-time refreshes of single resources (same action, same
+   * page shape). AWS answers `notFoundCode` when one of the ids no longer exists.
+   */
+  describe?: { command(ids: string[]): SdkCommand<Output>; idPrefix: string; notFoundCode: string };
   enrich?: Enrichment;
   /** Preprocessing: raw SDK shape → flat record. */
   preprocess(raw: Raw, context: CollectContext): ResourceRecord;

@@ -94,6 +94,25 @@ export class EventStore {
     return transition;
   }
 
+  /** A real-time observation of a condition that is still open: one more occurrence, lastTime moves forward only. */
+  async recordOccurrence(event: StoredEvent, materialized: { count: number; lastTime: string }, time: string): Promise<boolean> {
+    try {
+      await this.db.client.send(new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: event.id, sk: 'EVENT' },
+        UpdateExpression: 'SET #count = :count, lastTime = :t, countedThrough = :t',
+        ConditionExpression: '#state = :open AND countedThrough < :t',
+        ExpressionAttributeNames: { '#state': 'state', '#count': 'count' },
+        ExpressionAttributeValues: { ':open': 'open', ':count': materialized.count + 1, ':t': time > materialized.lastTime ? time : materialized.lastTime },
+      }));
+    } catch (error) {
+      if (isConditionalFailure(error)) return false;
+      throw error;
+    }
+    this.db.countWrites(1);
+    return true;
+  }
+
   /** Clears an open event: severity 5, the OK text, its occurrences materialized. Never deletes it. */
   async clear(event: StoredEvent, materialized: { count: number; lastTime: string }, okText: string, time: string, runId: string): Promise<boolean> {
     try {

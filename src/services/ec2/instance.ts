@@ -34,6 +34,7 @@ export const instanceType = defineResourceType<RawInstance, DescribeInstancesCom
       (reservation.Instances ?? []).map((instance) => ({ ...instance, ReservationId: reservation.ReservationId }))),
     nextToken: (output) => output.NextToken,
   },
+  describe: { command: (ids) => new DescribeInstancesCommand({ InstanceIds: ids }), idPrefix: 'i-', notFoundCode: 'InvalidInstanceID.NotFound' },
   enrich: {
     actions: ['ec2:DescribeInstanceAttribute', 'ec2:DescribeInstanceStatus'],
     apply: async (records, context) => {

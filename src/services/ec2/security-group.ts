@@ -34,6 +34,7 @@ export const securityGroupType = defineResourceType<SecurityGroup, DescribeSecur
     items: (output) => output.SecurityGroups ?? [],
     nextToken: (output) => output.NextToken,
   },
+  describe: { command: (ids) => new DescribeSecurityGroupsCommand({ GroupIds: ids }), idPrefix: 'sg-', notFoundCode: 'InvalidGroup.NotFound' },
   preprocess: (raw, context) => preprocessSecurityGroup(raw, context),
   volatileFields: [],
   cloudTrailResourceType: 'AWS::EC2::SecurityGroup',

@@ -21,6 +21,7 @@ export const volumeType = defineResourceType<Volume, DescribeVolumesCommandOutpu
     items: (output) => output.Volumes ?? [],
     nextToken: (output) => output.NextToken,
   },
+  describe: { command: (ids) => new DescribeVolumesCommand({ VolumeIds: ids }), idPrefix: 'vol-', notFoundCode: 'InvalidVolume.NotFound' },
   preprocess: (raw, context) => preprocessVolume(raw, context),
   volatileFields: [],
   cloudTrailResourceType: 'AWS::EC2::Volume',

@@ -1,0 +1,18 @@
+import { finalizeRun, parseFinalizeRequest } from '../finalize/finalize-run';
+import type { RunSummary } from '../dto/run-summary';
+import { InvalidInputError, isRecord } from '../dto/validation';
+import { Database } from '../store/dynamo';
+import { finalizeSettingsFromEnv, planSettingsFromEnv } from '../lambda/settings';
+import { ingestNotification, parseChangeNotification, type IngestResult } from './ingest';
+
+/**
+ * What the normalize function does with its input: the state machine's Finalize request closes a run; an
+ * EventBridge event (EC2 state change, CloudTrail API call) refreshes the resources it names.
+ */
+export async function normalizeEvent(event: unknown): Promise<RunSummary | IngestResult> {
+  if (isRecord(event) && event.mode === 'finalize') return finalizeRun(parseFinalizeRequest(event), Database.fromEnv(), finalizeSettingsFromEnv());
+  if (isRecord(event) && 'detail-type' in event) {
+    return ingestNotification(parseChangeNotification(event), { db: Database.fromEnv(), ems: planSettingsFromEnv().ems });
+  }
+  throw new InvalidInputError('Normalize input', 'expected {"mode": "finalize", …} from the state machine, or an EventBridge event with a detail-type');
+}
