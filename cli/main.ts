@@ -4,6 +4,8 @@ import { resourcesCommand, RESOURCES_HELP } from './commands/resources';
 import { historyCommand, HISTORY_HELP } from './commands/history';
 import { eventsCommand, EVENTS_HELP } from './commands/events';
 import { sandboxCommand, SANDBOX_HELP } from './commands/sandbox';
+import { ingestCommand, INGEST_HELP } from './commands/ingest';
+import { traceCommand, TRACE_HELP } from './commands/trace';
 import { UsageError } from './errors';
 
 interface Command {
@@ -17,7 +19,9 @@ const COMMANDS: Record<string, Command> = {
   resources: { summary: 'the inventory', help: RESOURCES_HELP, run: resourcesCommand },
   history: { summary: "a resource's configuration timeline", help: HISTORY_HELP, run: historyCommand },
   events: { summary: 'Tap events (open, cleared), acknowledgements, event history', help: EVENTS_HELP, run: eventsCommand },
+  trace: { summary: "a run's timeline: tasks, their AWS calls, durations, retries, throttles, errors", help: TRACE_HELP, run: traceCommand },
   sandbox: { summary: 'serve the sandbox account on loopback, or print its truth', help: SANDBOX_HELP, run: sandboxCommand },
+  ingest: { summary: 'feed an EventBridge AWS event through the real-time path', help: INGEST_HELP, run: ingestCommand },
 };
 
 function usage(): string {
