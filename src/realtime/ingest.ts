@@ -87,6 +87,9 @@ export interface IngestDependencies {
 }
 
 /**
+ * Event times: first/last time are the notification's (when AWS saw the change, never later than now);
+ * `countedThrough` is the processing time, so the run ledger never counts an earlier run again.
+ *
  * Refreshes the resources a notification names with a targeted describe, and updates their events at once:
  * a condition seen again counts one more occurrence, a new one opens, one that no longer holds clears.
  * Between scheduled runs the inventory and the events follow AWS within seconds.
@@ -114,7 +117,7 @@ export async function ingestNotification(notification: ChangeNotification, deps:
         else result.resources.unchanged++;
       }
       for (const id of missing) if (await resources.markDeleted(partition, id, now, now, 'realtime')) result.resources.deleted++;
-      await updateEvents(key, partition, records, ids, { events, resources, db: deps.db, ems: deps.ems, time: notification.time > now ? now : notification.time, result });
+      await updateEvents(key, partition, records, ids, { events, resources, db: deps.db, ems: deps.ems, time: notification.time > now ? now : notification.time, now, result });
     } catch (error) {
       const { code, message } = taskError(error);
       result.errors.push({ type: key, code, message });
@@ -148,7 +151,7 @@ async function describe(type: ResourceType, ids: string[], context: { accountId:
 
 async function updateEvents(
   key: string, partition: string, records: ResourceRecord[], ids: string[],
-  ctx: { events: EventStore; resources: ResourceStore; db: Database; ems: string; time: string; result: IngestResult },
+  ctx: { events: EventStore; resources: ResourceStore; db: Database; ems: string; time: string; now: string; result: IngestResult },
 ): Promise<void> {
   const rules = rulesFor(key);
   if (rules.length === 0) return;
@@ -163,8 +166,8 @@ async function updateEvents(
         observed.add(id);
         const existing = open.find((e) => e.id === id);
         if (existing) {
-          if (await ctx.events.recordOccurrence(existing, ledger.occurrences(existing), ctx.time)) ctx.result.events.recurred++;
-        } else if (await ctx.events.open({ id, class: rule.eventClass, ems: ctx.ems, rule: rule.name, group: finding.group, typeNames: finding.typeNames, severity: finding.severity, text: finding.text, partition, resourceId: record.id }, ctx.time, 'realtime')) {
+          if (await ctx.events.recordOccurrence(existing, ledger.occurrences(existing), ctx.time, ctx.now)) ctx.result.events.recurred++;
+        } else if (await ctx.events.open({ id, class: rule.eventClass, ems: ctx.ems, rule: rule.name, group: finding.group, typeNames: finding.typeNames, severity: finding.severity, text: finding.text, partition, resourceId: record.id }, ctx.time, 'realtime', ctx.now)) {
           ctx.result.events.opened++;
         }
       }
@@ -172,7 +175,8 @@ async function updateEvents(
   }
   for (const event of open.filter((e) => !observed.has(e.id))) {
     const rule = rules.find((r) => r.name === event.rule);
-    if (await ctx.events.clear(event, ledger.occurrences(event), rule?.clearText(event.typeNames) ?? `OK – ${event.rule} no longer holds`, ctx.time, 'realtime')) ctx.result.events.cleared++;
+    // Processing time, not the notification's: every run counted so far is behind this clear.
+    if (await ctx.events.clear(event, ledger.occurrences(event), rule?.clearText(event.typeNames) ?? `OK – ${event.rule} no longer holds`, ctx.now, 'realtime')) ctx.result.events.cleared++;
   }
 }
 

@@ -61,7 +61,7 @@ export class EventStore {
    * Opens an event, or reopens a cleared one (count + 1). Returns the transition, or undefined when it
    * was already open (a retried task, or an overlapping run): the condition then counts once.
    */
-  async open(event: NewEvent, time: string, runId: string): Promise<'opened' | 'reopened' | undefined> {
+  async open(event: NewEvent, time: string, runId: string, countedThrough = time): Promise<'opened' | 'reopened' | undefined> {
     let output;
     try {
       output = await this.db.client.send(new UpdateCommand({
@@ -70,7 +70,7 @@ export class EventStore {
         UpdateExpression: [
           'SET #class = :class, ems = :ems, #rule = :rule, #group = :group, typeNames = :typeNames, severity = :severity,',
           '#state = :open, #text = :text, #partition = :partition, resourceId = :resourceId, id = :id,',
-          'firstTime = if_not_exists(firstTime, :t), lastTime = :t, countedThrough = :t,',
+          'firstTime = if_not_exists(firstTime, :t), lastTime = :t, countedThrough = :counted,',
           '#count = if_not_exists(#count, :zero) + :one REMOVE acknowledged, clearedAt',
         ].join(' '),
         ConditionExpression: 'attribute_not_exists(pk) OR (#state = :cleared AND lastTime < :t)',
@@ -80,7 +80,7 @@ export class EventStore {
         ExpressionAttributeValues: {
           ':class': event.class, ':ems': event.ems, ':rule': event.rule, ':group': event.group, ':typeNames': event.typeNames,
           ':severity': event.severity, ':open': 'open', ':cleared': 'cleared', ':text': event.text, ':partition': event.partition,
-          ':resourceId': event.resourceId, ':id': event.id, ':t': time, ':zero': 0, ':one': 1,
+          ':resourceId': event.resourceId, ':id': event.id, ':t': time, ':counted': countedThrough, ':zero': 0, ':one': 1,
         },
         ReturnValues: 'UPDATED_OLD',
       }));
@@ -95,15 +95,16 @@ export class EventStore {
   }
 
   /** A real-time observation of a condition that is still open: one more occurrence, lastTime moves forward only. */
-  async recordOccurrence(event: StoredEvent, materialized: { count: number; lastTime: string }, time: string): Promise<boolean> {
+  async recordOccurrence(event: StoredEvent, materialized: { count: number; lastTime: string }, time: string, countedThrough = time): Promise<boolean> {
     try {
       await this.db.client.send(new UpdateCommand({
         TableName: this.table,
         Key: { pk: event.id, sk: 'EVENT' },
-        UpdateExpression: 'SET #count = :count, lastTime = :t, countedThrough = :t',
-        ConditionExpression: '#state = :open AND countedThrough < :t',
+        UpdateExpression: 'SET #count = :count, lastTime = :t, countedThrough = :counted',
+        ConditionExpression: '#state = :open AND countedThrough < :counted',
         ExpressionAttributeNames: { '#state': 'state', '#count': 'count' },
-        ExpressionAttributeValues: { ':open': 'open', ':count': materialized.count + 1, ':t': time > materialized.lastTime ? time : materialized.lastTime },
+        // An observation older than the stored last time does not move it back.
+        ExpressionAttributeValues: { ':open': 'open', ':count': materialized.count + 1, ':t': time > materialized.lastTime ? time : materialized.lastTime, ':counted': countedThrough },
       }));
     } catch (error) {
       if (isConditionalFailure(error)) return false;
