@@ -38,13 +38,15 @@ export async function ingestCommand(argv: string[]): Promise<number> {
   let sandbox: SandboxTarget | undefined;
   try {
     if (spec) sandbox = await startSandboxTarget(spec);
-    let result: IngestResult;
+    let output: unknown;
     try {
-      result = (await normalize(event)) as IngestResult;
+      output = await normalize(event);
     } catch (error) {
       if (error instanceof InvalidInputError) throw new UsageError(`${file}: ${error.message}`);
       throw error;
     }
+    if (!isIngestResult(output)) throw new UsageError(`${file}: not an AWS change notification (a Finalize request closes runs; use cloudtap run)`);
+    const result = output;
     if (values.json) console.log(JSON.stringify(result, null, 2));
     else {
       const n = result.notification;
@@ -60,4 +62,8 @@ export async function ingestCommand(argv: string[]): Promise<number> {
     await sandbox?.close();
     await workspace.close();
   }
+}
+
+function isIngestResult(output: unknown): output is IngestResult {
+  return typeof output === 'object' && output !== null && 'notification' in output;
 }

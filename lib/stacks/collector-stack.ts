@@ -1,4 +1,6 @@
 import { fileURLToPath } from 'node:url';
+import type { Threshold } from '../../src/events/threshold';
+import { API_CALL, REALTIME_API_CALLS, STATE_CHANGE, realtimeIamActions } from '../../src/realtime/ingest';
 import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -37,6 +39,10 @@ export interface CollectorStackProps extends StackProps {
   readonly logRetention?: logs.RetentionDays;
   /** A run still going after this is stopped (Step Functions `TimeoutSeconds`). @default 2 hours */
   readonly runTimeout?: Duration;
+  /** Thresholds Finalize evaluates; each breach and recovery is published once to the default event bus. @default none */
+  readonly thresholds?: readonly Threshold[];
+  /** Route EC2 state changes and CloudTrail API calls to normalize, for real-time updates between runs. @default true */
+  readonly realtime?: boolean;
 }
 
 export const DEFAULT_SCHEDULE_EXPRESSION = 'rate(6 hours)';
@@ -175,6 +181,11 @@ export class CollectorStack extends Stack {
     for (const fn of [collect, normalize]) {
       for (const table of Object.values(this.tables)) table.grantReadWriteData(fn);
     }
+    // Alarms: one EventBridge event per threshold transition, on this account's default bus.
+    const alarmBus = events.EventBus.fromEventBusName(this, 'AlarmBus', 'default');
+    normalize.addEnvironment('CLOUDTAP_EVENT_BUS', alarmBus.eventBusName);
+    normalize.addEnvironment('CLOUDTAP_THRESHOLDS', JSON.stringify(props.thresholds ?? []));
+    alarmBus.grantPutEventsTo(normalize);
 
     this.stateMachine = new sfn.StateMachine(this, 'CollectionWorkflow', {
       definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(deployedWorkflow(props.runTimeout ?? DEFAULT_RUN_TIMEOUT))),
@@ -203,6 +214,22 @@ export class CollectorStack extends Stack {
       enabled: props.scheduleEnabled ?? true,
       targets: [new targets.SfnStateMachine(this.stateMachine, { input: events.RuleTargetInput.fromObject(scheduledRequest(props)) })],
     });
+
+    if (props.realtime ?? true) {
+      // Real time: the resources a change names are described again by normalize, with the types' own calls.
+      allowCalls(normalize, realtimeIamActions(), []);
+      const target = new targets.LambdaFunction(normalize, { retryAttempts: 4 });
+      new events.Rule(this, 'InstanceStateChanges', {
+        description: 'EC2 instance state changes → cloudtap normalize (inventory and events between runs)',
+        eventPattern: { source: ['aws.ec2'], detailType: [STATE_CHANGE] },
+        targets: [target],
+      });
+      new events.Rule(this, 'ResourceApiCalls', {
+        description: 'CloudTrail API calls that change collected resources → cloudtap normalize',
+        eventPattern: { source: ['aws.ec2'], detailType: [API_CALL], detail: { eventName: [...REALTIME_API_CALLS] } },
+        targets: [target],
+      });
+    }
 
     new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn, description: 'The collection state machine (cloudtap run --remote starts it)' });
     new CfnOutput(this, 'ResourcesTableName', { value: this.tables.resources.tableName, description: 'Inventory: current resources and their history' });

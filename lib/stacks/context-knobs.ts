@@ -3,6 +3,7 @@ import {
   MAX_CONCURRENCY, ROLE_ARN_PATTERN, SCHEMA_VERSION, parseCollectionRequest,
 } from '../../src/dto/collection-request';
 import { InvalidInputError } from '../../src/dto/validation';
+import { parseThresholds, type Threshold } from '../../src/events/threshold';
 import { DEFAULT_CONCURRENCY } from '../../src/lambda/settings';
 import { DEFAULT_SCHEDULE_EXPRESSION, type CollectorStackProps } from './collector-stack';
 
@@ -18,6 +19,8 @@ export const CONTEXT_KNOBS = {
   memberRoleArns: [] as string[],
   services: [] as string[],
   regions: [] as string[],
+  thresholds: [] as Threshold[],
+  realtime: true,
 } as const;
 
 export type ContextKnob = keyof typeof CONTEXT_KNOBS;
@@ -68,8 +71,28 @@ export function readCollectorDeployment(node: Node): CollectorDeployment {
       memberRoleArns,
       services,
       regions,
+      thresholds: thresholds(knob('thresholds')),
+      realtime: boolean('realtime', knob('realtime')),
     },
   };
+}
+
+/** Thresholds as a list, or as a JSON string from `-c thresholds='[…]'`; validated like a local thresholds file. */
+function thresholds(value: unknown): Threshold[] {
+  let parsed = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      throw new ContextKnobError('thresholds', `${JSON.stringify(value)} is not JSON`, 'use a JSON list such as [{"name":"ssh-open","rule":"OpenIngress","match":{"type":"Port","name":"22"},"above":0,"severity":1}]');
+    }
+  }
+  try {
+    return parseThresholds(parsed, 'thresholds');
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw new ContextKnobError('thresholds', error.message, 'see README, "Thresholds"');
+    throw error;
+  }
 }
 
 function integer(name: ContextKnob, value: unknown, min: number, max: number): number {

@@ -26,6 +26,20 @@ export interface ChangeNotification {
 export const STATE_CHANGE = 'EC2 Instance State-change Notification';
 export const API_CALL = 'AWS API Call via CloudTrail';
 
+/** The AWS API calls (CloudTrail via EventBridge) after which the resources they name are refreshed at once. */
+export const REALTIME_API_CALLS = [
+  'RunInstances', 'StartInstances', 'StopInstances', 'RebootInstances', 'TerminateInstances', 'ModifyInstanceAttribute',
+  'CreateTags', 'DeleteTags',
+  'CreateSecurityGroup', 'DeleteSecurityGroup', 'AuthorizeSecurityGroupIngress', 'RevokeSecurityGroupIngress',
+  'AuthorizeSecurityGroupEgress', 'RevokeSecurityGroupEgress', 'ModifySecurityGroupRules',
+  'CreateVolume', 'DeleteVolume', 'AttachVolume', 'DetachVolume', 'ModifyVolume',
+];
+
+/** The calls the real-time refresh makes: each describable type's own list call and enrichment. */
+export function realtimeIamActions(): string[] {
+  return [...new Set(describableTypes().flatMap((t) => [t.list.action, ...(t.enrich?.actions ?? [])]))].sort();
+}
+
 /** Types that can be refreshed one resource at a time, by the id prefix they declare. */
 function describableTypes(): ResourceType[] {
   return allResourceTypes().filter((t) => t.describe);

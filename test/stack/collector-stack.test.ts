@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import { API_CALL, REALTIME_API_CALLS, STATE_CHANGE, realtimeIamActions } from '../../src/realtime/ingest';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { collectionWorkflow, FUNCTION_ARN_PLACEHOLDER, STATE, type FunctionId } from '../../lib/workflow/definition';
 import { deployedWorkflow } from '../../lib/stacks/collector-stack';
@@ -124,7 +125,7 @@ describe('the collector stack with cdk.json defaults', () => {
 
   it('starts a run every six hours with a CollectionRequest get-tasks accepts', () => {
     const { stack, template } = synthesized;
-    const rule = only(template.findResources('AWS::Events::Rule'));
+    const rule = scheduleRule(template);
     expect(rule.Properties).toMatchObject({ ScheduleExpression: 'rate(6 hours)', State: 'ENABLED' });
     const [target] = rule.Properties.Targets as { Arn: unknown; Input: string }[];
     expect(target?.Arn).toEqual({ Ref: logicalId(stack, stack.stateMachine) });
@@ -161,11 +162,24 @@ describe('the collector stack with cdk.json defaults', () => {
     expect(grants.flatMap((grant) => grant.resources).filter(isTableArn)).toEqual([]);
   });
 
-  it('lets normalize use the tables and call no other AWS API', () => {
+  it('lets normalize use the tables, describe exactly what the real-time refresh declares, and put alarms on the default bus only', () => {
     const { stack, template } = synthesized;
     const grants = grantsOf(stack, template, stack.functions.normalize);
-    expect(wildcardResourceActions(grants)).toEqual([]);
-    expect(grants.flatMap((grant) => grant.actions).filter((action) => !action.startsWith('dynamodb:') && !action.startsWith('xray:'))).toEqual([]);
+    expect(wildcardResourceActions(grants)).toEqual(realtimeIamActions());
+    const others = grants.filter((grant) => grant.actions.some((a) => !a.startsWith('dynamodb:') && !a.startsWith('xray:') && !realtimeIamActions().includes(a)));
+    expect(others.flatMap((grant) => grant.actions)).toEqual(['events:PutEvents']);
+    expect(JSON.stringify(others.flatMap((grant) => grant.resources))).toContain(':event-bus/default');
+  });
+
+  it('routes EC2 state changes and the API calls that change collected resources to normalize', () => {
+    const { stack, template } = synthesized;
+    const rules = Object.values(template.findResources('AWS::Events::Rule')).filter((rule) => rule.Properties.EventPattern);
+    const normalizeArn = { 'Fn::GetAtt': [logicalId(stack, stack.functions.normalize), 'Arn'] };
+    expect(rules.map((rule) => rule.Properties.EventPattern)).toEqual(expect.arrayContaining([
+      { source: ['aws.ec2'], 'detail-type': [STATE_CHANGE] },
+      { source: ['aws.ec2'], 'detail-type': [API_CALL], detail: { eventName: REALTIME_API_CALLS } },
+    ]));
+    for (const rule of rules) expect((rule.Properties.Targets as { Arn: unknown }[])[0]?.Arn).toEqual(normalizeArn);
   });
 
   it('lets the state machine invoke exactly the three functions', () => {
@@ -230,7 +244,7 @@ describe('the collector stack with every knob turned', () => {
   });
 
   it('keeps a disabled schedule whose run collects the chosen services and regions in this and the member accounts', () => {
-    const rule = only(synthesized.template.findResources('AWS::Events::Rule'));
+    const rule = scheduleRule(synthesized.template);
     expect(rule.Properties).toMatchObject({ ScheduleExpression: 'cron(0 3 * * ? *)', State: 'DISABLED' });
     const input = JSON.parse((rule.Properties.Targets as { Input: string }[])[0]!.Input) as unknown;
     expect(input).toEqual({
@@ -250,3 +264,8 @@ describe('a maxConcurrency beyond what an inline Map runs', () => {
     Annotations.fromStack(stack).hasWarning('/Cloudtap', Match.stringLikeRegexp('maxConcurrency 100 exceeds the 40 concurrent iterations an inline Map runs'));
   });
 });
+
+/** The schedule's rule (the others are the real-time rules, with event patterns). */
+function scheduleRule(template: { findResources(type: string): Record<string, Record<string, unknown>> }) {
+  return only(Object.fromEntries(Object.entries(template.findResources('AWS::Events::Rule')).filter(([, rule]) => (rule.Properties as Record<string, unknown>).ScheduleExpression)));
+}

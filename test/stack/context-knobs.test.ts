@@ -11,7 +11,7 @@ describe('context knobs', () => {
   it('deploys the Cloudtap stack, Map concurrency 20, every six hours, own account only, everything, with cdk.json as it is', () => {
     expect(read({})).toEqual({
       stackName: 'Cloudtap',
-      props: { defaultConcurrency: 20, scheduleExpression: 'rate(6 hours)', scheduleEnabled: true, memberRoleArns: [], services: [], regions: [] },
+      props: { defaultConcurrency: 20, scheduleExpression: 'rate(6 hours)', scheduleEnabled: true, memberRoleArns: [], services: [], regions: [], thresholds: [], realtime: true },
     });
   });
 
@@ -26,7 +26,16 @@ describe('context knobs', () => {
     }).props).toEqual({
       defaultConcurrency: 35, scheduleExpression: 'rate(6 hours)', scheduleEnabled: false, services: ['EC2'], regions: ['eu-west-1', 'us-east-1'],
       memberRoleArns: ['arn:aws:iam::111111111111:role/a', 'arn:aws:iam::222222222222:role/b'],
+      thresholds: [], realtime: true,
     });
+  });
+
+  it('reads thresholds as a list or a JSON string, validated like a local thresholds file', () => {
+    const ssh = { name: 'ssh-open', rule: 'OpenIngress', match: { type: 'Port', name: '22' }, above: 0, severity: 1 };
+    expect(read({ thresholds: [ssh] }).props.thresholds).toEqual([ssh]);
+    expect(read({ thresholds: JSON.stringify([ssh]) }).props.thresholds).toEqual([ssh]);
+    expect(() => read({ thresholds: [{ ...ssh, rule: 'Nope' }] })).toThrow('context knob "thresholds": thresholds[0].rule: "Nope" is not a rule');
+    expect(() => read({ thresholds: '[{' })).toThrow('context knob "thresholds": "[{" is not JSON');
   });
 
   it.each([
