@@ -2,9 +2,11 @@ import { parseCollectionRequest } from '../../src/dto/collection-request';
 import { expectRecord, expectString } from '../../src/dto/validation';
 import { planCollection, type CollectionPlan } from '../../src/plan/get-tasks';
 import { planSettingsFromEnv } from '../../src/lambda/settings';
+import { lambdaHandler } from '../../src/lambda/middleware';
+import { getTasksObservation } from '../../src/lambda/observations';
 
 /** GetTasks: validates the execution input, probes accounts and regions, emits the task list. */
-export async function handler(event: unknown): Promise<CollectionPlan> {
+async function getTasks(event: unknown): Promise<CollectionPlan> {
   const input = expectRecord(event, 'GetTasks input');
   const execution = expectRecord(input.execution, 'GetTasks input.execution');
   const request = parseCollectionRequest(input.request);
@@ -13,3 +15,5 @@ export async function handler(event: unknown): Promise<CollectionPlan> {
     startTime: expectString(execution.startTime, 'execution.startTime'),
   }, planSettingsFromEnv());
 }
+
+export const handler = lambdaHandler(getTasks, getTasksObservation);
