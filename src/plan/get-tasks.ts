@@ -87,7 +87,26 @@ export async function planCollection(request: CollectionRequest, execution: Exec
       taskType: 'inventory.CloudServiceType', account: first.account, region: settings.homeRegion, options,
     });
   }
-  return { schemaVersion: SCHEMA_VERSION, runId, startedAt: execution.startTime, concurrency: request.concurrency ?? settings.defaultConcurrency, tasks, skipped, probe };
+  const plan: CollectionPlan = { schemaVersion: SCHEMA_VERSION, runId, startedAt: execution.startTime, concurrency: request.concurrency ?? settings.defaultConcurrency, tasks, skipped, probe };
+  assertFitsPayload(plan);
+  return plan;
+}
+
+/** Step Functions state payloads are capped at 256 KB; the plan is the largest one. Keep a margin for the Map's outcomes. */
+export const PLAN_PAYLOAD_LIMIT_BYTES = 200 * 1024;
+
+/** A plan too large for the inline Map fails with what to do, not with States.DataLimitExceeded mid-run. */
+export class PlanTooLargeError extends Error {
+  override readonly name = 'PlanTooLarge';
+}
+
+export function assertFitsPayload(plan: CollectionPlan): void {
+  const bytes = Buffer.byteLength(JSON.stringify(plan));
+  if (bytes <= PLAN_PAYLOAD_LIMIT_BYTES) return;
+  throw new PlanTooLargeError(
+    `the run's ${plan.tasks.length} tasks take ${Math.round(bytes / 1024)} KB, more than the ${PLAN_PAYLOAD_LIMIT_BYTES / 1024} KB a Step Functions payload leaves them; `
+    + 'start separate runs for subsets of accounts, regions or services (the Distributed Map that lifts this limit is not built yet)',
+  );
 }
 
 async function probeAccount(target: AccountTarget, settings: PlanSettings, runId: string, skipped: SkippedTarget[]): Promise<ProbedAccount | undefined> {

@@ -1,6 +1,7 @@
 import { describe, it, expect } from '@jest/globals';
 import { parseCollectionRequest } from '../../src/dto/collection-request';
 import { parseTask } from '../../src/dto/task';
+import { assertFitsPayload } from '../../src/plan/get-tasks';
 
 describe('CollectionRequest', () => {
   it('accepts an empty input as "everything" at the current schema version', () => {
@@ -45,5 +46,26 @@ describe('Task', () => {
   it('rejects a task without a schema version, naming the field', () => {
     const { schemaVersion: _omit, ...unversioned } = valid;
     expect(() => parseTask(unversioned)).toThrow(/Task.schemaVersion: must be 1/);
+  });
+});
+
+describe('the plan get-tasks emits', () => {
+  const task = (n: number) => ({
+    schemaVersion: 1 as const, runId: '20261121T074015Z-7365086f-1ce', taskId: `CloudService:222222222222:region-${n}:CloudTrail`,
+    taskType: 'inventory.CloudService' as const, service: 'CloudTrail', region: 'ap-southeast-2',
+    account: { accountId: '222222222222', roleArn: 'arn:aws:iam::222222222222:role/cloudtap-collector' },
+    options: { runStartedAt: '2026-11-21T07:40:15.123Z', ems: 'Cloudtap:123456789012:eu-west-1' },
+  });
+  const plan = (tasks: number) => ({
+    schemaVersion: 1 as const, runId: 'r', startedAt: 't', concurrency: 20, skipped: [],
+    probe: { taskId: 'GetTasks', startedAt: 't', durationMs: 1, calls: [] }, tasks: Array.from({ length: tasks }, (_, n) => task(n)),
+  });
+
+  it('fits a large multi-account run (9 accounts × 17 regions × 2 services)', () => {
+    expect(() => assertFitsPayload(plan(9 * 17 * 2 + 18))).not.toThrow();
+  });
+
+  it('fails at once, saying what to do, when its task list would not fit a Step Functions payload', () => {
+    expect(() => assertFitsPayload(plan(16 * 17 * 2 + 32))).toThrow(/the run's 576 tasks take \d+ KB, more than the 200 KB .*start separate runs for subsets of accounts, regions or services/);
   });
 });
