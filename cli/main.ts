@@ -6,6 +6,7 @@ import { eventsCommand, EVENTS_HELP } from './commands/events';
 import { sandboxCommand, SANDBOX_HELP } from './commands/sandbox';
 import { ingestCommand, INGEST_HELP } from './commands/ingest';
 import { traceCommand, TRACE_HELP } from './commands/trace';
+import { reportCommand, REPORT_HELP } from './commands/report';
 import { UsageError } from './errors';
 
 interface Command {
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, Command> = {
   resources: { summary: 'the inventory', help: RESOURCES_HELP, run: resourcesCommand },
   history: { summary: "a resource's configuration timeline", help: HISTORY_HELP, run: historyCommand },
   events: { summary: 'Tap events (open, cleared), acknowledgements, event history', help: EVENTS_HELP, run: eventsCommand },
+  report: { summary: 'a self-contained HTML report (--html FILE), or the configuration at a moment (report config)', help: REPORT_HELP, run: reportCommand },
   trace: { summary: "a run's timeline: tasks, their AWS calls, durations, retries, throttles, errors", help: TRACE_HELP, run: traceCommand },
   sandbox: { summary: 'serve the sandbox account on loopback, or print its truth', help: SANDBOX_HELP, run: sandboxCommand },
   ingest: { summary: 'feed an EventBridge AWS event through the real-time path', help: INGEST_HELP, run: ingestCommand },

@@ -1,11 +1,12 @@
 import { parseCommandArgs } from '../args';
 import { openWorkspace, DEFAULT_DATA_DIR } from '../workspace';
-import { RunStore, type StoredRun, type TaskTrace } from '../../src/store/run-store';
+import { RunStore, type TaskTrace } from '../../src/store/run-store';
 import type { TracedCall } from '../../src/aws/call-trace';
 import type { RunSummary } from '../../src/dto/run-summary';
 import type { TaskError, TaskStatus } from '../../src/dto/task';
 import { formatDuration, table } from '../format';
 import { UsageError } from '../errors';
+import { runSummaryOf } from '../report/run-summary';
 
 export const TRACE_HELP = `Usage: cloudtap trace [<run-id>|latest] [--json] [--data-dir DIR]
        cloudtap trace --list [--json] [--data-dir DIR]
@@ -82,12 +83,6 @@ async function loadRunTrace(runs: RunStore, runRef: string, dataDir: string): Pr
   return { runId: run.runId, run: runSummaryOf(run), tasks };
 }
 
-/** The run as `cloudtap run --json` prints it: the store's keys and the partition list left out. */
-function runSummaryOf(run: StoredRun): RunSummary {
-  const { completePartitions: _partitions, ...rest } = run;
-  const { pk: _pk, sk: _sk, kind: _kind, ...summary } = rest as RunSummary & { pk?: string; sk?: string; kind?: string };
-  return summary;
-}
 
 export function isStoreCall(call: TracedCall): boolean {
   return call.service === 'DynamoDB';
