@@ -12,8 +12,10 @@ import type { SandboxSpec } from '../../local/sandbox/spec';
 import { readFile } from 'node:fs/promises';
 import { parseThresholds, type Threshold } from '../../src/events/threshold';
 import { overlayEnvironment } from '../environment';
+import { isRemoteRun, runRemoteCommand } from './run-remote';
 
 export const RUN_HELP = `Usage: cloudtap run [--sandbox[=SPEC]] [--services S,…] [--regions R,…] [--concurrency N] [--json] [--data-dir DIR]
+       cloudtap run --remote [--stack NAME | --state-machine-arn ARN] [--services S,…] [--regions R,…] [--concurrency N] [--json]
 
 One collection run, locally, through the same workflow definition the CDK stack deploys.
 
@@ -26,6 +28,11 @@ One collection run, locally, through the same workflow definition the CDK stack 
   --data-dir DIR     where the embedded DynamoDB keeps its data (default ${DEFAULT_DATA_DIR}/)
   --thresholds FILE  a JSON list of thresholds, evaluated at the end of the run (see README, "Thresholds")
 
+  --remote           start the deployed state machine instead (StartExecution), follow it to its end and print
+                     the same summary; AWS credentials and region from the SDK's usual chain (AWS_PROFILE, AWS_REGION)
+  --stack NAME       the deployed stack whose StateMachineArn output names the state machine (default Cloudtap)
+  --state-machine-arn ARN  the state machine itself, without a stack lookup
+
 Exit codes: 0 every task succeeded or was skipped; 3 some tasks failed; 1 invalid input or a fatal error.`;
 
 const OPTIONS = {
@@ -36,6 +43,9 @@ const OPTIONS = {
   json: { type: 'boolean' },
   'data-dir': { type: 'string' },
   thresholds: { type: 'string' },
+  remote: { type: 'boolean' },
+  stack: { type: 'string' },
+  'state-machine-arn': { type: 'string' },
 } as const;
 
 /** `--sandbox` alone means the default account; parseArgs wants a value, so give it an empty one. */
@@ -44,6 +54,7 @@ function normalizeSandboxFlag(argv: string[]): string[] {
 }
 
 export async function runCommand(argv: string[]): Promise<number> {
+  if (isRemoteRun(argv)) return runRemoteCommand(argv, RUN_HELP);
   const { values } = parseCommandArgs('run', normalizeSandboxFlag(argv), OPTIONS);
   if (values.help) {
     console.log(RUN_HELP);
