@@ -25,7 +25,12 @@ export function lambdaHandler<R>(
   runtime: HandlerRuntime = handlerRuntime(),
 ): LambdaHandler<R> {
   const logger = InvocationLogger.create(runtime);
-  const chain = middy<unknown, R>((event: unknown) => handle(event));
+  const chain = middy<unknown, R>((event: unknown) => handle(event), {
+    // Just before Lambda's own timeout, so the closing log line and the metrics still go out.
+    timeoutEarlyResponse: () => {
+      throw Object.assign(new Error(`${observation.name} ran out of time: the invocation reached the function's timeout`), { name: 'TimeoutError' });
+    },
+  });
   // `before` runs in this order, `after`/`onError` in reverse: the trace subsegment spans everything else.
   const tracing = handlerTracing(runtime);
   if (tracing) chain.use(tracing);

@@ -133,6 +133,14 @@ describe('errors', () => {
     })]);
   });
 
+  it('an invocation that reaches the Lambda timeout fails as TimeoutError, with its error line and TaskErrors still out', async () => {
+    const handler = lambdaHandler(() => new Promise<TaskResult>(() => {}), collectObservation, IN_LAMBDA);
+    const nearlyOut = { ...CONTEXT, getRemainingTimeInMillis: () => 40 } as Context;
+    await expect(handler(task(), nearlyOut)).rejects.toMatchObject({ name: 'TimeoutError', message: 'Collect ran out of time: the invocation reached the function\'s timeout' });
+    expect(lambdaLog()).toEqual([expect.objectContaining({ level: 'ERROR', message: 'Collect failed: TimeoutError', taskId: task().taskId })]);
+    expect(emf(output.stdout)).toEqual([expect.objectContaining({ TaskErrors: 1, error: 'TimeoutError' })]);
+  });
+
   it('the real handlers reject invalid input as InvalidInput, called with the event alone as the local runner does', async () => {
     await expect(getTasksHandler({ request: { services: ['nope'] }, execution: { name: 'x', startTime: '2024-05-01T10:00:00.000Z' } }))
       .rejects.toMatchObject({ name: 'InvalidInput', message: expect.stringMatching(/services\[0\]/) });
