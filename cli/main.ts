@@ -54,6 +54,12 @@ async function main(argv: string[]): Promise<number> {
   return command.run(rest);
 }
 
+// `cloudtap events | head`: the reader went away; that is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (error: unknown) => {

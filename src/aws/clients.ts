@@ -86,7 +86,8 @@ export function traced<C>(client: C, service: string, options: Pick<ClientOption
     },
     { step: 'initialize', name: 'cloudtapCallTrace', override: true },
   );
-  // The deserialize step runs once per attempt, inside the SDK's retry loop: it sees every throttle.
+  // A low-priority finalizeRequest middleware runs once per attempt inside the SDK's retry middleware (itself
+  // finalizeRequest, high priority) and outside the deserializer, so it sees each attempt's thrown error.
   stack.add(
     (next: (args: unknown) => Promise<unknown>, context: CallContext) => async (args: unknown) => {
       try {
@@ -96,7 +97,7 @@ export function traced<C>(client: C, service: string, options: Pick<ClientOption
         throw error;
       }
     },
-    { step: 'deserialize', name: 'cloudtapThrottleCounter', override: true },
+    { step: 'finalizeRequest', priority: 'low', name: 'cloudtapThrottleCounter', override: true },
   );
   return client;
 }
