@@ -1,0 +1,25 @@
+/** Runs one scenario in this fresh process (its own heap, JIT and peak RSS) and sends the result to the bench. */
+import { coldStart } from './scenarios/cold-start';
+import { collectAlone } from './scenarios/collect-alone';
+import { criticalPath } from './scenarios/critical-path';
+import { storeCeiling } from './scenarios/store-ceiling';
+import { throughput } from './scenarios/throughput';
+
+const SCENARIOS = { storeCeiling, throughput, criticalPath, collectAlone, coldStart } as const;
+export type ScenarioName = keyof typeof SCENARIOS;
+
+const [name, params] = process.argv.slice(2);
+
+function reply(message: object): Promise<void> {
+  return new Promise((resolve) => process.send?.(message, () => resolve()) ?? resolve());
+}
+
+try {
+  const scenario = SCENARIOS[name as ScenarioName] as (params: unknown) => Promise<unknown>;
+  if (!scenario) throw new Error(`unknown scenario ${name}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+  await reply({ type: 'result', result: await scenario(JSON.parse(params ?? '{}')) });
+  process.exit(0);
+} catch (error) {
+  await reply({ type: 'error', error: (error as Error).stack ?? String(error) });
+  process.exit(1);
+}

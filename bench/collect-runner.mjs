@@ -1,0 +1,58 @@
+// Runs the bundled collect Lambda once, in this fresh process, as the Lambda runtime would: plain Node, no
+// TypeScript loader, the handler called with one Task. Reports the kernel's peak RSS (VmHWM) and, when asked,
+// the sampling heap profile taken when the JS heap was largest (what was alive then, by allocation site).
+import { readFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { performance } from 'node:perf_hooks';
+import { clearInterval, setInterval } from 'node:timers';
+import { pathToFileURL } from 'node:url';
+
+const [bundle, taskJson, heapProfile] = process.argv.slice(2);
+const vmHwm = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) * 1024;
+
+async function main() {
+  const { handler } = await import(pathToFileURL(bundle).href);
+  const rssAfterImport = process.memoryUsage().rss;
+  let session;
+  let peakHeap = 0;
+  let peakProfile;
+  let sampling = Promise.resolve();
+  let timer;
+  if (heapProfile === 'heap-profile') {
+    session = new Session();
+    session.connect();
+    await session.post('HeapProfiler.startSampling', { samplingInterval: 128 * 1024 });
+    timer = setInterval(() => {
+      const { heapUsed } = process.memoryUsage();
+      if (heapUsed <= peakHeap * 1.05) return;
+      peakHeap = heapUsed;
+      sampling = sampling.then(async () => { peakProfile = (await session.post('HeapProfiler.getSamplingProfile')).profile; });
+    }, 250);
+  }
+  // The largest value of each part of the process's memory, sampled while the handler runs.
+  const largest = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
+  const sampleMemory = () => {
+    const now = process.memoryUsage();
+    for (const key of Object.keys(largest)) largest[key] = Math.max(largest[key], now[key]);
+  };
+  const sampler = setInterval(sampleMemory, 50);
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const result = await handler(JSON.parse(taskJson));
+  const durationMs = Math.round(performance.now() - started);
+  const used = process.cpuUsage(cpu);
+  clearInterval(timer);
+  clearInterval(sampler);
+  sampleMemory();
+  await sampling;
+  process.send({
+    type: 'done', result, durationMs, cpuMs: Math.round((used.user + used.system) / 1000), peakRss: vmHwm(), rssAfterImport,
+    largest, ...(peakProfile ? { peakHeap, heapProfile: peakProfile } : {}),
+  });
+}
+
+main().then(() => process.disconnect(), (error) => {
+  process.send({ type: 'error', error: error?.stack ?? String(error) });
+  process.disconnect();
+  process.exitCode = 1;
+});

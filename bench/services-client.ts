@@ -1,0 +1,66 @@
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import type { SandboxStats } from '../local/sandbox/server';
+import { enabledRegions, parseSandboxSpec } from '../local/sandbox/spec';
+import { BENCH_DIR, forkProcess, nextMessage, stop } from './processes';
+
+/** Table names of the bench's stores (the CLI's own prefix: the stores are the bench's temporary ones). */
+export const BENCH_TABLE_PREFIX = 'cloudtap';
+
+export interface ServicesRequest {
+  /** Sandbox spec (query string). */
+  spec: string;
+  /** Also serve an embedded DynamoDB on LevelDB in this directory. */
+  dynamoDir?: string;
+}
+
+/** The sandbox (and maybe a store) running in their own process. */
+export interface Services {
+  sandboxUrl: string;
+  dynamoUrl?: string;
+  /** Environment that points the AWS SDK at the sandbox, as `cloudtap run --sandbox` does in-process. */
+  sdkEnvironment: Record<string, string | undefined>;
+  stats(): Promise<SandboxStats>;
+  resetStats(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startServices(request: ServicesRequest): Promise<Services> {
+  const child: ChildProcess = forkProcess(join(BENCH_DIR, 'services.ts'), [JSON.stringify(request)]);
+  const ready = await nextMessage<{ sandboxUrl: string; dynamoUrl?: string }>(child, 'ready');
+  const spec = parseSandboxSpec(request.spec);
+  return {
+    sandboxUrl: ready.sandboxUrl,
+    ...(ready.dynamoUrl ? { dynamoUrl: ready.dynamoUrl } : {}),
+    // The same variables cli/sandbox-target.ts sets: the primary account answers any access key.
+    sdkEnvironment: {
+      AWS_ENDPOINT_URL_EC2: ready.sandboxUrl,
+      AWS_ENDPOINT_URL_STS: ready.sandboxUrl,
+      AWS_ENDPOINT_URL_CLOUDTRAIL: ready.sandboxUrl,
+      AWS_ACCESS_KEY_ID: 'AKIDCLOUDTAPSANDBOX',
+      AWS_SECRET_ACCESS_KEY: 'sandbox-secret',
+      AWS_SESSION_TOKEN: undefined,
+      AWS_PROFILE: undefined,
+      CLOUDTAP_HOME_REGION: enabledRegions(spec)[0],
+    },
+    async stats() {
+      const reply = nextMessage<{ stats: SandboxStats }>(child, 'stats');
+      child.send({ type: 'stats' });
+      return (await reply).stats;
+    },
+    async resetStats() {
+      const reply = nextMessage(child, 'statsReset');
+      child.send({ type: 'resetStats' });
+      await reply;
+    },
+    close: () => stop(child),
+  };
+}
+
+/** Applies an environment overlay to this process (undefined removes a variable). */
+export function applyEnvironment(values: Record<string, string | undefined>): void {
+  for (const [key, value] of Object.entries(values)) {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+}

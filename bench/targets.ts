@@ -1,0 +1,140 @@
+import type { CeilingResult } from './scenarios/store-ceiling';
+import type { ThroughputResult } from './scenarios/throughput';
+import type { CriticalPathResult } from './scenarios/critical-path';
+import type { CollectAloneResult } from './scenarios/collect-alone';
+import type { ColdStartResult } from './scenarios/cold-start';
+
+export type Verdict = 'met' | 'missed' | 'at the limit';
+
+/** One line of the results table. */
+export interface Outcome {
+  scenario: string;
+  measure: string;
+  figure: string;
+  target: string;
+  verdict: Verdict;
+  /** What the figure is compared with when the target itself is out of reach: the limit measured in the same run. */
+  limit?: string;
+}
+
+export interface BenchResults {
+  ceiling: CeilingResult;
+  throughput: ThroughputResult;
+  criticalPath: CriticalPathResult;
+  memory: CollectAloneResult[];
+  economy: CollectAloneResult;
+  coldStart: ColdStartResult;
+}
+
+export const TARGETS = {
+  criticalPathRatio: 1.25,
+  resourcesPerSecond: 5000,
+  withinCeiling: 0.8,
+  steadyStateWrites: 0.01,
+  peakRssBytes: 256 * 1024 * 1024,
+  memoryInstances: 100_000,
+  bundleBytes: 1024 * 1024,
+  initMs: 150,
+} as const;
+
+const MB = 1024 * 1024;
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const pct = (n: number, digits = 1) => `${fmt(n * 100, digits)} %`;
+
+/** Peak RSS of each run, as a line through the measured sizes, at `instances`. */
+export function extrapolateRss(points: CollectAloneResult[], instances: number): { first: number; second: number; perThousand: { first: number; second: number } } {
+  const line = (pick: (r: CollectAloneResult) => number) => {
+    const sorted = [...points].sort((a, b) => a.instances - b.instances);
+    const low = sorted[0];
+    const high = sorted[sorted.length - 1];
+    if (!low || !high) return { at: 0, slope: 0 };
+    const slope = high.instances === low.instances ? 0 : (pick(high) - pick(low)) / (high.instances - low.instances);
+    return { at: pick(high) + slope * (instances - high.instances), slope };
+  };
+  const first = line((r) => r.first.peakRssBytes);
+  const second = line((r) => r.second.peakRssBytes);
+  return { first: first.at, second: second.at, perThousand: { first: first.slope * 1000, second: second.slope * 1000 } };
+}
+
+export function evaluate(results: BenchResults): Outcome[] {
+  const outcomes: Outcome[] = [];
+  const { ceiling, throughput, criticalPath, economy, coldStart } = results;
+  const conditionalCeiling = ceiling.conditionalPut.itemsPerSecond;
+
+  // Critical path: against the plan's ideal; where the store's writes take longer than the ideal, against them.
+  for (const [label, run] of [['first run', criticalPath.first], ['unchanged re-run', criticalPath.second]] as const) {
+    const ratio = run.wallMs / run.ideal.idealMs;
+    const storeFloorMs = (run.writes / conditionalCeiling) * 1000;
+    const limitMs = Math.max(run.ideal.idealMs, storeFloorMs);
+    const met = run.status === 'succeeded' && ratio <= TARGETS.criticalPathRatio;
+    const atLimit = !met && run.status === 'succeeded' && storeFloorMs > run.ideal.idealMs && run.wallMs / limitMs <= TARGETS.criticalPathRatio;
+    outcomes.push({
+      scenario: `critical path, ${label}`,
+      measure: 'wall time ÷ ideal from the plan',
+      figure: `${fmt(ratio, 2)} (${fmt(run.wallMs / 1000, 1)} s ÷ ${fmt(run.ideal.idealMs / 1000, 2)} s)${run.status === 'succeeded' ? '' : ` — run ${run.status}`}`,
+      target: `≤ ${TARGETS.criticalPathRatio}`,
+      verdict: met ? 'met' : atLimit ? 'at the limit' : 'missed',
+      ...(storeFloorMs > run.ideal.idealMs
+        ? { limit: `store: ${fmt(run.writes)} conditional writes ÷ ${fmt(conditionalCeiling)}/s = ${fmt(storeFloorMs / 1000, 1)} s → ${fmt(run.wallMs / storeFloorMs, 2)} × that limit` }
+        : { limit: `CPU: the collector process used ${fmt(run.cpuMs / 1000, 1)} s of CPU in ${fmt(run.wallMs / 1000, 1)} s` }),
+    });
+  }
+
+  const rate = (throughput.first.resources.seen / throughput.first.wallMs) * 1000;
+  const itemRate = (throughput.first.writes / throughput.first.wallMs) * 1000;
+  const share = rate / conditionalCeiling;
+  const rateMet = throughput.first.status === 'succeeded' && (rate >= TARGETS.resourcesPerSecond || share >= TARGETS.withinCeiling);
+  outcomes.push({
+    scenario: 'throughput',
+    measure: 'resources/s end to end',
+    figure: `${fmt(rate)}/s (${fmt(itemRate)} items written/s)${throughput.first.status === 'succeeded' ? '' : ` — run ${throughput.first.status}`}`,
+    target: `≥ ${fmt(TARGETS.resourcesPerSecond)}/s, or ≥ ${pct(TARGETS.withinCeiling, 0)} of the store's ceiling`,
+    verdict: rateMet ? 'met' : 'missed',
+    limit: `store ceiling: ${fmt(conditionalCeiling)} conditional puts/s (${fmt(ceiling.batchWrite.itemsPerSecond)}/s by BatchWrite, which cannot be conditional) → ${pct(share, 0)} of it`,
+  });
+
+  const steady = throughput.second.writes / Math.max(1, throughput.first.writes);
+  outcomes.push({
+    scenario: 'steady state',
+    measure: 'items written, second run ÷ first',
+    figure: `${pct(steady, 2)} (${fmt(throughput.second.writes)} ÷ ${fmt(throughput.first.writes)})`,
+    target: `≤ ${pct(TARGETS.steadyStateWrites, 0)}`,
+    verdict: throughput.second.status === 'succeeded' && steady <= TARGETS.steadyStateWrites ? 'met' : 'missed',
+  });
+
+  const rss = extrapolateRss(results.memory, TARGETS.memoryInstances);
+  const measured = [...results.memory].sort((a, b) => b.instances - a.instances)[0];
+  const peak = Math.max(rss.first, rss.second);
+  outcomes.push({
+    scenario: 'memory',
+    measure: `collect handler alone, peak RSS at ${fmt(TARGETS.memoryInstances)} instances`,
+    figure: `${fmt(peak / MB)} MB extrapolated (first run ${fmt(rss.first / MB)} MB, re-run ${fmt(rss.second / MB)} MB)` +
+      (measured ? `; measured at ${fmt(measured.instances)}: ${fmt(measured.first.peakRssBytes / MB)} / ${fmt(measured.second.peakRssBytes / MB)} MB` : ''),
+    target: `≤ ${fmt(TARGETS.peakRssBytes / MB)} MB`,
+    verdict: peak <= TARGETS.peakRssBytes ? 'met' : 'missed',
+  });
+
+  for (const bundle of coldStart.bundles) {
+    const sizeMet = bundle.bytes <= TARGETS.bundleBytes;
+    const initMet = bundle.initMs <= TARGETS.initMs;
+    outcomes.push({
+      scenario: `cold start, ${bundle.fn}`,
+      measure: 'bundle size; module init in a fresh Node',
+      figure: `${fmt(bundle.bytes / MB, 2)} MB; ${fmt(bundle.initMs)} ms`,
+      target: `≤ 1 MB; ≤ ${TARGETS.initMs} ms`,
+      verdict: sizeMet && initMet ? 'met' : 'missed',
+    });
+  }
+
+  const e = economy.economy;
+  const economyMet = e.describeInstances === e.expectedDescribeInstances && e.userDataCalls <= e.expectedUserDataCalls && e.perResourceSuspects.length === 0;
+  outcomes.push({
+    scenario: 'API economy',
+    measure: `DescribeInstances calls for ${fmt(e.instances)} instances; per-resource calls`,
+    figure: `${e.describeInstances}; user data ${fmt(e.userDataCalls)} (instances without a Role tag: ${fmt(e.expectedUserDataCalls)})` +
+      (e.perResourceSuspects.length ? `; also ${e.perResourceSuspects.join(', ')}` : '; no other'),
+    target: `= ${e.expectedDescribeInstances}; user data only`,
+    verdict: economyMet ? 'met' : 'missed',
+  });
+  return outcomes;
+}
