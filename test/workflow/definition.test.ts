@@ -13,6 +13,7 @@ function lambdaError(name: string, message: string): Error {
 
 const plan = {
   runId: 'run-1', startedAt: '2026-01-01T00:00:00.000Z', concurrency: 2, skipped: [],
+  probe: { taskId: 'GetTasks', startedAt: '2026-01-01T00:00:00.000Z', durationMs: 1, calls: [] },
   tasks: [{ taskId: 'a' }, { taskId: 'b' }, { taskId: 'c' }],
 };
 
