@@ -56,6 +56,15 @@ export function createAwsClients(options: ClientOptions): AwsClients {
  * no code in the resource types. Per-attempt errors (throttles) are seen in the deserialize step,
  * which runs inside the SDK's retry loop.
  */
+/** Applied to every client as it is created, e.g. X-Ray's per-call subsegments in Lambda. */
+export type ClientInstrumentation = <C>(client: C) => C;
+const instrumentations: ClientInstrumentation[] = [];
+
+/** Registers an instrumentation for every AWS SDK client created from now on (all pass through `traced`). */
+export function instrumentAwsClients(instrumentation: ClientInstrumentation): void {
+  instrumentations.push(instrumentation);
+}
+
 export function traced<C>(client: C, service: string, options: Pick<ClientOptions, 'region' | 'accountId'>): C {
   const stack = (client as unknown as MiddlewareClient).middlewareStack;
   type CallContext = { commandName?: string; cloudtapThrottles?: number };
@@ -99,7 +108,7 @@ export function traced<C>(client: C, service: string, options: Pick<ClientOption
     },
     { step: 'finalizeRequest', priority: 'low', name: 'cloudtapThrottleCounter', override: true },
   );
-  return client;
+  return instrumentations.reduce((instrumented, instrument) => instrument(instrumented), client);
 }
 
 const STS_SESSION_SECONDS = 3600;

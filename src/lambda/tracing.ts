@@ -1,6 +1,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { HandlerRuntime } from './runtime';
+import { instrumentAwsClients } from '../aws/clients';
 
 interface LoadedTracing {
   tracer: Tracer;
@@ -22,6 +23,8 @@ function loadTracing(runtime: HandlerRuntime): Promise<LoadedTracing> {
     ]);
     // Outgoing HTTPS is captured (captureHTTPsRequests), so each AWS call shows as a subsegment with its host.
     const tracer = new Tracer({ serviceName: runtime.serviceName });
+    // Every SDK client created from here on: each AWS call a subsegment named by service and operation.
+    instrumentAwsClients((client) => tracer.captureAWSv3Client(client));
     // Results can be large (a plan lists every task): the handler's subsegment keeps errors, not responses.
     return { tracer, middleware: captureLambdaHandler(tracer, { captureResponse: false }) as MiddlewareObj };
   })();
