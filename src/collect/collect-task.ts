@@ -1,6 +1,7 @@
+import { AsyncResource } from 'node:async_hooks';
 import { DescribeAvailabilityZonesCommand, DescribeRegionsCommand } from '@aws-sdk/client-ec2';
 import { assumeRoleCredentials, createAwsClients, type AwsClients } from '../aws/clients';
-import { CallTrace, isThrottlingCode, withCallTrace } from '../aws/call-trace';
+import { CallTrace, isThrottlingCode, withCallTrace, type TracedCall } from '../aws/call-trace';
 import type { Task, TaskError, TaskResult } from '../dto/task';
 import { emptyEventCounts, emptyResourceCounts } from '../dto/task';
 import { SCHEMA_VERSION } from '../dto/collection-request';
@@ -11,7 +12,7 @@ import { rulesFor } from '../services/rules';
 import type { Database } from '../store/dynamo';
 import { ResourceStore, partitionKey } from '../store/resource-store';
 import { EventStore } from '../store/event-store';
-import { RunStore, taskItemCount } from '../store/run-store';
+import { RunStore, type TaskTraceWriter } from '../store/run-store';
 import { listPages } from './pages';
 import { syncPartition, type PartitionOutcome, type PartitionSource, type SyncContext } from './sync-partition';
 
@@ -38,10 +39,20 @@ export interface CollectDependencies {
   clientsFor?: (task: Task) => Promise<RegionalClients>;
 }
 
+/** A task's trace that hands each call to the store's trace writer instead of holding them all. */
+class StreamedCallTrace extends CallTrace {
+  constructor(taskId: string, private readonly writer: TaskTraceWriter) {
+    super(taskId);
+  }
+
+  override record(call: TracedCall): void {
+    this.writer.record(call);
+  }
+}
+
 /** Runs one task: lists, preprocesses and stores its partitions, and reports counts only. */
 export async function collectTask(task: Task, deps: CollectDependencies): Promise<TaskResult> {
   const started = Date.now();
-  const trace = new CallTrace(task.taskId);
   const writesBefore = deps.db.writes;
   const context: SyncContext = {
     runId: task.runId,
@@ -51,6 +62,10 @@ export async function collectTask(task: Task, deps: CollectDependencies): Promis
     events: new EventStore(deps.db),
     runs: new RunStore(deps.db),
   };
+  // Trace chunks are written from here, outside the task's trace: their own store calls are not the task's calls.
+  const detached = AsyncResource.bind((write: () => Promise<void>) => write());
+  const traceWriter = context.runs.traceWriter(task.runId, task.taskId, new Date(started).toISOString(), detached);
+  const trace = new StreamedCallTrace(task.taskId, traceWriter);
   const result: TaskResult = {
     schemaVersion: SCHEMA_VERSION,
     taskId: task.taskId,
@@ -82,15 +97,15 @@ export async function collectTask(task: Task, deps: CollectDependencies): Promis
   });
 
   result.completePartitions.sort();
-  result.apiCalls = trace.calls.filter((c) => c.service !== 'DynamoDB').length;
+  result.apiCalls = traceWriter.awsCalls;
   if (result.errors.length > 0) {
     result.status = 'failed';
     result.error = summarize(result.errors);
   }
   result.durationMs = Date.now() - started;
   // The task's own item counts as one of its writes (the result is stored before the count can include it).
-  result.writes = deps.db.writes - writesBefore + taskItemCount(trace.calls.length);
-  await context.runs.saveTask(task.runId, result, { taskId: task.taskId, startedAt: new Date(started).toISOString(), durationMs: result.durationMs, calls: trace.calls });
+  result.writes = deps.db.writes - writesBefore + traceWriter.items;
+  await traceWriter.finish(result, result.durationMs);
   if (result.errors.length > 0 && result.errors.every((e) => isThrottlingCode(e.code))) {
     throw new TaskThrottledError(`${task.taskId}: still throttled after the SDK's retries (${result.error?.message})`);
   }
@@ -206,15 +221,21 @@ function regionFacts(source: NonNullable<ServiceDefinition['facts']>) {
   return {
     ready,
     async *tap(pages: AsyncIterable<ResourceRecord[]>): AsyncGenerator<ResourceRecord[]> {
+      let settled = false;
       try {
         for await (const page of pages) {
           for (const record of page) facts.observe(record);
           yield page;
         }
+        settled = true;
         settle.resolve(facts);
       } catch (error) {
+        settled = true;
         settle.reject(new DependencyFailedError(`${source.from} could not be listed (${(error as Error).message}), so the groups of the events that need its facts are unknown`));
         throw error;
+      } finally {
+        // Its partition stopped the listing (its store failed): the partitions waiting for the facts must not wait forever.
+        if (!settled) settle.reject(new DependencyFailedError(`${source.from} was not listed to the end (its partition failed), so the groups of the events that need its facts are unknown`));
       }
     },
   };

@@ -29,9 +29,12 @@ export class Database {
 /** One client per region and endpoint (the local runner may point the process at several stores). */
 const sharedClients = new Map<string, DynamoDBDocumentClient>();
 
+/** The service name the store's calls have in a task's trace. */
+export const STORE_SERVICE = 'DynamoDB';
+
 /** Endpoint from the SDK's own configuration (`AWS_ENDPOINT_URL_DYNAMODB` locally). */
 export function documentClient(region: string): DynamoDBDocumentClient {
-  const client = traced(new DynamoDBClient({ region, maxAttempts: 8, ...loopbackCredentials() }), 'DynamoDB', { region });
+  const client = traced(new DynamoDBClient({ region, maxAttempts: 8, ...loopbackCredentials() }), STORE_SERVICE, { region });
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true } });
 }
 

@@ -2,7 +2,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { RunSummary } from '../dto/run-summary';
 import type { TracedCall } from '../aws/call-trace';
 import type { TaskResult } from '../dto/task';
-import { batchWrite, queryItems, type Database } from './dynamo';
+import { Database, STORE_SERVICE, batchWrite, queryItems } from './dynamo';
 
 /** A finished run as stored: its summary plus the partitions it collected completely. */
 export interface StoredRun extends RunSummary {
@@ -23,6 +23,26 @@ const CALLS_PER_TRACE_ITEM = 500;
 /** Items a task's result and calls take in the runs table. */
 export function taskItemCount(calls: number): number {
   return Math.max(1, Math.ceil(calls / CALLS_PER_TRACE_ITEM));
+}
+
+/** What a trace item says of the whole task: on every chunk `saveTask` writes, and on those a writer writes last. */
+interface TraceSummary {
+  chunks: number;
+  durationMs: number;
+  /** Carried by the first chunk only. */
+  result?: TaskResult;
+}
+
+/** The item of chunk `n` of a task's trace. */
+function traceItem(runId: string, taskId: string, startedAt: string, n: number, calls: TracedCall[], summary?: TraceSummary) {
+  return {
+    pk: runId, sk: `TASK#${taskId}#${String(n).padStart(4, '0')}`, taskId, chunk: n,
+    ...(summary ? { chunks: summary.chunks } : {}),
+    startedAt,
+    ...(summary ? { durationMs: summary.durationMs } : {}),
+    ...(n === 0 && summary?.result ? { result: summary.result } : {}),
+    calls,
+  };
 }
 
 export class RunStore {
@@ -85,15 +105,17 @@ export class RunStore {
     const chunks = taskItemCount(trace.calls.length);
     const requests = Array.from({ length: chunks }, (_, n) => ({
       PutRequest: {
-        Item: {
-          pk: runId, sk: `TASK#${trace.taskId}#${String(n).padStart(4, '0')}`, taskId: trace.taskId, chunk: n, chunks,
-          startedAt: trace.startedAt, durationMs: trace.durationMs,
-          ...(n === 0 && result ? { result } : {}),
-          calls: trace.calls.slice(n * CALLS_PER_TRACE_ITEM, (n + 1) * CALLS_PER_TRACE_ITEM),
-        },
+        Item: traceItem(runId, trace.taskId, trace.startedAt, n, trace.calls.slice(n * CALLS_PER_TRACE_ITEM, (n + 1) * CALLS_PER_TRACE_ITEM), {
+          chunks, durationMs: trace.durationMs, ...(result ? { result } : {}),
+        }),
       },
     }));
     await batchWrite(this.db, this.db.tables.runs, requests);
+  }
+
+  /** A task's trace written while the task runs, so that its calls are not all held until it ends. */
+  traceWriter(runId: string, taskId: string, startedAt: string, detach: DetachedWrite): TaskTraceWriter {
+    return new TaskTraceWriter(this.db, runId, taskId, startedAt, detach);
   }
 
   async taskResults(runId: string): Promise<TaskResult[]> {
@@ -119,5 +141,65 @@ export class RunStore {
       KeyConditionExpression: 'pk = :run AND begins_with(sk, :task)',
       ExpressionAttributeValues: { ':run': runId, ':task': 'TASK#' },
     });
+  }
+}
+
+/** Runs a chunk's write apart from the task, so that the write's own store call is not traced into the task. */
+export type DetachedWrite = (write: () => Promise<void>) => Promise<void>;
+
+/**
+ * Streams a task's trace into the runs table: each chunk after the first is written as soon as it is full,
+ * so a task holds two chunks of calls at most however many it makes (a region with 100,000 instances makes
+ * hundreds of thousands of store calls). The first chunk, which carries the result and the duration, and
+ * the last, partial one are written by `finish`. The items are those `saveTask` writes, except that the
+ * chunks written early do not repeat the duration and the chunk count, which readers take from the first.
+ */
+export class TaskTraceWriter {
+  /** The trace's items are counted in the task's result (`taskItemCount`), not by the task's store handle. */
+  private readonly db: Database;
+  private readonly head: TracedCall[] = [];
+  private tail: TracedCall[] = [];
+  /** Chunks written so far after the first (1 … written). */
+  private written = 0;
+  private flushing: Promise<void> = Promise.resolve();
+  private failure: unknown;
+  /** Calls recorded. */
+  calls = 0;
+  /** Calls recorded that were not the store's. */
+  awsCalls = 0;
+
+  constructor(db: Database, private readonly runId: string, private readonly taskId: string, private readonly startedAt: string, private readonly detach: DetachedWrite) {
+    this.db = new Database(db.client, db.tables);
+  }
+
+  record(call: TracedCall): void {
+    this.calls++;
+    if (call.service !== STORE_SERVICE) this.awsCalls++;
+    if (this.head.length < CALLS_PER_TRACE_ITEM) {
+      this.head.push(call);
+      return;
+    }
+    this.tail.push(call);
+    if (this.tail.length < CALLS_PER_TRACE_ITEM) return;
+    const item = traceItem(this.runId, this.taskId, this.startedAt, ++this.written, this.tail);
+    this.tail = [];
+    this.flushing = this.flushing
+      .then(() => this.detach(() => batchWrite(this.db, this.db.tables.runs, [{ PutRequest: { Item: item } }])))
+      .catch((error: unknown) => { this.failure ??= error; });
+  }
+
+  /** Items the trace takes (as `taskItemCount`). */
+  get items(): number {
+    return taskItemCount(this.calls);
+  }
+
+  /** Writes the first chunk, with the result, and the last; fails if a chunk written earlier could not be. */
+  async finish(result: TaskResult | undefined, durationMs: number): Promise<void> {
+    await this.flushing;
+    if (this.failure) throw this.failure;
+    const summary: TraceSummary = { chunks: this.items, durationMs, ...(result ? { result } : {}) };
+    const requests = [{ PutRequest: { Item: traceItem(this.runId, this.taskId, this.startedAt, 0, this.head, summary) } }];
+    if (this.tail.length > 0) requests.push({ PutRequest: { Item: traceItem(this.runId, this.taskId, this.startedAt, this.written + 1, this.tail, summary) } });
+    await batchWrite(this.db, this.db.tables.runs, requests);
   }
 }
