@@ -17,3 +17,33 @@ export async function* listPages<Raw, Output>(call: ListCall<Raw, Output>, clien
     token = next || undefined;
   } while (token);
 }
+
+/**
+ * The pages of a listing with the next one always on its way: while the caller stores a page, the listing
+ * (and the page's enrichment calls) goes on, so AWS's latency overlaps the store's work instead of adding to
+ * it. At most two pages are held. A page's error surfaces when that page is reached, as without read-ahead;
+ * a caller that stops early leaves the listing to end after the page in flight.
+ */
+export async function* readAhead<T>(pages: AsyncIterable<T>): AsyncGenerator<T, void, undefined> {
+  const iterator = pages[Symbol.asyncIterator]();
+  let next = iterator.next();
+  let finished = false;
+  try {
+    for (;;) {
+      const current = await next;
+      if (current.done) {
+        finished = true;
+        return;
+      }
+      next = iterator.next();
+      // Awaited on the next turn; until then a failure must not count as unhandled.
+      next.catch(() => {});
+      yield current.value;
+    }
+  } catch (error) {
+    finished = true;
+    throw error;
+  } finally {
+    if (!finished) void next.then(() => iterator.return?.(), () => {}).catch(() => {});
+  }
+}

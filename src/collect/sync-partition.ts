@@ -4,6 +4,7 @@ import { EventSync, type EventSyncContext } from '../events/event-sync';
 import type { ResourceStore } from '../store/resource-store';
 import { recordHash } from '../store/resource-store';
 import { mapWithConcurrency } from '../util/concurrency';
+import { readAhead } from './pages';
 import type { EventCounts, ResourceCounts } from '../dto/task';
 
 /** DynamoDB writes in flight per partition: enough to hide the round trip, few enough not to throttle a table. */
@@ -45,42 +46,59 @@ export async function syncPartition(source: PartitionSource, context: SyncContex
   // Facts are awaited only when the first page's rules need them: the listing itself runs meanwhile.
   let facts: RegionFacts | undefined = source.rules.some((r) => r.needsFacts) && source.facts ? undefined : NO_FACTS;
   const listingStartedAt = new Date().toISOString();
-  const [index, events] = await Promise.all([context.resources.loadIndex(partition), EventSync.start(partition, context)]);
+  // The listing starts at once and stays a page ahead: AWS's latency overlaps loading the index and storing pages.
+  const pages = readAhead(source.pages);
+  const firstPage = pages.next();
+  firstPage.catch(() => {}); // awaited below, once the index is loaded
+  let index: Awaited<ReturnType<SyncContext['resources']['loadIndex']>>;
+  let events: EventSync;
+  try {
+    [index, events] = await Promise.all([context.resources.loadIndex(partition), EventSync.start(partition, context)]);
+  } catch (error) {
+    void firstPage.then(() => pages.return(), () => {});
+    throw error;
+  }
   const resources: ResourceCounts = { seen: 0, created: 0, updated: 0, unchanged: 0, deleted: 0 };
   const seen = new Set<string>();
 
-  for await (const page of source.pages) {
-    facts ??= await source.facts;
-    const observedAt = new Date().toISOString();
-    const writes: (() => Promise<void>)[] = [];
-    for (const record of page) {
-      if (seen.has(record.id)) continue;
-      seen.add(record.id);
-      resources.seen++;
-      const hash = recordHash(record, source.volatileFields);
-      const stored = index.get(record.id);
-      if (!stored) {
-        writes.push(async () => {
-          if (await context.resources.create(partition, record, hash, observedAt, context.runId)) resources.created++;
-          else resources.unchanged++;
-        });
-      } else if (stored.hash !== hash || stored.deletedAt) {
-        writes.push(async () => {
-          const previous = await context.resources.get(partition, record.id);
-          if (previous && (await context.resources.update(previous, record, hash, observedAt, context.runId))) resources.updated++;
-          else resources.unchanged++;
-        });
-      } else {
-        resources.unchanged++;
-      }
-      for (const rule of source.rules) {
-        for (const finding of rule.evaluate(record, facts ?? NO_FACTS)) {
-          const write = events.observe(rule, finding, record.id);
-          if (write) writes.push(write);
+  try {
+    for (let step = await firstPage; !step.done; step = await pages.next()) {
+      facts ??= await source.facts;
+      const observedAt = new Date().toISOString();
+      const writes: (() => Promise<void>)[] = [];
+      for (const record of step.value) {
+        if (seen.has(record.id)) continue;
+        seen.add(record.id);
+        resources.seen++;
+        const hash = recordHash(record, source.volatileFields);
+        const stored = index.get(record.id);
+        if (!stored) {
+          writes.push(async () => {
+            if (await context.resources.create(partition, record, hash, observedAt, context.runId)) resources.created++;
+            else resources.unchanged++;
+          });
+        } else if (stored.hash !== hash || stored.deletedAt) {
+          writes.push(async () => {
+            const previous = await context.resources.get(partition, record.id);
+            if (previous && (await context.resources.update(previous, record, hash, observedAt, context.runId))) resources.updated++;
+            else resources.unchanged++;
+          });
+        } else {
+          resources.unchanged++;
+        }
+        for (const rule of source.rules) {
+          for (const finding of rule.evaluate(record, facts ?? NO_FACTS)) {
+            const write = events.observe(rule, finding, record.id);
+            if (write) writes.push(write);
+          }
         }
       }
+      await runWrites(writes);
     }
-    await runWrites(writes);
+  } catch (error) {
+    // Stop listing (a failed listing has ended already); nothing is deleted or cleared.
+    await pages.return();
+    throw error;
   }
 
   // The listing completed: what it did not return is gone.
