@@ -7,5 +7,8 @@ export default {
   },
   setupFiles: ['<rootDir>/test/setup.ts'],
   testMatch: ['<rootDir>/test/**/*.test.ts'],
-  testTimeout: 60000,
+  // The end-to-end tests are CPU-bound child processes and embedded servers: use both cores (jest's default is
+  // cores − 1, a single worker on CI's 2-core machines).
+  maxWorkers: 2,
+  testTimeout: 120000,
 };
