@@ -1,7 +1,6 @@
-import { parseCollectionRequest, type CollectionRequest } from '../../src/dto/collection-request';
-import { InvalidInputError } from '../../src/dto/validation';
-import { integerFlag, listFlag, parseCommandArgs } from '../args';
-import { UsageError, asUsageError } from '../errors';
+import { parseCommandArgs } from '../args';
+import { collectionRequestFromFlags } from '../collection-flags';
+import { UsageError } from '../errors';
 import { formatRunSummary } from '../format';
 import { stateMachineRegion } from '../remote/state-machine-arn';
 import type { RemoteRunOptions } from '../remote/remote-run';
@@ -66,21 +65,4 @@ export async function runRemoteCommand(argv: string[], help: string, options: Re
   }
   console.log(values.json ? JSON.stringify(summary, null, 2) : formatRunSummary(summary));
   return summary.status === 'succeeded' ? 0 : 3;
-}
-
-/** The CollectionRequest the flags describe, validated as a local run validates it; an invalid field names its flag. */
-function collectionRequestFromFlags(values: { services?: string[]; regions?: string[]; concurrency?: string }): CollectionRequest {
-  const fields: Record<string, unknown> = { schemaVersion: 1 };
-  const services = listFlag(values.services);
-  const regions = listFlag(values.regions);
-  const concurrency = integerFlag('concurrency', values.concurrency);
-  if (services) fields.services = services;
-  if (regions) fields.regions = regions;
-  if (concurrency !== undefined) fields.concurrency = concurrency;
-  try {
-    return parseCollectionRequest(fields);
-  } catch (error) {
-    if (error instanceof InvalidInputError) throw asUsageError(error);
-    throw error;
-  }
 }

@@ -1,9 +1,10 @@
-import { parseCollectionRequest, type CollectionRequest } from '../../src/dto/collection-request';
+import type { CollectionRequest } from '../../src/dto/collection-request';
 import { InvalidInputError } from '../../src/dto/validation';
 import type { RunSummary } from '../../src/dto/run-summary';
 import { runWorkflowLocally, ExecutionFailedError } from '../../local/runner';
-import { integerFlag, listFlag, parseCommandArgs } from '../args';
-import { UsageError, asUsageError } from '../errors';
+import { parseCommandArgs } from '../args';
+import { collectionRequestFromFlags } from '../collection-flags';
+import { UsageError } from '../errors';
 import { formatRunSummary } from '../format';
 import { progressLine } from '../progress';
 import { parseSpecFlag, startSandboxTarget, type SandboxTarget } from '../sandbox-target';
@@ -62,20 +63,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   // Everything is validated before anything starts, so bad input writes nothing.
   const spec: SandboxSpec | undefined = values.sandbox !== undefined ? parseSpecFlag(values.sandbox) : undefined;
-  const requestFields: Record<string, unknown> = { schemaVersion: 1 };
-  const services = listFlag(values.services);
-  const regions = listFlag(values.regions);
-  const concurrency = integerFlag('concurrency', values.concurrency);
-  if (services) requestFields.services = services;
-  if (regions) requestFields.regions = regions;
-  if (concurrency !== undefined) requestFields.concurrency = concurrency;
-  let request: CollectionRequest;
-  try {
-    request = parseCollectionRequest(requestFields);
-  } catch (error) {
-    if (error instanceof InvalidInputError) throw asUsageError(error);
-    throw error;
-  }
+  const request = collectionRequestFromFlags(values);
 
   const thresholds = values.thresholds !== undefined ? await readThresholdsFile(values.thresholds) : undefined;
   const summary = await collectLocally(request, { spec, dataDir: values['data-dir'], progress: true, ...(thresholds ? { thresholds } : {}) });
