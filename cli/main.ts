@@ -1,29 +1,45 @@
 import '../src/polyfills';
-import { runCommand, RUN_HELP } from './commands/run';
-import { resourcesCommand, RESOURCES_HELP } from './commands/resources';
-import { historyCommand, HISTORY_HELP } from './commands/history';
-import { eventsCommand, EVENTS_HELP } from './commands/events';
-import { sandboxCommand, SANDBOX_HELP } from './commands/sandbox';
-import { ingestCommand, INGEST_HELP } from './commands/ingest';
-import { traceCommand, TRACE_HELP } from './commands/trace';
-import { reportCommand, REPORT_HELP } from './commands/report';
 import { UsageError } from './errors';
 
 interface Command {
   summary: string;
-  help: string;
-  run(argv: string[]): Promise<number>;
+  /** Loaded only when the command runs: a command pays only for its own dependencies (the SDK, the store …). */
+  load(): Promise<{ help: string; run(argv: string[]): Promise<number> }>;
 }
 
 const COMMANDS: Record<string, Command> = {
-  run: { summary: 'one collection run, locally or against the deployed state machine', help: RUN_HELP, run: runCommand },
-  resources: { summary: 'the inventory', help: RESOURCES_HELP, run: resourcesCommand },
-  history: { summary: "a resource's configuration timeline", help: HISTORY_HELP, run: historyCommand },
-  events: { summary: 'Tap events (open, cleared), acknowledgements, event history', help: EVENTS_HELP, run: eventsCommand },
-  report: { summary: 'a self-contained HTML report (--html FILE), or the configuration at a moment (report config)', help: REPORT_HELP, run: reportCommand },
-  trace: { summary: "a run's timeline: tasks, their AWS calls, durations, retries, throttles, errors", help: TRACE_HELP, run: traceCommand },
-  sandbox: { summary: 'serve the sandbox account on loopback, or print its truth', help: SANDBOX_HELP, run: sandboxCommand },
-  ingest: { summary: 'feed an EventBridge AWS event through the real-time path', help: INGEST_HELP, run: ingestCommand },
+  run: {
+    summary: 'one collection run, locally or against the deployed state machine',
+    load: async () => { const m = await import('./commands/run'); return { help: m.RUN_HELP, run: m.runCommand }; },
+  },
+  resources: {
+    summary: 'the inventory',
+    load: async () => { const m = await import('./commands/resources'); return { help: m.RESOURCES_HELP, run: m.resourcesCommand }; },
+  },
+  history: {
+    summary: "a resource's configuration timeline",
+    load: async () => { const m = await import('./commands/history'); return { help: m.HISTORY_HELP, run: m.historyCommand }; },
+  },
+  events: {
+    summary: 'Tap events (open, cleared), acknowledgements, event history',
+    load: async () => { const m = await import('./commands/events'); return { help: m.EVENTS_HELP, run: m.eventsCommand }; },
+  },
+  report: {
+    summary: 'a self-contained HTML report (--html FILE), or the configuration at a moment (report config)',
+    load: async () => { const m = await import('./commands/report'); return { help: m.REPORT_HELP, run: m.reportCommand }; },
+  },
+  trace: {
+    summary: "a run's timeline: tasks, their AWS calls, durations, retries, throttles, errors",
+    load: async () => { const m = await import('./commands/trace'); return { help: m.TRACE_HELP, run: m.traceCommand }; },
+  },
+  sandbox: {
+    summary: 'serve the sandbox account on loopback, or print its truth',
+    load: async () => { const m = await import('./commands/sandbox'); return { help: m.SANDBOX_HELP, run: m.sandboxCommand }; },
+  },
+  ingest: {
+    summary: 'feed an EventBridge AWS event through the real-time path',
+    load: async () => { const m = await import('./commands/ingest'); return { help: m.INGEST_HELP, run: m.ingestCommand }; },
+  },
 };
 
 function usage(): string {
@@ -46,12 +62,12 @@ async function main(argv: string[]): Promise<number> {
   }
   if (name === 'help') {
     const topic = rest[0] ? COMMANDS[rest[0]] : undefined;
-    console.log(topic ? topic.help : usage());
+    console.log(topic ? (await topic.load()).help : usage());
     return 0;
   }
   const command = COMMANDS[name];
   if (!command) throw new UsageError(`unknown command "${name}"; valid commands are: ${Object.keys(COMMANDS).join(', ')}`);
-  return command.run(rest);
+  return (await command.load()).run(rest);
 }
 
 // `cloudtap events | head`: the reader went away; that is not an error.

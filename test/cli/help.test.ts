@@ -1,0 +1,24 @@
+import { describe, it, expect } from '@jest/globals';
+import { cloudtap } from '../support/cli';
+
+const COMMANDS = [
+  ['run'], ['resources'], ['history'], ['events'], ['events', 'ack'], ['report'], ['report', 'config'], ['trace'], ['sandbox'], ['ingest'],
+];
+
+describe('every command explains itself', () => {
+  it.each(COMMANDS)('cloudtap %s … --help prints its usage and exits 0', async (...command) => {
+    const result = await cloudtap([...command, '--help']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`^Usage: cloudtap ${command[0]}`, 'm'));
+  });
+
+  it('cloudtap --help lists every command; an unknown one is named with the valid ones', async () => {
+    const help = await cloudtap(['--help']);
+    expect(help.code).toBe(0);
+    for (const [name] of COMMANDS) expect(help.stdout).toContain(`  ${name}`);
+    const unknown = await cloudtap(['colect']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/unknown command "colect"; valid commands are: run, resources, history, events, report, trace, sandbox, ingest/);
+  });
+});
