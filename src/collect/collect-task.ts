@@ -78,6 +78,7 @@ export async function collectTask(task: Task, deps: CollectDependencies): Promis
     events: emptyEventCounts(),
     completePartitions: [],
     apiCalls: 0,
+    throttles: 0,
     writes: 0,
     durationMs: 0,
     errors: [],
@@ -98,6 +99,7 @@ export async function collectTask(task: Task, deps: CollectDependencies): Promis
 
   result.completePartitions.sort();
   result.apiCalls = traceWriter.awsCalls;
+  result.throttles = traceWriter.throttles;
   if (result.errors.length > 0) {
     result.status = 'failed';
     result.error = summarize(result.errors);

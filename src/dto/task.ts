@@ -101,6 +101,8 @@ export interface TaskResult {
   /** Partitions (account#region#type) listed completely: only these may have deletions reconciled. */
   completePartitions: string[];
   apiCalls: number;
+  /** Attempts AWS throttled (and the SDK retried). */
+  throttles: number;
   writes: number;
   durationMs: number;
   errors: TaskError[];
@@ -132,6 +134,7 @@ export function failedTaskResult(task: unknown, error: { Error?: string; Cause?:
     events: emptyEventCounts(),
     completePartitions: [],
     apiCalls: 0,
+    throttles: 0,
     writes: 0,
     durationMs: 0,
     errors: [],

@@ -53,9 +53,7 @@ export const collectObservation: HandlerObservation<TaskResult> = {
       metrics.addMetric('ResourcesChanged', MetricUnit.Count, r.created + r.updated + r.deleted);
       metrics.addMetric('Writes', MetricUnit.Count, result.writes);
       metrics.addMetric('ApiCalls', MetricUnit.Count, result.apiCalls);
-      // The task's trace counts throttles, but TaskResult does not carry the count yet: published once it does.
-      const { throttles } = result as TaskResult & { throttles?: number };
-      if (typeof throttles === 'number') metrics.addMetric('Throttles', MetricUnit.Count, throttles);
+      metrics.addMetric('Throttles', MetricUnit.Count, result.throttles);
       metrics.addMetric('DurationMs', MetricUnit.Milliseconds, result.durationMs);
     },
     recordError(metrics, error, { event }) {

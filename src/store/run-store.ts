@@ -167,6 +167,8 @@ export class TaskTraceWriter {
   calls = 0;
   /** Calls recorded that were not the store's. */
   awsCalls = 0;
+  /** Throttled attempts the SDK retried, over all of the task's calls. */
+  throttles = 0;
 
   constructor(db: Database, private readonly runId: string, private readonly taskId: string, private readonly startedAt: string, private readonly detach: DetachedWrite) {
     this.db = new Database(db.client, db.tables);
@@ -175,6 +177,7 @@ export class TaskTraceWriter {
   record(call: TracedCall): void {
     this.calls++;
     if (call.service !== STORE_SERVICE) this.awsCalls++;
+    this.throttles += call.throttles;
     if (this.head.length < CALLS_PER_TRACE_ITEM) {
       this.head.push(call);
       return;

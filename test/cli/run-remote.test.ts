@@ -23,7 +23,7 @@ function result(taskId: string, overrides: Partial<TaskResult> = {}): TaskResult
   return {
     schemaVersion: 1, taskId, taskType: 'inventory.CloudService', accountId: '123456789012', region: 'eu-west-1', service: 'EC2',
     status: 'succeeded', resources: { seen: 10, created: 1, updated: 0, unchanged: 9, deleted: 0 }, events: emptyEventCounts(),
-    completePartitions: [], apiCalls: 4, writes: 2, durationMs: 800, errors: [], ...overrides,
+    completePartitions: [], apiCalls: 4, throttles: 0, writes: 2, durationMs: 800, errors: [], ...overrides,
   };
 }
 
