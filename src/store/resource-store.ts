@@ -32,10 +32,9 @@ export interface StoredResource extends ResourceRecord {
   runId: string;
 }
 
-/** What the change detection needs of a stored record: no data, so a partition's index stays small. */
+/** What the change detection needs of a stored record, and nothing else: a partition's index stays small. */
 export interface IndexedResource {
   hash: string;
-  observedAt: string;
   deletedAt?: string;
 }
 
@@ -77,17 +76,17 @@ export class ResourceStore {
     return this.db.tables.resources;
   }
 
-  /** Every record of a partition, keyed by id: hash, observation time and deletion only. */
+  /** Every record of a partition, keyed by id: hash and deletion only (the whole partition is held while it is collected). */
   async loadIndex(partition: string): Promise<Map<string, IndexedResource>> {
     const index = new Map<string, IndexedResource>();
     for await (const item of this.query({
       TableName: this.table,
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': partition },
-      ProjectionExpression: 'sk, #hash, observedAt, deletedAt',
+      ProjectionExpression: 'sk, #hash, deletedAt',
       ExpressionAttributeNames: { '#hash': 'hash' },
     })) {
-      index.set(item.sk as string, { hash: item.hash as string, observedAt: item.observedAt as string, ...(item.deletedAt ? { deletedAt: item.deletedAt as string } : {}) });
+      index.set(item.sk as string, item.deletedAt ? { hash: item.hash as string, deletedAt: item.deletedAt as string } : { hash: item.hash as string });
     }
     return index;
   }
