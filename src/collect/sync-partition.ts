@@ -1,11 +1,14 @@
 import type { ResourceRecord } from '../services/resource-type';
 import { NO_FACTS, type RegionFacts, type TapRule } from '../events/rule';
 import { EventSync, type EventSyncContext } from '../events/event-sync';
-import type { ResourceStore } from '../store/resource-store';
+import type { IndexedResource, ResourceStore } from '../store/resource-store';
 import { recordHash } from '../store/resource-store';
 import { mapWithConcurrency } from '../util/concurrency';
 import { readAhead } from './pages';
 import type { EventCounts, ResourceCounts } from '../dto/task';
+
+/** Marks a stored record the listing returned (its index entry is not needed any more). */
+const LISTED = Symbol('listed');
 
 /** DynamoDB writes in flight per partition: enough to hide the round trip, few enough not to throttle a table. */
 const WRITES_IN_FLIGHT = 16;
@@ -50,7 +53,7 @@ export async function syncPartition(source: PartitionSource, context: SyncContex
   const pages = readAhead(source.pages);
   const firstPage = pages.next();
   firstPage.catch(() => {}); // awaited below, once the index is loaded
-  let index: Awaited<ReturnType<SyncContext['resources']['loadIndex']>>;
+  let index: Map<string, IndexedResource | typeof LISTED>;
   let events: EventSync;
   try {
     [index, events] = await Promise.all([context.resources.loadIndex(partition), EventSync.start(partition, context)]);
@@ -59,7 +62,8 @@ export async function syncPartition(source: PartitionSource, context: SyncContex
     throw error;
   }
   const resources: ResourceCounts = { seen: 0, created: 0, updated: 0, unchanged: 0, deleted: 0 };
-  const seen = new Set<string>();
+  // What was listed: stored ids are marked in the index itself, so only new ids take memory of their own.
+  const seenNew = new Set<string>();
 
   try {
     for (let step = await firstPage; !step.done; step = await pages.next()) {
@@ -67,11 +71,12 @@ export async function syncPartition(source: PartitionSource, context: SyncContex
       const observedAt = new Date().toISOString();
       const writes: (() => Promise<void>)[] = [];
       for (const record of step.value) {
-        if (seen.has(record.id)) continue;
-        seen.add(record.id);
+        const stored = index.get(record.id);
+        if (stored === LISTED || seenNew.has(record.id)) continue;
+        if (stored) index.set(record.id, LISTED);
+        else seenNew.add(record.id);
         resources.seen++;
         const hash = recordHash(record, source.volatileFields);
-        const stored = index.get(record.id);
         if (!stored) {
           writes.push(async () => {
             if (await context.resources.create(partition, record, hash, observedAt, context.runId)) resources.created++;
@@ -103,7 +108,7 @@ export async function syncPartition(source: PartitionSource, context: SyncContex
 
   // The listing completed: what it did not return is gone.
   const deletedAt = new Date().toISOString();
-  const gone = source.appendOnly ? [] : [...index].filter(([id, stored]) => !seen.has(id) && !stored.deletedAt).map(([id]) => id);
+  const gone = source.appendOnly ? [] : [...index].filter(([, stored]) => stored !== LISTED && !stored.deletedAt).map(([id]) => id);
   await mapWithConcurrency(gone, WRITES_IN_FLIGHT, async (id) => {
     if (await context.resources.markDeleted(partition, id, deletedAt, listingStartedAt, context.runId)) resources.deleted++;
   });
