@@ -16,12 +16,23 @@ export interface Bundle {
   fn: FunctionDir;
   file: string;
   bytes: number;
+  /** Bytes of the bundle by package (or by folder of this repository), largest first. */
+  composition: { name: string; bytes: number }[];
+}
+
+/** `node_modules/@scope/name/…` → `@scope/name`; this repository's files → their top folders (`src/services`). */
+export function packageOf(path: string): string {
+  const inModules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
+  if (inModules) return inModules[1] ?? path;
+  const own = path.replace(/^(\.\.\/)+/, '').replace(REPO_ROOT, '').split('/');
+  return own.slice(0, Math.min(2, own.length - 1)).join('/') || path;
 }
 
 /** Bundles a Lambda as the stack's NodejsFunction does: ESM, minified, node22, the SDK included, a source map beside it. */
 export async function bundleFunction(fn: FunctionDir, outDir: string): Promise<Bundle> {
   const file = join(outDir, fn, 'index.mjs');
-  await build({
+  const { metafile } = await build({
+    metafile: true,
     entryPoints: [join(REPO_ROOT, 'lambdas', fn, 'index.ts')],
     outfile: file,
     bundle: true,
@@ -35,5 +46,10 @@ export async function bundleFunction(fn: FunctionDir, outDir: string): Promise<B
     banner: { js: ESM_REQUIRE_BANNER },
     logLevel: 'error',
   });
-  return { fn, file, bytes: (await stat(file)).size };
+  const byPackage = new Map<string, number>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) byPackage.set(packageOf(input), (byPackage.get(packageOf(input)) ?? 0) + bytesInOutput);
+  }
+  const composition = [...byPackage].sort((a, b) => b[1] - a[1]).map(([name, bytes]) => ({ name, bytes }));
+  return { fn, file, bytes: (await stat(file)).size, composition };
 }

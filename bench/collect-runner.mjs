@@ -1,6 +1,6 @@
 // Runs the bundled collect Lambda once, in this fresh process, as the Lambda runtime would: plain Node, no
-// TypeScript loader, the handler called with one Task. Reports the kernel's peak RSS (VmHWM) and, when asked,
-// the sampling heap profile taken when the JS heap was largest (what was alive then, by allocation site).
+// TypeScript loader, the handler called with one Task. Reports the kernel's peak RSS (VmHWM) and, when asked
+// (with --expose-gc), the largest live heap and a sampling heap profile of it.
 import { readFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
@@ -13,21 +13,26 @@ const vmHwm = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/sta
 async function main() {
   const { handler } = await import(pathToFileURL(bundle).href);
   const rssAfterImport = process.memoryUsage().rss;
+  // The live heap (what a full GC keeps) is measured every second; the sampling heap profile taken when it was
+  // largest says what held it, by allocation site.
   let session;
-  let peakHeap = 0;
+  let liveHeapMax = 0;
   let peakProfile;
   let sampling = Promise.resolve();
   let timer;
   if (heapProfile === 'heap-profile') {
     session = new Session();
     session.connect();
-    await session.post('HeapProfiler.startSampling', { samplingInterval: 128 * 1024 });
+    await session.post('HeapProfiler.startSampling', { samplingInterval: 64 * 1024 });
     timer = setInterval(() => {
-      const { heapUsed } = process.memoryUsage();
-      if (heapUsed <= peakHeap * 1.05) return;
-      peakHeap = heapUsed;
-      sampling = sampling.then(async () => { peakProfile = (await session.post('HeapProfiler.getSamplingProfile')).profile; });
-    }, 250);
+      sampling = sampling.then(async () => {
+        globalThis.gc();
+        const live = process.memoryUsage().heapUsed;
+        if (live <= liveHeapMax) return;
+        liveHeapMax = live;
+        peakProfile = (await session.post('HeapProfiler.getSamplingProfile')).profile;
+      });
+    }, 1000);
   }
   // The largest value of each part of the process's memory, sampled while the handler runs.
   const largest = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
@@ -47,7 +52,7 @@ async function main() {
   await sampling;
   process.send({
     type: 'done', result, durationMs, cpuMs: Math.round((used.user + used.system) / 1000), peakRss: vmHwm(), rssAfterImport,
-    largest, ...(peakProfile ? { peakHeap, heapProfile: peakProfile } : {}),
+    largest, ...(peakProfile ? { liveHeapMax, heapProfile: peakProfile } : {}),
   });
 }
 

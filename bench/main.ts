@@ -54,13 +54,14 @@ try {
   const criticalPath = await runScenario<CriticalPathResult>('criticalPath', { spec: criticalSpec, profile: true });
 
   const memory: CollectAloneResult[] = [];
-  for (const instances of plan.memoryInstances) {
-    const largest = instances === Math.max(...plan.memoryInstances);
-    log(`memory${instances === plan.economyInstances ? ' and API economy' : ''}: the collect handler alone, one region with ${instances} instances, two runs`);
-    memory.push(await runScenario<CollectAloneResult>('collectAlone', { bundleFile: collectBundle, instances, ...(largest ? {} : {}) }));
+  const { nodeFlags } = plan.memory;
+  for (const instances of plan.memory.embedded) {
+    log(`memory: the collect handler alone, one region with ${instances} instances, embedded store, first and unchanged runs`);
+    memory.push(await runScenario<CollectAloneResult>('collectAlone', { bundleFile: collectBundle, instances, store: 'embedded', heapProfile: true, nodeFlags }));
   }
-  const economy = memory.find((m) => m.instances === plan.economyInstances) ?? memory[memory.length - 1];
-  if (!economy) throw new Error('no API economy run');
+  log(`memory and API economy: the collect handler alone, one region with ${plan.memory.stub} instances, stub store`);
+  const economy = await runScenario<CollectAloneResult>('collectAlone', { bundleFile: collectBundle, instances: plan.memory.stub, store: 'stub', heapProfile: true, nodeFlags });
+  memory.push(economy);
 
   const results: BenchResults = { ceiling, throughput, criticalPath, memory, economy, coldStart };
   const outcomes = evaluate(results);

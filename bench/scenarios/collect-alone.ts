@@ -1,8 +1,9 @@
 /**
  * The collect handler alone, as Lambda runs it: the minified bundle in a fresh Node process, one task (EC2 of one
  * region), the sandbox and the DynamoDB store in another process (in AWS neither is in the function's memory).
- * Measures the function's peak RSS on a first run (everything written) and on a second, unchanged run (the
- * whole region in the store's index), and counts the calls the sandbox answered (API economy).
+ * Measures the function's peak RSS on a first run (everything written) and, with the embedded store, on a
+ * second, unchanged run (the whole region in the partitions' indexes), and counts the calls the sandbox answered
+ * (API economy). With the stub store every run is a first run, at the speed of the handler alone.
  */
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,8 +27,10 @@ export interface CollectAloneParams {
   bundleFile: string;
   /** Instances in the region. */
   instances: number;
-  /** Take a sampling heap profile at the peak of this run (it costs a little memory itself). */
-  heapProfile?: 'first' | 'second';
+  /** The embedded store (two runs: first and unchanged), or the stub (one first run). */
+  store: 'embedded' | 'stub';
+  /** Take a sampling heap profile at the heap's peak of each run (it costs a little memory itself). */
+  heapProfile?: boolean;
   /** Node flags for the function's process, e.g. a heap size as Lambda's memory setting implies. */
   nodeFlags?: string[];
 }
@@ -48,6 +51,8 @@ export interface HandlerRun {
   peakRssBytes: number;
   rssAfterImportBytes: number;
   largest: MemoryParts;
+  /** The largest heap a full GC left (measured every second when profiling). */
+  liveHeapMaxBytes?: number;
   resources: TaskResult['resources'];
   writes: number;
   callsByOperation: Record<string, number>;
@@ -68,8 +73,11 @@ export interface ApiEconomy {
 
 export interface CollectAloneResult {
   instances: number;
+  store: CollectAloneParams['store'];
+  nodeFlags: string[];
   first: HandlerRun;
-  second: HandlerRun;
+  /** The unchanged re-run (embedded store only). */
+  second?: HandlerRun;
   economy: ApiEconomy;
 }
 
@@ -77,7 +85,7 @@ export async function collectAlone(params: CollectAloneParams): Promise<CollectA
   const spec = `regions=1&instances=${params.instances}`;
   const region = enabledRegions(parseSandboxSpec(spec))[0] ?? 'us-east-1';
   const dynamoDir = await mkdtemp(join(tmpdir(), 'cloudtap-bench-alone-'));
-  const services = await startServices({ spec, dynamoDir });
+  const services = await startServices({ spec, store: params.store === 'embedded' ? { kind: 'embedded', dir: dynamoDir } : { kind: 'stub' } });
   try {
     const tables = localTableNames(BENCH_TABLE_PREFIX);
     const env = {
@@ -88,27 +96,33 @@ export async function collectAlone(params: CollectAloneParams): Promise<CollectA
     };
     const resolve = await sourceMapResolver(params.bundleFile);
     const runs: HandlerRun[] = [];
-    for (const n of [1, 2] as const) {
+    for (const n of params.store === 'embedded' ? [1, 2] : [1]) {
       await services.resetStats();
       const task: Task = {
         schemaVersion: SCHEMA_VERSION, runId: `bench-run-${n}`, taskId: taskIdOf('inventory.CloudService', PRIMARY_ACCOUNT_ID, region, 'EC2'),
         taskType: 'inventory.CloudService', account: { accountId: PRIMARY_ACCOUNT_ID }, service: 'EC2', region,
         options: { runStartedAt: new Date().toISOString(), ems: 'cloudtap-bench' },
       };
-      const profile = params.heapProfile === (n === 1 ? 'first' : 'second');
-      const child = forkProcess(join(BENCH_DIR, 'collect-runner.mjs'), [params.bundleFile, JSON.stringify(task), profile ? 'heap-profile' : ''], { typescript: false, env, execArgv: params.nodeFlags ?? [] });
-      const done = await nextMessage<{ result: TaskResult; durationMs: number; cpuMs: number; peakRss: number; rssAfterImport: number; largest: MemoryParts; heapProfile?: Parameters<typeof heapBreakdown>[0] }>(child, 'done');
+      const profile = params.heapProfile ?? false;
+      const child = forkProcess(join(BENCH_DIR, 'collect-runner.mjs'), [params.bundleFile, JSON.stringify(task), profile ? 'heap-profile' : ''], {
+        typescript: false, env, execArgv: [...(params.nodeFlags ?? []), ...(profile ? ['--expose-gc'] : [])],
+      });
+      const done = await nextMessage<{ result: TaskResult; durationMs: number; cpuMs: number; peakRss: number; rssAfterImport: number; largest: MemoryParts; liveHeapMax?: number; heapProfile?: Parameters<typeof heapBreakdown>[0] }>(child, 'done');
       await exited(child);
       const stats = await services.stats();
       if (done.result.status !== 'succeeded') throw new Error(`the collect handler's task ${done.result.status}: ${done.result.error?.message ?? ''}`);
       runs.push({
         status: done.result.status, durationMs: done.durationMs, cpuMs: done.cpuMs, peakRssBytes: done.peakRss, rssAfterImportBytes: done.rssAfterImport, largest: done.largest,
+        ...(done.liveHeapMax ? { liveHeapMaxBytes: done.liveHeapMax } : {}),
         resources: done.result.resources, writes: done.result.writes, callsByOperation: stats.byOperation,
         ...(done.heapProfile ? { heap: heapBreakdown(done.heapProfile, resolve) } : {}),
       });
     }
-    const [first, second] = runs as [HandlerRun, HandlerRun];
-    return { instances: params.instances, first, second, economy: apiEconomy(spec, region, first.callsByOperation) };
+    const [first, second] = runs as [HandlerRun, HandlerRun | undefined];
+    return {
+      instances: params.instances, store: params.store, nodeFlags: params.nodeFlags ?? [], first, ...(second ? { second } : {}),
+      economy: apiEconomy(spec, region, first.callsByOperation),
+    };
   } finally {
     await services.close();
     await rm(dynamoDir, { recursive: true, force: true });
