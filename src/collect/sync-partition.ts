@@ -1,8 +1,7 @@
 import type { ResourceRecord } from '../services/resource-type';
 import { NO_FACTS, type RegionFacts, type TapRule } from '../events/rule';
 import { EventSync, type EventSyncContext } from '../events/event-sync';
-import type { IndexedResource, ResourceStore } from '../store/resource-store';
-import { recordHash } from '../store/resource-store';
+import { ResourceStore, recordHash, type IndexedResource } from '../store/resource-store';
 import { mapWithConcurrency } from '../util/concurrency';
 import { readAhead } from './pages';
 import type { EventCounts, ResourceCounts } from '../dto/task';
@@ -77,17 +76,8 @@ export async function syncPartition(source: PartitionSource, context: SyncContex
         else seenNew.add(record.id);
         resources.seen++;
         const hash = recordHash(record, source.volatileFields);
-        if (!stored) {
-          writes.push(async () => {
-            if (await context.resources.create(partition, record, hash, observedAt, context.runId)) resources.created++;
-            else resources.unchanged++;
-          });
-        } else if (stored.hash !== hash || stored.deletedAt) {
-          writes.push(async () => {
-            const previous = await context.resources.get(partition, record.id);
-            if (previous && (await context.resources.update(previous, record, hash, observedAt, context.runId))) resources.updated++;
-            else resources.unchanged++;
-          });
+        if (ResourceStore.needsWrite(stored, hash)) {
+          writes.push(async () => { resources[await context.resources.apply(partition, record, hash, stored, observedAt, context.runId)]++; });
         } else {
           resources.unchanged++;
         }

@@ -125,10 +125,7 @@ export async function ingestNotification(notification: ChangeNotification, deps:
       const { records, missing } = await describe(type, ids, context);
       for (const record of records) {
         const hash = recordHash(record, type.volatileFields);
-        const stored = await resources.get(partition, record.id);
-        if (!stored) result.resources[(await resources.create(partition, record, hash, now, 'realtime')) ? 'created' : 'unchanged']++;
-        else if (stored.hash !== hash || stored.deletedAt) result.resources[(await resources.update(stored, record, hash, now, 'realtime')) ? 'updated' : 'unchanged']++;
-        else result.resources.unchanged++;
+        result.resources[await resources.apply(partition, record, hash, await resources.get(partition, record.id), now, 'realtime')]++;
       }
       for (const id of missing) if (await resources.markDeleted(partition, id, now, now, 'realtime')) result.resources.deleted++;
       await updateEvents(key, partition, records, ids, { events, resources, db: deps.db, ems: deps.ems, time: notification.time > now ? now : notification.time, now, result });

@@ -148,6 +148,22 @@ export class ResourceStore {
     return true;
   }
 
+  /** Whether a listed record needs a write, judged by what the store holds (an index entry or the record itself). */
+  static needsWrite(stored: IndexedResource | undefined, hash: string): boolean {
+    return !stored || stored.hash !== hash || stored.deletedAt !== undefined;
+  }
+
+  /**
+   * Brings one record in line with an observation: created when the store has none, updated (with history)
+   * when its content changed or it had been deleted; a newer observation already stored leaves it unchanged.
+   */
+  async apply(partition: string, record: ResourceRecord, hash: string, stored: IndexedResource | undefined, observedAt: string, runId: string): Promise<'created' | 'updated' | 'unchanged'> {
+    if (!stored) return (await this.create(partition, record, hash, observedAt, runId)) ? 'created' : 'unchanged';
+    if (!ResourceStore.needsWrite(stored, hash)) return 'unchanged';
+    const previous = await this.get(partition, record.id);
+    return previous && (await this.update(previous, record, hash, observedAt, runId)) ? 'updated' : 'unchanged';
+  }
+
   /**
    * Marks a record deleted. Only called for partitions whose listing completed in this run; the condition
    * keeps a record that some run observed after this listing began.
