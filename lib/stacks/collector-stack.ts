@@ -11,7 +11,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { collectionWorkflow, FUNCTION_ARN_PLACEHOLDER, type FunctionId, type WorkflowDefinition } from '../workflow/definition';
+import { collectionWorkflow, FUNCTION_ARN_PLACEHOLDER, FUNCTION_TIMEOUT_SECONDS, type FunctionId, type WorkflowDefinition } from '../workflow/definition';
 import { TABLE_ENV, TABLE_IDS, TABLES, type KeyAttribute, type TableId } from '../../src/store/tables';
 import { collectIamActions } from '../../src/services/registry';
 import { REGION_TASK_ACTIONS } from '../../src/collect/collect-task';
@@ -57,16 +57,16 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FUNCTIONS: Record<FunctionId, { dir: string; description: string; memorySize: number; timeout: Duration }> = {
   getTasks: {
     dir: 'get-tasks', description: 'cloudtap GetTasks: validates the run request, probes accounts and regions, emits the tasks',
-    memorySize: 512, timeout: Duration.minutes(3),
+    memorySize: 512, timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.getTasks),
   },
   // One task is one service in one region: a large region pages through many thousands of resources.
   collect: {
     dir: 'collect', description: 'cloudtap Collect: collects one service in one region into the inventory',
-    memorySize: 1024, timeout: Duration.minutes(15),
+    memorySize: 1024, timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.collect),
   },
   normalize: {
     dir: 'normalize', description: 'cloudtap Normalize: finalizes a run (deletions, cleared events, thresholds, summary)',
-    memorySize: 1024, timeout: Duration.minutes(10),
+    memorySize: 1024, timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.normalize),
   },
 };
 

@@ -24,6 +24,12 @@ export const FUNCTION_ARN_PLACEHOLDER: Record<FunctionId, string> = {
   normalize: '${NormalizeFunctionArn}',
 };
 
+/**
+ * How long one invocation of each function may run: the Lambda's timeout in the stack and the Task state's
+ * TimeoutSeconds here (Step Functions has no default; aws-local-stepfunctions defaults to 60 s).
+ */
+export const FUNCTION_TIMEOUT_SECONDS: Record<FunctionId, number> = { getTasks: 180, collect: 900, normalize: 600 };
+
 /** Transient Lambda service errors: always worth retrying. */
 const LAMBDA_SERVICE_ERRORS = [
   'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException',
@@ -37,6 +43,7 @@ function invoke(fn: FunctionId, payload: JsonObject | '$') {
   return {
     Type: 'Task' as const,
     Resource: 'arn:aws:states:::lambda:invoke',
+    TimeoutSeconds: FUNCTION_TIMEOUT_SECONDS[fn],
     Parameters: { FunctionName: FUNCTION_ARN_PLACEHOLDER[fn], ...(payload === '$' ? { 'Payload.$': '$' } : { Payload: payload }) } as JsonObject,
   };
 }

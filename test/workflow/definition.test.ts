@@ -82,3 +82,18 @@ describe('the collection workflow, executed by the Step Functions interpreter', 
     expect(text.match(/arn:aws:states:::lambda:invoke/g)).toHaveLength(3);
   });
 });
+
+describe('task timeouts', () => {
+  it('every Task state times out with its Lambda, not at an interpreter\'s default', () => {
+    const tasks: Record<string, unknown>[] = [];
+    const visit = (states: Record<string, Record<string, unknown>>) => {
+      for (const state of Object.values(states)) {
+        if (state.Type === 'Task') tasks.push(state);
+        const processor = state.ItemProcessor as { States: Record<string, Record<string, unknown>> } | undefined;
+        if (processor) visit(processor.States);
+      }
+    };
+    visit(collectionWorkflow().States as Record<string, Record<string, unknown>>);
+    expect(tasks.map((t) => t.TimeoutSeconds)).toEqual([180, 900, 600]);
+  });
+});
