@@ -24,7 +24,9 @@ export interface Bundle {
 export function packageOf(path: string): string {
   const inModules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
   if (inModules) return inModules[1] ?? path;
-  const own = path.replace(/^(\.\.\/)+/, '').replace(REPO_ROOT, '').split('/');
+  // Source-map paths climb to the root from the bundle's folder (`../../work/main/src/…`); metafile paths are relative to it.
+  const absolute = path.replace(/^(\.\.\/)+/, '/');
+  const own = (absolute.startsWith(REPO_ROOT) ? absolute.slice(REPO_ROOT.length) : path).split('/');
   return own.slice(0, Math.min(2, own.length - 1)).join('/') || path;
 }
 

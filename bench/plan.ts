@@ -25,7 +25,7 @@ const HEAP_LIMIT = ['--max-old-space-size=128'];
 export function benchPlan(quick: boolean): BenchPlan {
   const plan = quick
     ? { ceilingInstances: 200, throughput: { regions: 4, instances: 150 }, criticalPath: { regions: 16, instances: 25, latencyMs: 50 }, memory: { nodeFlags: HEAP_LIMIT, embedded: [300, 600], stub: 1000 }, coldStartRepeats: 2 }
-    : { ceilingInstances: 1000, throughput: { regions: 4, instances: 1000 }, criticalPath: { regions: 16, instances: 250, latencyMs: 50 }, memory: { nodeFlags: HEAP_LIMIT, embedded: [3000, 6000], stub: 10_000 }, coldStartRepeats: 5 };
+    : { ceilingInstances: 1000, throughput: { regions: 4, instances: 700 }, criticalPath: { regions: 16, instances: 150, latencyMs: 50 }, memory: { nodeFlags: HEAP_LIMIT, embedded: [2000, 8000], stub: 10_000 }, coldStartRepeats: 5 };
   const notes = [
     `Throughput: 4 regions × ${plan.throughput.instances.toLocaleString('en-US')} instances instead of 4 × 20,000. The rate is per resource and the run streams, so it does not depend on the size once start-up is amortised; ` +
       'at the full size the run takes (4 × 20,000 × the resources per instance) ÷ that rate — and each region\'s Collect task would need far more than the 60 s the local interpreter allows a Task state (see the report).',

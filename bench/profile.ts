@@ -127,7 +127,7 @@ export function heapBreakdown(profile: { head: HeapNode }, resolve: FrameResolve
       total += node.selfSize;
       const component = COMPONENTS.find(([, pattern]) => path.some((f) => pattern.test(f)))?.[0] ?? 'other (Node internals)';
       components.set(component, (components.get(component) ?? 0) + node.selfSize);
-      const site = `${here.name || '(anonymous)'} ${here.source.replace(/^(\.\.\/)+/, '').replace(/.*node_modules\//, '')}`;
+      const site = `${here.name || '(anonymous)'} ${here.source.replace(/^(\.\.\/)+/, '/').replace(REPO_ROOT, '').replace(/.*node_modules\//, '')}`;
       sites.set(site, (sites.get(site) ?? 0) + node.selfSize);
     }
     for (const child of node.children) walk(child, path);

@@ -63,6 +63,15 @@ function heapTable(heap: HeapBreakdown | undefined, title: string): string {
   ].join('\n');
 }
 
+/** The local Step Functions interpreter stops a Task state after 60 s (aws-local-stepfunctions' default TimeoutSeconds). */
+const LOCAL_TASK_TIMEOUT_MS = 60_000;
+
+function timeoutWarning(runs: [string, MeasuredRun][]): string {
+  const close = runs.filter(([, run]) => run.slowestTaskMs > LOCAL_TASK_TIMEOUT_MS * 0.75 || run.failures.some((f) => f.code === 'States.Timeout'));
+  return close.length === 0 ? '' : `**Careful:** ${close.map(([label, run]) => `${label}: slowest task ${fmt(run.slowestTaskMs / 1000, 1)} s`).join('; ')} — ` +
+    'the local interpreter fails a Task state after 60 s (States.Timeout), so a larger size or a busier machine fails the run.\n';
+}
+
 function runLine(label: string, run: MeasuredRun): string {
   return `| ${label} | ${run.status} | ${fmt(run.wallMs / 1000, 1)} s | ${fmt(run.cpuMs / 1000, 1)} s | ${fmt(run.resources.seen)} | ` +
     `${fmt(run.resources.created)} / ${fmt(run.resources.updated)} / ${fmt(run.resources.unchanged)} | ${fmt(run.events.opened)} | ${fmt(run.writes)} | ${fmt(run.apiCalls)} | ${fmt(run.slowestTaskMs / 1000, 1)} s |`;
@@ -94,10 +103,12 @@ export function markdown(report: BenchReport): string {
     `| BatchWrite | ${fmt(ceiling.batchWrite.items)} | ${fmt(ceiling.batchWrite.ms / 1000, 1)} s | ${fmt(ceiling.batchWrite.itemsPerSecond)} | ${fmt(ceiling.batchWrite.cpuMsPerItem, 2)} ms |`, '',
     `### Throughput and steady state (\`${throughput.spec}\`)`, '',
     runHeader, runLine('first', throughput.first), runLine('unchanged', throughput.second), '',
+    timeoutWarning([['throughput, first run', throughput.first], ['unchanged', throughput.second]]),
     cpuTable(throughput.first.profile, 'Where the first run\'s CPU went'),
     cpuTable(throughput.second.profile, 'Where the unchanged run\'s CPU went'),
     `### Critical path (\`${criticalPath.spec}\`)`, '',
     runHeader, runLine('first', criticalPath.first), runLine('unchanged', criticalPath.second), '',
+    timeoutWarning([['critical path, first run', criticalPath.first], ['unchanged', criticalPath.second]]),
     '| run | AWS calls | longest chain | chain × latency | calls × latency ÷ concurrency | ideal | wall ÷ ideal |', '|---|---:|---:|---:|---:|---:|---:|',
     ...[['first', criticalPath.first], ['unchanged', criticalPath.second]].map(([label, r]) => {
       const run = r as typeof criticalPath.first;
@@ -126,7 +137,7 @@ export function markdown(report: BenchReport): string {
     ...coldStart.bundles.map((b) => `| ${b.fn} | ${fmt(b.bytes / MB, 2)} MB | ${fmt(b.initMs)} ms | ${b.initSamplesMs.join(', ')} ms |`), '',
     ...coldStart.bundles.flatMap((b) => [
       `* ${b.fn}: the bundle by package: ${b.composition.slice(0, 7).map((c) => `${c.name} ${fmt(c.bytes / 1024)} KB`).join(', ')}; ` +
-        `an import's CPU (profiled, Node's start-up included): ${b.initProfile.slice(0, 7).map((p) => `${p.name} ${fmt(p.ms)} ms`).join(', ')}.`,
+        `an import's CPU, profiled: ${b.initProfile.slice(0, 7).map((p) => `${p.name} ${fmt(p.ms)} ms`).join(', ')}.`,
     ]), '',
   ].join('\n');
 }

@@ -3,7 +3,7 @@
  * initialisation: parse, compile, run the top level), with the source maps enabled as the stack deploys them.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { SourceMap } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +24,7 @@ export interface ColdStartResult {
   bundles: (Bundle & {
     initMs: number;
     initSamplesMs: number[];
-    /** Where an import's CPU went, by the package each sampled frame comes from (through the source map). */
+    /** Where an import's CPU went (profiled in one more fresh process). */
     initProfile: { name: string; ms: number; share: number }[];
   })[];
 }
@@ -41,9 +41,9 @@ export async function coldStart(params: ColdStartParams): Promise<ColdStartResul
 }
 
 /** Time to import the bundle in a fresh process (Node's own start-up is not part of it). */
-async function importTime(file: string, flags: string[] = []): Promise<number> {
+async function importTime(file: string): Promise<number> {
   const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); console.log(performance.now() - t);`;
-  const { stdout } = await run(process.execPath, ['--enable-source-maps', ...flags, '--input-type=module', '-e', script], {
+  const { stdout } = await run(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], {
     env: { PATH: process.env.PATH, ...QUIET_ENV, AWS_REGION: 'us-east-1', NODE_ENV: 'production' },
   });
   return Math.round(Number(stdout.trim().split('\n').pop()));
@@ -52,37 +52,65 @@ async function importTime(file: string, flags: string[] = []): Promise<number> {
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+  children?: number[];
 }
 
-/** One more import, under the CPU profiler: its samples by the package of the source they map back to. */
+/**
+ * One more import in a fresh process, with V8's CPU profiler on for exactly the `import()`: each sample goes to
+ * the first of these found on its stack — Node's source-map support (the stack deploys --enable-source-maps),
+ * V8 compiling the module, the bundle's own code (by package, through the source map), reading the file — else
+ * to Node's module loader.
+ */
 async function initProfile(file: string): Promise<ColdStartResult['bundles'][number]['initProfile']> {
   const dir = await mkdtemp(join(tmpdir(), 'cloudtap-bench-init-'));
   try {
-    await importTime(file, ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=100']);
-    const name = (await readdir(dir)).find((f) => f.endsWith('.cpuprofile'));
-    if (!name) return [];
-    const profile = JSON.parse(await readFile(join(dir, name), 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+    const out = join(dir, 'import.cpuprofile');
+    const script = [
+      "import { Session } from 'node:inspector/promises';",
+      "import { writeFileSync } from 'node:fs';",
+      'const session = new Session(); session.connect();',
+      "await session.post('Profiler.enable'); await session.post('Profiler.setSamplingInterval', { interval: 100 }); await session.post('Profiler.start');",
+      `await import(${JSON.stringify(pathToFileURL(file).href)});`,
+      "const { profile } = await session.post('Profiler.stop');",
+      `writeFileSync(${JSON.stringify(out)}, JSON.stringify(profile));`,
+    ].join('\n');
+    await run(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], {
+      env: { PATH: process.env.PATH, ...QUIET_ENV, AWS_REGION: 'us-east-1', NODE_ENV: 'production' },
+    });
+    const profile = JSON.parse(await readFile(out, 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
     const map = new SourceMap(JSON.parse(await readFile(`${file}.map`, 'utf8')));
     const bundleUrl = pathToFileURL(file).href;
-    const byNode = new Map(profile.nodes.map((node) => [node.id, node]));
-    const byPackage = new Map<string, number>();
+    const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+    const parent = new Map<number, number>();
+    for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+    const where = (id: number): string => {
+      const frames: ProfileNode['callFrame'][] = [];
+      for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+        const frame = byId.get(at)?.callFrame;
+        if (frame) frames.push(frame);
+      }
+      const leaf = frames[0];
+      if (leaf && ['(garbage collector)', '(program)', '(idle)'].includes(leaf.functionName)) return leaf.functionName;
+      if (frames.some((f) => f.url.startsWith('node:internal/source_map') || f.functionName === 'maybeCacheSourceMap')) return 'source maps (--enable-source-maps)';
+      if (frames.some((f) => f.functionName === 'compileSourceTextModule')) return 'V8 compiling the bundle';
+      const own = frames.find((f) => f.url === bundleUrl);
+      if (own) {
+        const entry = map.findEntry(own.lineNumber, own.columnNumber) as { originalSource?: string };
+        return entry.originalSource ? `running ${packageOf(entry.originalSource)}` : 'running the bundle\'s top level';
+      }
+      if (frames.some((f) => f.functionName === 'readFile' || f.functionName === 'decode' || f.functionName === 'read')) return 'reading the file';
+      return 'Node\'s module loader';
+    };
+    const byPlace = new Map<string, number>();
     let total = 0;
     profile.samples.forEach((id, i) => {
-      const frame = byNode.get(id)?.callFrame;
+      const place = where(id);
+      if (place === '(idle)') return;
       const dt = profile.timeDeltas[i] ?? 0;
-      if (!frame || frame.functionName === '(idle)') return;
-      let where: string;
-      if (frame.url === bundleUrl) {
-        const entry = map.findEntry(frame.lineNumber, frame.columnNumber) as { originalSource?: string };
-        where = entry.originalSource ? packageOf(entry.originalSource) : 'bundle (unmapped)';
-      } else {
-        where = frame.url ? 'Node (loading, compiling)' : frame.functionName;
-      }
-      byPackage.set(where, (byPackage.get(where) ?? 0) + dt);
+      byPlace.set(place, (byPlace.get(place) ?? 0) + dt);
       total += dt;
     });
-    // The profile also covers Node's own start-up and exit; shares are of all of its samples.
-    return [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([pkg, us]) => ({ name: pkg, ms: Math.round(us / 1000), share: total ? us / total : 0 }));
+    return [...byPlace].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([name, us]) => ({ name, ms: Math.round(us / 1000), share: total ? us / total : 0 }));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -27,6 +27,8 @@ export interface CollectAloneParams {
   bundleFile: string;
   /** Instances in the region. */
   instances: number;
+  /** Latency the sandbox adds to each call. */
+  latencyMs?: number;
   /** The embedded store (two runs: first and unchanged), or the stub (one first run). */
   store: 'embedded' | 'stub';
   /** Take a sampling heap profile at the heap's peak of each run (it costs a little memory itself). */
@@ -82,7 +84,7 @@ export interface CollectAloneResult {
 }
 
 export async function collectAlone(params: CollectAloneParams): Promise<CollectAloneResult> {
-  const spec = `regions=1&instances=${params.instances}`;
+  const spec = `regions=1&instances=${params.instances}${params.latencyMs ? `&latencyMs=${params.latencyMs}` : ''}`;
   const region = enabledRegions(parseSandboxSpec(spec))[0] ?? 'us-east-1';
   const dynamoDir = await mkdtemp(join(tmpdir(), 'cloudtap-bench-alone-'));
   const services = await startServices({ spec, store: params.store === 'embedded' ? { kind: 'embedded', dir: dynamoDir } : { kind: 'stub' } });
