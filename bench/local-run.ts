@@ -18,7 +18,7 @@ export interface MeasuredRun {
   apiCalls: number;
   tasks: RunSummary['tasks'];
   failures: RunSummary['failures'];
-  /** The slowest task: the local Step Functions interpreter stops a Task state after 60 s. */
+  /** The slowest task (a Task state times out with its Lambda, locally too). */
   slowestTaskMs: number;
   profile?: CpuBreakdown;
 }

@@ -3,6 +3,7 @@ import type { CpuBreakdown, HeapBreakdown } from './profile';
 import { estimateMemory, TARGETS, type BenchResults, type Outcome } from './targets';
 import type { BenchPlan } from './plan';
 import type { MeasuredRun } from './local-run';
+import { FUNCTION_TIMEOUT_SECONDS } from '../lib/workflow/definition';
 
 export interface Machine {
   cpus: number;
@@ -63,13 +64,13 @@ function heapTable(heap: HeapBreakdown | undefined, title: string): string {
   ].join('\n');
 }
 
-/** The local Step Functions interpreter stops a Task state after 60 s (aws-local-stepfunctions' default TimeoutSeconds). */
-const LOCAL_TASK_TIMEOUT_MS = 60_000;
+/** A Collect Task state fails with States.Timeout after its Lambda's timeout, locally too. */
+const COLLECT_TIMEOUT_MS = FUNCTION_TIMEOUT_SECONDS.collect * 1000;
 
 function timeoutWarning(runs: [string, MeasuredRun][]): string {
-  const close = runs.filter(([, run]) => run.slowestTaskMs > LOCAL_TASK_TIMEOUT_MS * 0.75 || run.failures.some((f) => f.code === 'States.Timeout'));
+  const close = runs.filter(([, run]) => run.slowestTaskMs > COLLECT_TIMEOUT_MS * 0.75 || run.failures.some((f) => f.code === 'States.Timeout'));
   return close.length === 0 ? '' : `**Careful:** ${close.map(([label, run]) => `${label}: slowest task ${fmt(run.slowestTaskMs / 1000, 1)} s`).join('; ')} — ` +
-    'the local interpreter fails a Task state after 60 s (States.Timeout), so a larger size or a busier machine fails the run.\n';
+    `a Collect task fails after ${FUNCTION_TIMEOUT_SECONDS.collect} s (States.Timeout), so a larger size or a busier machine fails the run.\n`;
 }
 
 function runLine(label: string, run: MeasuredRun): string {
