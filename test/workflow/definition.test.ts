@@ -93,7 +93,7 @@ describe('task timeouts', () => {
         if (processor) visit(processor.States);
       }
     };
-    visit(collectionWorkflow().States as Record<string, Record<string, unknown>>);
+    visit(collectionWorkflow().States as unknown as Record<string, Record<string, unknown>>);
     expect(tasks.map((t) => t.TimeoutSeconds)).toEqual([180, 900, 600]);
   });
 });
