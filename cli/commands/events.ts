@@ -71,9 +71,7 @@ export async function eventsCommand(argv: string[]): Promise<number> {
 export async function currentEvents(db: Database): Promise<TapEvent[]> {
   const stored = [];
   for await (const event of new EventStore(db).scan()) stored.push(event);
-  const open = stored.filter((e) => e.state === 'open');
-  const since = open.reduce((min, e) => (e.countedThrough < min ? e.countedThrough : min), open[0]?.countedThrough ?? '');
-  const ledger = new RunLedger(open.length > 0 ? await new RunStore(db).runsSince(since) : []);
+  const ledger = await RunLedger.covering(stored, new RunStore(db));
   return stored.map((e) => ledger.view(e));
 }
 

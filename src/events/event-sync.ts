@@ -71,8 +71,7 @@ export class EventSync {
   async reconcile(rules: readonly EventSource[], writesInFlight: (writes: (() => Promise<void>)[]) => Promise<void>): Promise<void> {
     const resolved = [...this.open.values()].filter((event) => !this.observed.has(event.id));
     if (resolved.length === 0) return;
-    const since = resolved.reduce((min, e) => (e.countedThrough < min ? e.countedThrough : min), resolved[0]?.countedThrough ?? '');
-    const ledger = new RunLedger(await this.context.runs.runsSince(since));
+    const ledger = await RunLedger.covering(resolved, this.context.runs);
     const rulesByName = new Map(rules.map((r) => [r.name, r]));
     await writesInFlight(resolved.map((event) => async () => {
       const okText = rulesByName.get(event.rule)?.clearText(event.typeNames) ?? `OK – ${event.rule} no longer holds`;

@@ -1,4 +1,4 @@
-import type { StoredRun } from '../store/run-store';
+import type { RunStore, StoredRun } from '../store/run-store';
 import type { StoredEvent } from '../store/event-store';
 import type { TapEvent } from './tap-event';
 
@@ -8,6 +8,14 @@ import type { TapEvent } from './tap-event';
  */
 export class RunLedger {
   constructor(private readonly runs: readonly Pick<StoredRun, 'startedAt' | 'completePartitions'>[]) {}
+
+  /** The ledger every open one of `events` needs: the runs since the oldest point any of them is counted through. */
+  static async covering(events: readonly Pick<StoredEvent, 'state' | 'countedThrough'>[], runs: RunStore): Promise<RunLedger> {
+    const open = events.filter((e) => e.state === 'open');
+    if (open.length === 0) return new RunLedger([]);
+    const since = open.reduce((min, e) => (e.countedThrough < min ? e.countedThrough : min), open[0]?.countedThrough ?? '');
+    return new RunLedger(await runs.runsSince(since));
+  }
 
   occurrences(event: Pick<StoredEvent, 'state' | 'count' | 'lastTime' | 'countedThrough' | 'partition'>): { count: number; lastTime: string } {
     if (event.state !== 'open') return { count: event.count, lastTime: event.lastTime };

@@ -170,8 +170,7 @@ async function evaluateThresholds(thresholds: Threshold[], complete: Set<string>
 
 async function openEventViews(db: Database) {
   const open = await new EventStore(db).listOpen();
-  const since = open.reduce((min, e) => (e.countedThrough < min ? e.countedThrough : min), open[0]?.countedThrough ?? '');
-  const ledger = new RunLedger(open.length > 0 ? await new RunStore(db).runsSince(since) : []);
+  const ledger = await RunLedger.covering(open, new RunStore(db));
   return open.map((e) => ledger.view(e));
 }
 

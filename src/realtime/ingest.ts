@@ -168,7 +168,7 @@ async function updateEvents(
   if (rules.length === 0) return;
   const facts = rules.some((r) => r.needsFacts) ? await storedFacts(key, partition, ctx.resources) : NO_FACTS;
   const open = [...(await ctx.events.openEventsOf(partition)).values()].filter((e) => ids.includes(e.resourceId));
-  const ledger = new RunLedger(open.length > 0 ? await new RunStore(ctx.db).runsSince(open.reduce((m, e) => (e.countedThrough < m ? e.countedThrough : m), open[0]?.countedThrough ?? '')) : []);
+  const ledger = await RunLedger.covering(open, new RunStore(ctx.db));
   const observed = new Set<string>();
   for (const record of records) {
     for (const rule of rules) {
