@@ -34,13 +34,17 @@ export interface EventTransition {
  */
 export class EventSync {
   readonly counts: EventCounts = { opened: 0, recurred: 0, cleared: 0 };
+  /** Each transition, when asked for (thresholds publish one alarm each); a partition's sync only counts them. */
   readonly transitions: EventTransition[] = [];
   private readonly observed = new Set<string>();
 
-  private constructor(readonly partition: string, private readonly open: Map<string, StoredEvent>, private readonly context: EventSyncContext) {}
+  private constructor(
+    readonly partition: string, private readonly open: Map<string, StoredEvent>, private readonly context: EventSyncContext,
+    private readonly recordTransitions: boolean,
+  ) {}
 
-  static async start(partition: string, context: EventSyncContext): Promise<EventSync> {
-    return new EventSync(partition, await context.events.openEventsOf(partition), context);
+  static async start(partition: string, context: EventSyncContext, options: { recordTransitions?: boolean } = {}): Promise<EventSync> {
+    return new EventSync(partition, await context.events.openEventsOf(partition), context, options.recordTransitions ?? false);
   }
 
   /** Records a finding; returns the write to make, if any (the caller batches writes). */
@@ -60,7 +64,7 @@ export class EventSync {
       const transition = await this.context.events.open(event, this.context.runStartedAt, this.context.runId);
       if (transition) {
         this.counts.opened++;
-        this.transitions.push({ event, transition });
+        if (this.recordTransitions) this.transitions.push({ event, transition });
       } else {
         this.counts.recurred++;
       }
@@ -77,7 +81,7 @@ export class EventSync {
       const okText = rulesByName.get(event.rule)?.clearText(event.typeNames) ?? `OK – ${event.rule} no longer holds`;
       if (await this.context.events.clear(event, ledger.occurrences(event), okText, this.context.runStartedAt, this.context.runId)) {
         this.counts.cleared++;
-        this.transitions.push({ event, transition: 'cleared' });
+        if (this.recordTransitions) this.transitions.push({ event, transition: 'cleared' });
       }
     }));
   }

@@ -151,7 +151,7 @@ async function evaluateAccountRules(results: TaskResult[], complete: Set<string>
 
 async function evaluateThresholds(thresholds: Threshold[], complete: Set<string>, db: Database, context: EventSyncContext): Promise<EventSync> {
   const partition = partitionKey(context.ems, ACCOUNT_WIDE, 'rule:Threshold');
-  const sync = await EventSync.start(partition, context);
+  const sync = await EventSync.start(partition, context, { recordTransitions: true });
   const openEvents = await openEventViews(db);
   const instances = thresholds.some((t) => t.rule === RUNNING_INSTANCES) ? await runningInstanceRoles(db, complete) : [];
   const writes: (() => Promise<void>)[] = [];
