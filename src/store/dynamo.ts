@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, type BatchWriteCommandInput, type QueryCommandInput,
+  BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, ScanCommand, type BatchWriteCommandInput, type QueryCommandInput, type ScanCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { traced } from '../aws/clients';
 import { tableNamesFromEnv, type TableNames } from './tables';
@@ -84,4 +84,14 @@ export function loopbackCredentials(env: NodeJS.ProcessEnv = process.env): { cre
   const host = new URL(endpoint).hostname;
   const loopback = host === 'localhost' || host === '[::1]' || host.startsWith('127.');
   return loopback ? { credentials: { accessKeyId: 'cloudtap-local', secretAccessKey: 'cloudtap-local' } } : {};
+}
+
+/** Every item a scan returns, page after page. */
+export async function* scanItems(db: Database, input: ScanCommandInput): AsyncGenerator<Record<string, unknown>> {
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const output = await db.client.send(new ScanCommand({ ...input, ExclusiveStartKey: startKey }));
+    yield* output.Items ?? [];
+    startKey = output.LastEvaluatedKey;
+  } while (startKey);
 }

@@ -1,6 +1,6 @@
-import { GetCommand, PutCommand, UpdateCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Acknowledgement, Severity, TapEvent, TypeName } from '../events/tap-event';
-import { isConditionalFailure, queryItems, type Database } from './dynamo';
+import { isConditionalFailure, queryItems, scanItems, type Database } from './dynamo';
 
 /**
  * An event as stored. `count` and `lastTime` are materialized up to `countedThrough`; every later run that
@@ -186,14 +186,8 @@ export class EventStore {
   }
 
   async *scan(): AsyncGenerator<StoredEvent> {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const output = await this.db.client.send(new ScanCommand({
-        TableName: this.table, FilterExpression: 'sk = :event', ExpressionAttributeValues: { ':event': 'EVENT' }, ExclusiveStartKey: startKey,
-      }));
-      for (const item of output.Items ?? []) yield item as StoredEvent;
-      startKey = output.LastEvaluatedKey;
-    } while (startKey);
+    const items = scanItems(this.db, { TableName: this.table, FilterExpression: 'sk = :event', ExpressionAttributeValues: { ':event': 'EVENT' } });
+    for await (const item of items) yield item as unknown as StoredEvent;
   }
 
   /** Keyed by time and transition: a retried transition lands on the same item. */

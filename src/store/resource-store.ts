@@ -1,7 +1,7 @@
-import { GetCommand, PutCommand, UpdateCommand, ScanCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { ResourceRecord } from '../services/resource-type';
 import { canonicalJson, contentHash } from './canonical';
-import { isConditionalFailure, queryItems, type Database } from './dynamo';
+import { isConditionalFailure, queryItems, scanItems, type Database } from './dynamo';
 import { decodeLargeFields, encodeLargeField } from './item-size';
 
 /** The inventory partition a task covers: one resource type in one region of one account. */
@@ -229,16 +229,9 @@ export class ResourceStore {
 
   /** Every current record (history entries left out). */
   async *scan(): AsyncGenerator<StoredResource> {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const output = await this.db.client.send(new ScanCommand({
-        TableName: this.table,
-        FilterExpression: 'attribute_exists(resourceId)',
-        ExclusiveStartKey: startKey,
-      }));
-      for (const item of output.Items ?? []) yield decodeLargeFields(item as StoredResource);
-      startKey = output.LastEvaluatedKey;
-    } while (startKey);
+    for await (const item of scanItems(this.db, { TableName: this.table, FilterExpression: 'attribute_exists(resourceId)' })) {
+      yield decodeLargeFields(item as unknown as StoredResource);
+    }
   }
 
   private query(input: QueryCommandInput): AsyncGenerator<Record<string, unknown>> {
