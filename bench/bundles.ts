@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { ESM_REQUIRE_BANNER } from '../lib/stacks/bundling';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { REPO_ROOT } from './processes';
@@ -6,11 +7,6 @@ import { REPO_ROOT } from './processes';
 export const FUNCTION_DIRS = ['get-tasks', 'collect', 'normalize'] as const;
 export type FunctionDir = (typeof FUNCTION_DIRS)[number];
 
-/**
- * The `require` shim the stack's bundles start with (lib/stacks/collector-stack.ts, ESM_REQUIRE_BANNER, which is
- * not exported): bundled CommonJS dependencies call require() for Node built-ins.
- */
-const ESM_REQUIRE_BANNER = "import { createRequire as cloudtapCreateRequire } from 'node:module'; const require = cloudtapCreateRequire(import.meta.url);";
 
 export interface Bundle {
   fn: FunctionDir;

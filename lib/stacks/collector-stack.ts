@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { ESM_REQUIRE_BANNER } from './bundling';
 import type { Threshold } from '../../src/events/threshold';
 import { API_CALL, REALTIME_API_CALLS, STATE_CHANGE, realtimeIamActions } from '../../src/realtime/ingest';
 import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
@@ -69,9 +70,6 @@ const FUNCTIONS: Record<FunctionId, { dir: string; description: string; memorySi
     memorySize: 1024, timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.normalize),
   },
 };
-
-/** esbuild's ESM output has no `require`; bundled CommonJS dependencies (the AWS SDK's) need one for Node built-ins. */
-const ESM_REQUIRE_BANNER = "import { createRequire as cloudtapCreateRequire } from 'node:module'; const require = cloudtapCreateRequire(import.meta.url);";
 
 const ATTRIBUTE_TYPE: Record<KeyAttribute['type'], dynamodb.AttributeType> = { S: dynamodb.AttributeType.STRING, N: dynamodb.AttributeType.NUMBER };
 
