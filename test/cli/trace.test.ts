@@ -5,6 +5,7 @@ import type { RunSummary } from '../../src/dto/run-summary';
 import type { TracedCall } from '../../src/aws/call-trace';
 import type { RunTrace } from '../../cli/commands/trace';
 import { cloudtap, tempDir, type CliResult } from '../support/cli';
+import { formatDuration } from '../../cli/format';
 
 /** The AWS endpoints of a standalone sandbox, as `cloudtap run` without --sandbox reaches LocalStack. */
 function sandboxEnvironment(sandbox: RunningSandbox): NodeJS.ProcessEnv {
@@ -107,7 +108,10 @@ describe('cloudtap trace of a run', () => {
     }
     expect(plain.text.stdout).toMatch(/DescribeInstances +us-east-1 +\d/);
     expect(plain.text.stdout).toMatch(/DynamoDB: \d+ calls, .* summed \(.*PutItem \d+/);
-    expect(plain.text.stdout).toMatch(/Slowest tasks\n {2}\S/);
+    // The five slowest tasks, slowest first, durations right-aligned in one column (exactly, from the run's own trace).
+    const slowest = [...plain.trace.tasks].sort((a, b) => b.durationMs - a.durationMs).slice(0, 5);
+    const width = Math.max(...slowest.map((t) => formatDuration(t.durationMs).length));
+    expect(plain.text.stdout).toContain(['Slowest tasks', ...slowest.map((t) => `  ${formatDuration(t.durationMs).padStart(width)}  ${t.taskId}`)].join('\n'));
     expect(plain.text.stdout).toMatch(/Slowest AWS calls\n/);
     expect(plain.text.stdout).toContain(`Totals: ${plain.served.requests} AWS calls, 0 retries, 0 throttles, 0 errors`);
   });
