@@ -1,7 +1,6 @@
 import { stat } from 'node:fs/promises';
-import { ESM_REQUIRE_BANNER } from '../lib/stacks/bundling';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { BUNDLE_FILE, bundleLambda } from '../lib/stacks/bundling';
 import { REPO_ROOT } from './processes';
 
 export const FUNCTION_DIRS = ['get-tasks', 'collect', 'normalize'] as const;
@@ -26,24 +25,10 @@ export function packageOf(path: string): string {
   return own.slice(0, Math.min(2, own.length - 1)).join('/') || path;
 }
 
-/** Bundles a Lambda as the stack's NodejsFunction does: ESM, minified, node22, the SDK included, a source map beside it. */
+/** Bundles a Lambda as the stack does (lib/stacks/bundling.ts): its bundle, and the bundle's bytes by package. */
 export async function bundleFunction(fn: FunctionDir, outDir: string): Promise<Bundle> {
-  const file = join(outDir, fn, 'index.mjs');
-  const { metafile } = await build({
-    metafile: true,
-    entryPoints: [join(REPO_ROOT, 'lambdas', fn, 'index.ts')],
-    outfile: file,
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    mainFields: ['module', 'main'],
-    sourcemap: true,
-    sourcesContent: false,
-    banner: { js: ESM_REQUIRE_BANNER },
-    logLevel: 'error',
-  });
+  const file = join(outDir, fn, BUNDLE_FILE);
+  const metafile = await bundleLambda(join(REPO_ROOT, 'lambdas', fn, 'index.ts'), join(outDir, fn));
   const byPackage = new Map<string, number>();
   for (const output of Object.values(metafile.outputs)) {
     for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) byPackage.set(packageOf(input), (byPackage.get(packageOf(input)) ?? 0) + bytesInOutput);

@@ -1,6 +1,6 @@
 /**
  * Cold start: each Lambda bundle's size, and the time a fresh Node process takes to import it (module
- * initialisation: parse, compile, run the top level), with the source maps enabled as the stack deploys them.
+ * initialisation: parse, compile, run the top level), with the NODE_OPTIONS the stack deploys (source maps on).
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -9,10 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { LAMBDA_NODE_OPTIONS } from '../../lib/stacks/bundling';
 import { bundleFunction, FUNCTION_DIRS, packageOf, type Bundle } from '../bundles';
 import { QUIET_ENV } from '../processes';
 
 const run = promisify(execFile);
+
+/** A fresh process started with the NODE_OPTIONS the stack deploys. */
+const IMPORT_ENV = { PATH: process.env.PATH, ...QUIET_ENV, AWS_REGION: 'us-east-1', NODE_ENV: 'production', NODE_OPTIONS: LAMBDA_NODE_OPTIONS.join(' ') };
 
 export interface ColdStartParams {
   outDir: string;
@@ -43,9 +47,7 @@ export async function coldStart(params: ColdStartParams): Promise<ColdStartResul
 /** Time to import the bundle in a fresh process (Node's own start-up is not part of it). */
 async function importTime(file: string): Promise<number> {
   const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); console.log(performance.now() - t);`;
-  const { stdout } = await run(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], {
-    env: { PATH: process.env.PATH, ...QUIET_ENV, AWS_REGION: 'us-east-1', NODE_ENV: 'production' },
-  });
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { env: IMPORT_ENV });
   return Math.round(Number(stdout.trim().split('\n').pop()));
 }
 
@@ -74,9 +76,7 @@ async function initProfile(file: string): Promise<ColdStartResult['bundles'][num
       "const { profile } = await session.post('Profiler.stop');",
       `writeFileSync(${JSON.stringify(out)}, JSON.stringify(profile));`,
     ].join('\n');
-    await run(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], {
-      env: { PATH: process.env.PATH, ...QUIET_ENV, AWS_REGION: 'us-east-1', NODE_ENV: 'production' },
-    });
+    await run(process.execPath, ['--input-type=module', '-e', script], { env: IMPORT_ENV });
     const profile = JSON.parse(await readFile(out, 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
     const map = new SourceMap(JSON.parse(await readFile(`${file}.map`, 'utf8')));
     const bundleUrl = pathToFileURL(file).href;

@@ -1,14 +1,15 @@
+import { spawnSync } from 'node:child_process';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ESM_REQUIRE_BANNER } from './bundling';
+import { LAMBDA_NODE_OPTIONS } from './bundling';
 import type { Threshold } from '../../src/events/threshold';
 import { API_CALL, REALTIME_API_CALLS, STATE_CHANGE, realtimeIamActions } from '../../src/realtime/ingest';
-import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, AssetHashType, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
@@ -53,6 +54,7 @@ export const DEFAULT_RUN_TIMEOUT = Duration.hours(2);
 const INLINE_MAP_MAX_CONCURRENCY = 40;
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BUNDLE_SCRIPT = fileURLToPath(new URL('./bundle-lambda.ts', import.meta.url));
 
 /** The three functions: where their handler is and what one invocation may need. */
 const FUNCTIONS: Record<FunctionId, { dir: string; description: string; memorySize: number; timeout: Duration }> = {
@@ -93,7 +95,7 @@ function substitutionName(placeholder: string): string {
  */
 export class CollectorStack extends Stack {
   readonly tables: Record<TableId, dynamodb.Table>;
-  readonly functions: Record<FunctionId, NodejsFunction>;
+  readonly functions: Record<FunctionId, LambdaFunction>;
   readonly stateMachine: sfn.StateMachine;
   readonly schedule: events.Rule;
 
@@ -137,18 +139,16 @@ export class CollectorStack extends Stack {
       CLOUDTAP_EMS: `${this.stackName}:${this.account}:${this.region}`,
       POWERTOOLS_SERVICE_NAME: 'cloudtap',
       POWERTOOLS_METRICS_NAMESPACE: 'cloudtap',
-      NODE_OPTIONS: '--enable-source-maps',
+      NODE_OPTIONS: LAMBDA_NODE_OPTIONS.join(' '),
       ...Object.fromEntries(TABLE_IDS.map((tableId) => [TABLE_ENV[tableId], this.tables[tableId].tableName])),
     };
 
-    this.functions = {} as Record<FunctionId, NodejsFunction>;
+    this.functions = {} as Record<FunctionId, LambdaFunction>;
     for (const [functionId, spec] of Object.entries(FUNCTIONS) as [FunctionId, (typeof FUNCTIONS)[FunctionId]][]) {
       const name = `${pascalCase(spec.dir)}Function`;
-      this.functions[functionId] = new NodejsFunction(this, name, {
-        entry: `${REPO_ROOT}lambdas/${spec.dir}/index.ts`,
-        handler: 'handler',
-        projectRoot: REPO_ROOT,
-        depsLockFilePath: `${REPO_ROOT}package-lock.json`,
+      this.functions[functionId] = new LambdaFunction(this, name, {
+        code: bundledCode(`${REPO_ROOT}lambdas/${spec.dir}/index.ts`),
+        handler: 'index.handler',
         runtime: Runtime.NODEJS_22_X,
         architecture: Architecture.ARM_64,
         description: spec.description,
@@ -157,17 +157,6 @@ export class CollectorStack extends Stack {
         tracing: Tracing.ACTIVE,
         environment,
         logGroup: new logs.LogGroup(this, `${name}Logs`, { retention: logRetention }),
-        bundling: {
-          format: OutputFormat.ESM,
-          mainFields: ['module', 'main'],
-          target: 'node22',
-          minify: true,
-          sourceMap: true,
-          sourcesContent: false,
-          banner: ESM_REQUIRE_BANNER,
-          // Bundle the SDK too: the functions run the SDK version they were tested with, not the runtime's.
-          externalModules: [],
-        },
       });
     }
     const { getTasks, collect, normalize } = this.functions;
@@ -258,8 +247,30 @@ export function scheduledRequest(props: Pick<CollectorStackProps, 'services' | '
   };
 }
 
+/**
+ * A function's code: its entry bundled on this machine with the esbuild options of lib/stacks/bundling.ts, the
+ * ones the benchmark measures (NodejsFunction cannot take the esbuild plugin they include). The asset hash is the
+ * bundle's own.
+ */
+function bundledCode(entry: string): Code {
+  return Code.fromAsset(dirname(entry), {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // Never pulled: local bundling bundles or throws, it does not fall back to Docker.
+      image: Runtime.NODEJS_22_X.bundlingImage,
+      local: {
+        tryBundle(outputDir) {
+          const result = spawnSync(process.execPath, ['--import', 'tsx', BUNDLE_SCRIPT, entry, outputDir], { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+          if (result.status !== 0) throw new Error(`bundling ${entry} failed: ${result.error?.message ?? `lib/stacks/bundle-lambda.ts exited with ${result.status ?? result.signal}`}`);
+          return true;
+        },
+      },
+    },
+  });
+}
+
 /** Grants the declared calls: `sts:AssumeRole` on the member roles only (dropped when there are none), the rest on "*". */
-function allowCalls(fn: NodejsFunction, declaredActions: readonly string[], memberRoleArns: readonly string[]): void {
+function allowCalls(fn: LambdaFunction, declaredActions: readonly string[], memberRoleArns: readonly string[]): void {
   const actions = [...new Set(declaredActions)].sort();
   const readCalls = actions.filter((action) => action !== 'sts:AssumeRole');
   if (readCalls.length) fn.addToRolePolicy(new iam.PolicyStatement({ actions: readCalls, resources: ['*'] }));
