@@ -3,6 +3,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { BuildOptions, Metafile, Plugin } from 'esbuild';
 
 /**
@@ -51,6 +52,9 @@ export function withLiteralTraitKeys(source: string): string {
   });
 }
 
+/** In the bundles, the SDK's default credential chain is Lambda's: the environment only (see that module). */
+const LAMBDA_CREDENTIALS = fileURLToPath(new URL('../../src/lambda/credentials.ts', import.meta.url));
+
 /** esbuild options of a function's bundle: ESM, minified, node22, the SDK included, a source map beside it. */
 export function lambdaBuildOptions(entry: string, outDir: string): BuildOptions & { metafile: true } {
   return {
@@ -67,6 +71,7 @@ export function lambdaBuildOptions(entry: string, outDir: string): BuildOptions 
     banner: { js: ESM_REQUIRE_BANNER },
     // Bundle the SDK too: the functions run the SDK version they were tested with, not the runtime's.
     external: [],
+    alias: { '@aws-sdk/credential-provider-node': LAMBDA_CREDENTIALS },
     plugins: [literalSchemaTraitKeys],
     metafile: true,
     logLevel: 'warning',
