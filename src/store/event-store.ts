@@ -11,6 +11,19 @@ export interface StoredEvent extends TapEvent {
   pk: string;
   sk: 'EVENT';
   countedThrough: string;
+  /**
+   * The first opening, kept on the event itself so that opening costs one write; `history` lists it first.
+   * (Events opened before it was kept here have an `opened` history item instead.)
+   */
+  opened?: Opening;
+}
+
+/** When and by which run an event was first opened, with its severity and text then. */
+export interface Opening {
+  time: string;
+  runId: string;
+  severity: Severity;
+  text: string;
 }
 
 export interface EventHistoryEntry {
@@ -59,7 +72,8 @@ export class EventStore {
 
   /**
    * Opens an event, or reopens a cleared one (count + 1). Returns the transition, or undefined when it
-   * was already open (a retried task, or an overlapping run): the condition then counts once.
+   * was already open (a retried task, or an overlapping run): the condition then counts once. A first
+   * opening is one write (the event carries it); a reopening also appends a history item.
    */
   async open(event: NewEvent, time: string, runId: string, countedThrough = time): Promise<'opened' | 'reopened' | undefined> {
     let output;
@@ -71,7 +85,7 @@ export class EventStore {
           'SET #class = :class, ems = :ems, #rule = :rule, #group = :group, typeNames = :typeNames, severity = :severity,',
           '#state = :open, #text = :text, #partition = :partition, resourceId = :resourceId, id = :id,',
           'firstTime = if_not_exists(firstTime, :t), lastTime = :t, countedThrough = :counted,',
-          '#count = if_not_exists(#count, :zero) + :one REMOVE acknowledged, clearedAt',
+          '#count = if_not_exists(#count, :zero) + :one, opened = if_not_exists(opened, :opening) REMOVE acknowledged, clearedAt',
         ].join(' '),
         ConditionExpression: 'attribute_not_exists(pk) OR (#state = :cleared AND lastTime < :t)',
         ExpressionAttributeNames: {
@@ -81,6 +95,7 @@ export class EventStore {
           ':class': event.class, ':ems': event.ems, ':rule': event.rule, ':group': event.group, ':typeNames': event.typeNames,
           ':severity': event.severity, ':open': 'open', ':cleared': 'cleared', ':text': event.text, ':partition': event.partition,
           ':resourceId': event.resourceId, ':id': event.id, ':t': time, ':counted': countedThrough, ':zero': 0, ':one': 1,
+          ':opening': { time, runId, severity: event.severity, text: event.text } satisfies Opening,
         },
         ReturnValues: 'UPDATED_OLD',
       }));
@@ -89,9 +104,9 @@ export class EventStore {
       throw error;
     }
     this.db.countWrites(1);
-    const transition = output.Attributes?.state === 'cleared' ? 'reopened' : 'opened';
-    await this.appendHistory({ eventId: event.id, time, transition, severity: event.severity, text: event.text, runId });
-    return transition;
+    if (output.Attributes?.state !== 'cleared') return 'opened';
+    await this.appendHistory({ eventId: event.id, time, transition: 'reopened', severity: event.severity, text: event.text, runId });
+    return 'reopened';
   }
 
   /** A real-time observation of a condition that is still open: one more occurrence, lastTime moves forward only. */
@@ -175,14 +190,15 @@ export class EventStore {
     return output.Item as StoredEvent | undefined;
   }
 
+  /** Every transition of an event, oldest first: its first opening (kept on the event), then the history items. */
   async history(eventId: string): Promise<EventHistoryEntry[]> {
     const entries: EventHistoryEntry[] = [];
-    for await (const item of queryItems(this.db, {
-      TableName: this.table,
-      KeyConditionExpression: 'pk = :id AND begins_with(sk, :h)',
-      ExpressionAttributeValues: { ':id': eventId, ':h': 'H#' },
-    })) entries.push(item as unknown as EventHistoryEntry);
-    return entries;
+    let opened: Opening | undefined;
+    for await (const item of queryItems(this.db, { TableName: this.table, KeyConditionExpression: 'pk = :id', ExpressionAttributeValues: { ':id': eventId } })) {
+      if (item.sk === 'EVENT') opened = (item as unknown as StoredEvent).opened;
+      else entries.push(item as unknown as EventHistoryEntry);
+    }
+    return opened ? [{ eventId, transition: 'opened', ...opened }, ...entries] : entries;
   }
 
   async *scan(): AsyncGenerator<StoredEvent> {

@@ -5,6 +5,8 @@ import { currentEvents } from '../../cli/commands/events';
 import type { TapEvent } from '../../src/events/tap-event';
 import { localStore } from '../support/local-run';
 import { EventStore } from '../../src/store/event-store';
+import { scanItems } from '../../src/store/dynamo';
+import type { Workspace } from '../../cli/workspace';
 
 const ADMIN_PORTS = [22, 3389];
 
@@ -46,6 +48,12 @@ function actualEvent(e: TapEvent) {
 const byKey = (a: { rule: string; pinpoint: string }, b: { rule: string; pinpoint: string }) => `${a.rule} ${a.pinpoint}`.localeCompare(`${b.rule} ${b.pinpoint}`);
 const unique = <T>(items: T[]): T[] => [...new Map(items.map((i) => [JSON.stringify(i), i])).values()];
 
+async function scanEventsTable(workspace: Workspace): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  for await (const item of scanItems(workspace.db, { TableName: workspace.tables.events })) items.push(item);
+  return items;
+}
+
 async function openEvents(store: Awaited<ReturnType<typeof localStore>>): Promise<TapEvent[]> {
   const workspace = await store.open();
   try {
@@ -86,27 +94,57 @@ describe('counting and clearing', () => {
     }
   });
 
-  it('an epoch that fixes a condition clears its event (severity 5, OK text), and the history keeps both transitions', async () => {
+  it('an epoch that fixes a condition clears its event (severity 5, OK text); its return reopens it; the history keeps every transition', async () => {
     const store = await localStore();
     const base = 'seed=25&regions=2&instances=40';
-    await store.run(`${base}&epoch=0`);
+    const first = await store.run(`${base}&epoch=0`);
     const before = new Map((await openEvents(store)).map((e) => [e.id, e]));
+    let workspace = await store.open();
+    try {
+      // Opening is one write: the event item carries its first opening, no history item is written for it.
+      const items = await scanEventsTable(workspace);
+      expect(items.filter((item) => item.sk !== 'EVENT')).toEqual([]);
+      expect(items.length).toBe(first.events.opened);
+    } finally {
+      await workspace.close();
+    }
     const summary = await store.run(`${base}&epoch=3`);
     expect(summary.events.cleared).toBeGreaterThan(0);
-    const workspace = await store.open();
+    workspace = await store.open();
+    let cleared: TapEvent[];
     try {
       const all = await currentEvents(workspace.db);
-      const cleared = all.filter((e) => e.state === 'cleared');
+      cleared = all.filter((e) => e.state === 'cleared');
       expect(cleared.length).toBe(summary.events.cleared);
       const still = new Set(sandboxTruth(parseSandboxSpec(`${base}&epoch=3`)).conditions.map((c) => `${c.rule} ${expectedEvent(c).pinpoint}`));
       for (const event of cleared) {
-        expect(before.has(event.id)).toBe(true);
+        const opened = before.get(event.id);
+        expect(opened).toBeDefined();
         expect(event.severity).toBe(5);
         expect(event.text).toMatch(/^OK – /);
         expect(event.count).toBe(1);
         expect(still.has(`${event.rule} ${actualEvent(event).pinpoint}`)).toBe(false);
         const history = await new EventStore(workspace.db).history(event.id);
         expect(history.map((h) => h.transition)).toEqual(['opened', 'cleared']);
+        expect(history[0]).toMatchObject({ runId: first.runId, time: opened?.firstTime, severity: opened?.severity, text: opened?.text });
+        expect(history[1]).toMatchObject({ runId: summary.runId, severity: 5, text: event.text });
+      }
+    } finally {
+      await workspace.close();
+    }
+
+    // The sandbox back at epoch 0: every cleared condition holds again.
+    const third = await store.run(`${base}&epoch=0`);
+    expect(third.events.opened).toBe(cleared.length);
+    workspace = await store.open();
+    try {
+      const events = new EventStore(workspace.db);
+      for (const event of cleared) {
+        const reopened = await events.get(event.id);
+        expect(reopened).toMatchObject({ state: 'open', count: 2, severity: before.get(event.id)?.severity, text: before.get(event.id)?.text });
+        const history = await events.history(event.id);
+        expect(history.map((h) => h.transition)).toEqual(['opened', 'cleared', 'reopened']);
+        expect(history.map((h) => h.runId)).toEqual([first.runId, summary.runId, third.runId]);
       }
     } finally {
       await workspace.close();
