@@ -33,7 +33,7 @@ export const TABLES: Record<TableId, TableDefinition> = {
     sortKey: { name: 'sk', type: 'S' },
     globalIndexes: [{ name: 'byResourceId', partitionKey: { name: 'resourceId', type: 'S' }, sortKey: { name: 'pk', type: 'S' } }],
   },
-  /** Events: pk = event id (identity hash), sk = `EVENT`; history entries sk = `H#` + time + seq. */
+  /** Events: pk = event id (identity hash), sk = `EVENT` (the event, carrying its first opening); later transitions sk = `H#` + time + transition. */
   events: {
     id: 'events',
     partitionKey: { name: 'pk', type: 'S' },
