@@ -1,6 +1,6 @@
 /**
  * Cold start: each Lambda bundle's size, and the time a fresh Node process takes to import it (module
- * initialisation: parse, compile, run the top level), with the NODE_OPTIONS the stack deploys (source maps on).
+ * initialisation: parse, compile, run the top level), started as the stack deploys it (IMPORT_ENV).
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -15,8 +15,18 @@ import { QUIET_ENV } from '../processes';
 
 const run = promisify(execFile);
 
-/** A fresh process started with the NODE_OPTIONS the stack deploys. */
-const IMPORT_ENV = { PATH: process.env.PATH, ...QUIET_ENV, AWS_REGION: 'us-east-1', NODE_ENV: 'production', NODE_OPTIONS: LAMBDA_NODE_OPTIONS.join(' ') };
+/**
+ * A fresh process started as Lambda starts a deployed function: the NODE_OPTIONS the stack sets, and the
+ * variables by which the handler knows it runs in Lambda with X-Ray active (the stack deploys Tracing.ACTIVE),
+ * so the import loads and starts the tracer as it does in AWS. Nothing is sent: the X-Ray SDK emits on the first
+ * traced invocation, and the import invokes nothing.
+ */
+const IMPORT_ENV = {
+  PATH: process.env.PATH, ...QUIET_ENV, NODE_ENV: 'production', NODE_OPTIONS: LAMBDA_NODE_OPTIONS.join(' '),
+  AWS_REGION: 'us-east-1', AWS_LAMBDA_FUNCTION_NAME: 'cloudtap-cold-start', AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
+  AWS_XRAY_DAEMON_ADDRESS: '127.0.0.1:2000', AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
+  POWERTOOLS_SERVICE_NAME: 'cloudtap', POWERTOOLS_METRICS_NAMESPACE: 'cloudtap',
+};
 
 export interface ColdStartParams {
   outDir: string;
@@ -44,9 +54,15 @@ export async function coldStart(params: ColdStartParams): Promise<ColdStartResul
   return { bundles };
 }
 
-/** Time to import the bundle in a fresh process (Node's own start-up is not part of it). */
+/**
+ * The handler's initialisation: the import and the work it starts (the tracer loads in promise callbacks queued
+ * by the import; Lambda lets them run before the first invocation), which one turn of the event loop completes.
+ */
+const IMPORT_AND_INIT = (file: string) => `await import(${JSON.stringify(pathToFileURL(file).href)}); await new Promise((resolve) => setImmediate(resolve));`;
+
+/** Time to initialise the handler in a fresh process (Node's own start-up is not part of it). */
 async function importTime(file: string): Promise<number> {
-  const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); console.log(performance.now() - t);`;
+  const script = `const t = performance.now(); ${IMPORT_AND_INIT(file)} console.log(performance.now() - t);`;
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { env: IMPORT_ENV });
   return Math.round(Number(stdout.trim().split('\n').pop()));
 }
@@ -58,10 +74,11 @@ interface ProfileNode {
 }
 
 /**
- * One more import in a fresh process, with V8's CPU profiler on for exactly the `import()`: each sample goes to
- * the first of these found on its stack — Node's source-map support (the stack deploys --enable-source-maps),
- * V8 compiling the module, the bundle's own code (by package, through the source map), reading the file — else
- * to Node's module loader.
+ * One more initialisation in a fresh process, with V8's CPU profiler on for exactly IMPORT_AND_INIT: each sample
+ * goes to the first of these found on its stack — Node's source-map support (the stack deploys
+ * --enable-source-maps), V8 compiling the module, Node loading its built-in modules (`node:https`, … which the
+ * bundle imports), the bundle's own code (by package, through the source map), reading the file — else to Node's
+ * module loader.
  */
 async function initProfile(file: string): Promise<ColdStartResult['bundles'][number]['initProfile']> {
   const dir = await mkdtemp(join(tmpdir(), 'cloudtap-bench-init-'));
@@ -72,7 +89,7 @@ async function initProfile(file: string): Promise<ColdStartResult['bundles'][num
       "import { writeFileSync } from 'node:fs';",
       'const session = new Session(); session.connect();',
       "await session.post('Profiler.enable'); await session.post('Profiler.setSamplingInterval', { interval: 100 }); await session.post('Profiler.start');",
-      `await import(${JSON.stringify(pathToFileURL(file).href)});`,
+      IMPORT_AND_INIT(file),
       "const { profile } = await session.post('Profiler.stop');",
       `writeFileSync(${JSON.stringify(out)}, JSON.stringify(profile));`,
     ].join('\n');
@@ -93,6 +110,7 @@ async function initProfile(file: string): Promise<ColdStartResult['bundles'][num
       if (leaf && ['(garbage collector)', '(program)', '(idle)'].includes(leaf.functionName)) return leaf.functionName;
       if (frames.some((f) => f.url.startsWith('node:internal/source_map') || f.functionName === 'maybeCacheSourceMap')) return 'source maps (--enable-source-maps)';
       if (frames.some((f) => f.functionName === 'compileSourceTextModule')) return 'V8 compiling the bundle';
+      if (frames.some((f) => f.functionName === 'loadBuiltinModule' || f.functionName === 'compileForPublicLoader')) return 'loading Node built-ins';
       const own = frames.find((f) => f.url === bundleUrl);
       if (own) {
         const entry = map.findEntry(own.lineNumber, own.columnNumber) as { originalSource?: string };
