@@ -32,9 +32,19 @@ const sharedClients = new Map<string, DynamoDBDocumentClient>();
 /** The service name the store's calls have in a task's trace. */
 export const STORE_SERVICE = 'DynamoDB';
 
+/**
+ * Connections to DynamoDB per client. A collect task keeps up to 16 writes in flight per partition with every
+ * partition at once (9 for EC2): past the SDK's default of 50 they would queue behind each other, and the SDK
+ * warns. Locally, the concurrent tasks of a run share one client and queue beyond this.
+ */
+const STORE_SOCKETS = 160;
+
 /** Endpoint from the SDK's own configuration (`AWS_ENDPOINT_URL_DYNAMODB` locally). */
 export function documentClient(region: string): DynamoDBDocumentClient {
-  const client = traced(new DynamoDBClient({ region, maxAttempts: 8, ...loopbackCredentials() }), STORE_SERVICE, { region });
+  const agent = { keepAlive: true, maxSockets: STORE_SOCKETS };
+  const client = traced(
+    new DynamoDBClient({ region, maxAttempts: 8, requestHandler: { httpAgent: agent, httpsAgent: agent }, ...loopbackCredentials() }), STORE_SERVICE, { region },
+  );
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true } });
 }
 
