@@ -29,7 +29,7 @@ export async function openWorkspace(options: { dataDir?: string; tablePrefix?: s
     try {
       embedded = await startEmbeddedDynamoDb(directory);
     } catch (error) {
-      if (/lock/i.test(String((error as Error).message))) {
+      if ((error as { code?: string }).code === 'LEVEL_LOCKED') {
         throw new UsageError(`the store in ${directory} is in use by another cloudtap process; wait for it to finish or use --data-dir`);
       }
       throw error;

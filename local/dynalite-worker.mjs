@@ -3,8 +3,21 @@
 // Plain JavaScript: a worker loads its file with Node's own loader, whatever runs the parent (tsx, jest).
 import { parentPort, workerData } from 'node:worker_threads';
 import dynalite from 'dynalite';
+import { Level } from 'level';
 
 const { directory } = workerData;
+// dynalite opens LevelDB lazily and a failure to open (the store is another process's) would surface as a
+// crash on the first request: open it once first, so the caller hears why at start.
+if (directory) {
+  const probe = new Level(directory);
+  try {
+    await probe.open();
+  } catch (error) {
+    parentPort.postMessage({ type: 'error', code: error.cause?.code ?? error.code, message: error.cause?.message ?? error.message });
+    process.exit(1);
+  }
+  await probe.close();
+}
 const server = dynalite({ ...(directory ? { path: directory } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
 server.once('error', (error) => parentPort.postMessage({ type: 'error', message: error.message }));
 server.listen(0, '127.0.0.1', () => parentPort.postMessage({ type: 'listening', port: server.address().port }));

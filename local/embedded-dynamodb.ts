@@ -19,12 +19,12 @@ export async function startEmbeddedDynamoDb(directory?: string): Promise<Embedde
   if (directory) await mkdir(directory, { recursive: true });
   const worker = new Worker(new URL('./dynalite-worker.mjs', import.meta.url), { workerData: { directory } });
   const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
-  type Message = { type: 'listening'; port: number } | { type: 'error' | 'closed'; message?: string };
+  type Message = { type: 'listening'; port: number } | { type: 'error' | 'closed'; code?: string; message?: string };
   const port = await Promise.race([
     new Promise<number>((resolve, reject) => {
       worker.once('message', (message: Message) => {
         if (message.type === 'listening') resolve(message.port);
-        else reject(new Error(`the embedded DynamoDB could not start${directory ? ` in ${directory}` : ''}: ${message.message ?? message.type}`));
+        else reject(Object.assign(new Error(`the embedded DynamoDB could not start${directory ? ` in ${directory}` : ''}: ${message.message ?? message.type}`), { code: message.code }));
       });
       worker.once('error', reject);
     }),

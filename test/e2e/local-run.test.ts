@@ -2,6 +2,8 @@ import { describe, it, expect, beforeAll } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { cloudtap, tempDir } from '../support/cli';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { openWorkspace } from '../../cli/workspace';
 import type { RunSummary } from '../../src/dto/run-summary';
 
 /** The whole program, as an operator runs it: child processes, the embedded store on disk, the sandbox over HTTP. */
@@ -44,6 +46,24 @@ describe('cloudtap run --sandbox', () => {
     expect(result.stdout).toMatch(/^Run \S+ succeeded in /);
     expect(result.stdout).toMatch(/resources +\d+ seen, 0 created/);
     expect(result.stderr).toBe('');
+  });
+});
+
+describe('the embedded store', () => {
+  it('is one process\'s at a time: another process is told so and what to do, and the first keeps working', async () => {
+    const dataDir = await tempDir();
+    const first = await openWorkspace({ dataDir });
+    try {
+      const refused = await cloudtap(['resources', '--data-dir', dataDir]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`the store in ${join(dataDir, 'dynamodb')} is in use by another cloudtap process; wait for it to finish or use --data-dir`);
+      const output = await first.db.client.send(new ScanCommand({ TableName: first.tables.resources }));
+      expect(output.Items).toEqual([]);
+    } finally {
+      await first.close();
+    }
+    const after = await cloudtap(['resources', '--data-dir', dataDir]);
+    expect(after).toMatchObject({ code: 0, stderr: '' });
   });
 });
 
