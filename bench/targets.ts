@@ -106,8 +106,14 @@ export function evaluate(results: BenchResults): Outcome[] {
       target: `≤ ${TARGETS.criticalPathRatio}`,
       verdict: met ? 'met' : atLimit ? 'at the limit' : 'missed',
       ...(storeFloorMs > run.ideal.idealMs
-        ? { limit: `store: ${fmt(run.writes)} conditional writes ÷ ${fmt(conditionalCeiling)}/s = ${fmt(storeFloorMs / 1000, 1)} s → ${fmt(run.wallMs / storeFloorMs, 2)} × that limit` }
-        : { limit: `CPU: the collector process used ${fmt(run.cpuMs / 1000, 1)} s of CPU in ${fmt(run.wallMs / 1000, 1)} s` }),
+        ? {
+          limit: `store: ${fmt(run.writes)} conditional writes ÷ ${fmt(conditionalCeiling)}/s = ${fmt(storeFloorMs / 1000, 1)} s → ${fmt(run.wallMs / storeFloorMs, 2)} × that limit; ` +
+            `the store's thread was busy ${pct(run.storeBusyMs / run.wallMs, 0)} of the run`,
+        }
+        : {
+          limit: `CPU: the process used ${fmt(run.cpuMs / 1000, 1)} s of CPU in ${fmt(run.wallMs / 1000, 1)} s, ` +
+            `of which the store's thread ${fmt(run.storeBusyMs / 1000, 1)} s; the rest is the collector's one thread and V8's helpers`,
+        }),
     });
   }
 
@@ -121,7 +127,9 @@ export function evaluate(results: BenchResults): Outcome[] {
     figure: `${fmt(rate)}/s (${fmt(itemRate)} items written/s)${throughput.first.status === 'succeeded' ? '' : ` — run ${throughput.first.status}`}`,
     target: `≥ ${fmt(TARGETS.resourcesPerSecond)}/s, or ≥ ${pct(TARGETS.withinCeiling, 0)} of the store's ceiling`,
     verdict: rateMet ? 'met' : 'missed',
-    limit: `store ceiling: ${fmt(conditionalCeiling)} conditional puts/s (${fmt(ceiling.batchWrite.itemsPerSecond)}/s by BatchWrite, which cannot be conditional) → ${pct(share, 0)} of it`,
+    limit: `store ceiling: ${fmt(conditionalCeiling)} conditional puts/s (${fmt(ceiling.batchWrite.itemsPerSecond)}/s by BatchWrite, which cannot be conditional) → ${pct(share, 0)} of it ` +
+      `in resources; in items the run wrote at ${pct(itemRate / conditionalCeiling, 0)} of it (${fmt(throughput.first.writes / Math.max(1, throughput.first.resources.seen), 2)} items per resource: ` +
+      `its events and the run's bookkeeping), the store's thread busy ${pct(throughput.first.storeBusyMs / throughput.first.wallMs, 0)} of the run`,
   });
 
   const steady = throughput.second.writes / Math.max(1, throughput.first.writes);

@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { startEmbeddedDynamoDb, ensureTables } from '../local/embedded-dynamodb';
+import { startEmbeddedDynamoDb, ensureTables, type EmbeddedDynamoDb } from '../local/embedded-dynamodb';
 import { localTableNames, TABLE_ENV, TABLE_IDS, type TableNames } from '../src/store/tables';
 import { Database } from '../src/store/dynamo';
 import { UsageError } from './errors';
@@ -11,6 +11,8 @@ const LOCAL_TABLE_PREFIX = 'cloudtap';
 export interface Workspace {
   db: Database;
   tables: TableNames;
+  /** The embedded store, when this workspace started it. */
+  embedded?: EmbeddedDynamoDb;
   close(): Promise<void>;
 }
 
@@ -22,22 +24,24 @@ export interface Workspace {
 export async function openWorkspace(options: { dataDir?: string; tablePrefix?: string }): Promise<Workspace> {
   const tables = localTableNames(options.tablePrefix ?? LOCAL_TABLE_PREFIX);
   let close = async (): Promise<void> => {};
+  let embedded: EmbeddedDynamoDb | undefined;
   const externalEndpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB;
   if (!externalEndpoint) {
     const directory = join(resolve(options.dataDir ?? DEFAULT_DATA_DIR), 'dynamodb');
-    let embedded;
+    let store: EmbeddedDynamoDb;
     try {
-      embedded = await startEmbeddedDynamoDb(directory);
+      store = await startEmbeddedDynamoDb(directory);
     } catch (error) {
       if ((error as { code?: string }).code === 'LEVEL_LOCKED') {
         throw new UsageError(`the store in ${directory} is in use by another cloudtap process; wait for it to finish or use --data-dir`);
       }
       throw error;
     }
-    process.env.AWS_ENDPOINT_URL_DYNAMODB = embedded.endpoint;
+    embedded = store;
+    process.env.AWS_ENDPOINT_URL_DYNAMODB = store.endpoint;
     close = async () => {
       delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
-      await embedded.close();
+      await store.close();
     };
   }
   process.env.AWS_REGION ??= 'us-east-1';
@@ -48,5 +52,5 @@ export async function openWorkspace(options: { dataDir?: string; tablePrefix?: s
     await close();
     throw error;
   }
-  return { db: Database.fromEnv(), tables, close };
+  return { db: Database.fromEnv(), tables, close, ...(embedded ? { embedded } : {}) };
 }

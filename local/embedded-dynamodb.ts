@@ -6,6 +6,8 @@ import { loopbackCredentials } from '../src/store/dynamo';
 
 export interface EmbeddedDynamoDb {
   endpoint: string;
+  /** How long the store's thread has been busy (its event loop's active time), ms: what its speed limit costs. */
+  busyMs(): number;
   close(): Promise<void>;
 }
 
@@ -40,6 +42,7 @@ export async function startEmbeddedDynamoDb(directory?: string): Promise<Embedde
   let closing: Promise<void> | undefined;
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    busyMs: () => worker.performance.eventLoopUtilization().active,
     close: () => (closing ??= new Promise<void>((resolve, reject) => {
       worker.ref(); // until LevelDB is closed
       worker.on('message', (message: Message) => {

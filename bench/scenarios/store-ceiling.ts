@@ -1,7 +1,8 @@
 /**
- * The store's own write ceiling, measured alone, in one process as `cloudtap run` has it (the collector's
- * DynamoDB client and dynalite on LevelDB): the collector's conditional create of exactly the records a
+ * The store's own write ceiling, measured alone, as `cloudtap run` has it (the collector's DynamoDB client,
+ * and dynalite on LevelDB in its worker thread): the collector's conditional create of exactly the records a
  * sandbox region yields, with the same writes in flight per partition, and BatchWrite of the same items.
+ * How busy the store's thread was says whether the store itself is the limit.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -35,6 +36,8 @@ export interface WriteRate {
   ms: number;
   itemsPerSecond: number;
   cpuMsPerItem: number;
+  /** The share of the time the store's thread was busy. */
+  storeBusyShare: number;
 }
 
 export interface CeilingResult {
@@ -50,13 +53,14 @@ export async function storeCeiling(params: CeilingParams): Promise<CeilingResult
   try {
     const store = new ResourceStore(workspace.db);
     const observedAt = new Date().toISOString();
-    const conditionalPut = await timed(partitions, async (partition, records) => {
+    const busyMs = () => workspace.embedded?.busyMs() ?? Number.NaN;
+    const conditionalPut = await timed(partitions, busyMs, async (partition, records) => {
       await mapWithConcurrency(records, WRITES_IN_FLIGHT_PER_PARTITION, async (record) => {
         if (!(await store.create(partition, record, recordHash(record, []), observedAt, 'bench-ceiling'))) throw new Error('a fresh table refused a create');
       });
     });
     // The same items, unconditionally, into partitions of their own.
-    const batch = await timed(partitions, async (partition, records) => {
+    const batch = await timed(partitions, busyMs, async (partition, records) => {
       const chunks: ResourceRecord[][] = [];
       for (let i = 0; i < records.length; i += BATCH_SIZE) chunks.push(records.slice(i, i + BATCH_SIZE));
       const { accountId, region, type } = { accountId: PRIMARY_ACCOUNT_ID, region: partition.split('#')[1] ?? '', type: partition.split('#')[2] ?? '' };
@@ -78,13 +82,18 @@ export async function storeCeiling(params: CeilingParams): Promise<CeilingResult
   }
 }
 
-async function timed(partitions: Map<string, ResourceRecord[]>, write: (partition: string, records: ResourceRecord[]) => Promise<void>): Promise<WriteRate> {
+async function timed(
+  partitions: Map<string, ResourceRecord[]>, busyMs: () => number, write: (partition: string, records: ResourceRecord[]) => Promise<void>,
+): Promise<WriteRate> {
   const items = [...partitions.values()].reduce((sum, records) => sum + records.length, 0);
   const cpu = process.cpuUsage();
+  const busy = busyMs();
   const started = performance.now();
   await Promise.all([...partitions].map(([partition, records]) => write(partition, records)));
   const ms = performance.now() - started;
-  return { items, ms: Math.round(ms), itemsPerSecond: Math.round((items / ms) * 1000), cpuMsPerItem: cpuMsSince(cpu) / items };
+  return {
+    items, ms: Math.round(ms), itemsPerSecond: Math.round((items / ms) * 1000), cpuMsPerItem: cpuMsSince(cpu) / items, storeBusyShare: (busyMs() - busy) / ms,
+  };
 }
 
 /** The records the collector makes of one sandbox region, by partition: the sandbox's resources through the types' own preprocess. */
