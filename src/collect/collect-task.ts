@@ -3,7 +3,7 @@ import { DescribeAvailabilityZonesCommand, DescribeRegionsCommand } from '@aws-s
 import { assumeRoleCredentials, createAwsClients, type AwsClients } from '../aws/clients';
 import { CallTrace, isThrottlingCode, withCallTrace, type TracedCall } from '../aws/call-trace';
 import type { Task, TaskError, TaskResult } from '../dto/task';
-import { emptyEventCounts, emptyResourceCounts } from '../dto/task';
+import { emptyEventCounts, emptyResourceCounts, taskError } from '../dto/task';
 import { SCHEMA_VERSION } from '../dto/collection-request';
 import { allResourceTypes, serviceByName, type ServiceDefinition } from '../services/registry';
 import type { RegionFacts } from '../events/rule';
@@ -261,13 +261,6 @@ async function* cloudServiceTypePages(): AsyncGenerator<ResourceRecord[]> {
 function add(result: TaskResult, outcome: PartitionOutcome): void {
   for (const key of Object.keys(outcome.resources) as (keyof PartitionOutcome['resources'])[]) result.resources[key] += outcome.resources[key];
   for (const key of Object.keys(outcome.events) as (keyof PartitionOutcome['events'])[]) result.events[key] += outcome.events[key];
-}
-
-/** An AWS error as the operator needs it: which type, which code, what AWS said. */
-export function taskError(error: unknown, type?: string): TaskError {
-  const e = error as { name?: string; Code?: string; message?: string };
-  const code = e.Code ?? e.name ?? 'Error';
-  return { code, message: e.message ?? String(error), ...(type ? { type } : {}) };
 }
 
 function summarize(errors: TaskError[]): TaskError {

@@ -87,6 +87,13 @@ export interface TaskError {
   type?: string;
 }
 
+/** An AWS error as the operator needs it: which type, which code, what AWS said. */
+export function taskError(error: unknown, type?: string): TaskError {
+  const e = error as { name?: string; Code?: string; message?: string };
+  const code = e.Code ?? e.name ?? 'Error';
+  return { code, message: e.message ?? String(error), ...(type ? { type } : {}) };
+}
+
 /** What one task did: counts only — resources travel straight to DynamoDB. */
 export interface TaskResult {
   schemaVersion: typeof SCHEMA_VERSION;

@@ -7,7 +7,7 @@ import type { SkippedTarget } from '../dto/run-summary';
 import type { Task, TaskAccount } from '../dto/task';
 import { taskIdOf } from '../dto/task';
 import { allServices, serviceRunsIn } from '../services/registry';
-import { taskError } from '../collect/collect-task';
+import { taskError } from '../dto/task';
 import { CallTrace, withCallTrace } from '../aws/call-trace';
 import type { TaskTrace } from '../store/run-store';
 

@@ -11,7 +11,7 @@ import type { Database } from '../store/dynamo';
 import { ResourceStore, partitionKey, recordHash } from '../store/resource-store';
 import { EventStore } from '../store/event-store';
 import { RunStore } from '../store/run-store';
-import { taskError } from '../collect/collect-task';
+import { taskError } from '../dto/task';
 
 /** What an AWS change notification says changed: resource ids of collected types, in one account and region. */
 export interface ChangeNotification {
