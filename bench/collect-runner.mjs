@@ -1,6 +1,7 @@
 // Runs the bundled collect Lambda once, in this fresh process, as the Lambda runtime would: plain Node, no
 // TypeScript loader, the handler called with one Task. Reports the kernel's peak RSS (VmHWM) and, when asked
-// (with --expose-gc), the largest live heap and a sampling heap profile of it.
+// (with --expose-gc), the largest live memory (the heap and the ArrayBuffers outside it that a full GC left)
+// and a sampling heap profile of it.
 import { readFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
@@ -13,8 +14,9 @@ const vmHwm = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/sta
 async function main() {
   const { handler } = await import(pathToFileURL(bundle).href);
   const rssAfterImport = process.memoryUsage().rss;
-  // The live heap (what a full GC keeps) is measured every second; the sampling heap profile taken when it was
-  // largest says what held it, by allocation site.
+  // Live memory (what a full GC keeps, on the heap and outside it: typed arrays' and Buffers' memory is RSS too)
+  // is measured every second; the sampling heap profile taken when it was largest says what held the heap, by
+  // allocation site.
   let session;
   let liveHeapMax = 0;
   let peakProfile;
@@ -27,7 +29,8 @@ async function main() {
     timer = setInterval(() => {
       sampling = sampling.then(async () => {
         globalThis.gc();
-        const live = process.memoryUsage().heapUsed;
+        const { heapUsed, external } = process.memoryUsage();
+        const live = heapUsed + external;
         if (live <= liveHeapMax) return;
         liveHeapMax = live;
         peakProfile = (await session.post('HeapProfiler.getSamplingProfile')).profile;

@@ -53,7 +53,10 @@ export interface HandlerRun {
   peakRssBytes: number;
   rssAfterImportBytes: number;
   largest: MemoryParts;
-  /** The largest heap a full GC left (measured every second when profiling). */
+  /**
+   * The most live memory a full GC left (measured every second when profiling): the heap, plus the memory
+   * outside it (typed arrays, Buffers), which is resident just the same.
+   */
   liveHeapMaxBytes?: number;
   resources: TaskResult['resources'];
   writes: number;
