@@ -1,13 +1,11 @@
 import type { ResourceRecord } from '../services/resource-type';
 import { NO_FACTS, type RegionFacts, type TapRule } from '../events/rule';
 import { EventSync, type EventSyncContext } from '../events/event-sync';
-import { ResourceStore, recordHash, type IndexedResource } from '../store/resource-store';
+import { ResourceStore, recordHash } from '../store/resource-store';
 import { mapWithConcurrency } from '../util/concurrency';
 import { readAhead } from './pages';
+import { PartitionIndex } from './partition-index';
 import type { EventCounts, ResourceCounts } from '../dto/task';
-
-/** Marks a stored record the listing returned (its index entry is not needed any more). */
-const LISTED = Symbol('listed');
 
 /** DynamoDB writes in flight per partition: enough to hide the round trip, few enough not to throttle a table. */
 const WRITES_IN_FLIGHT = 16;
@@ -52,17 +50,16 @@ export async function syncPartition(source: PartitionSource, context: SyncContex
   const pages = readAhead(source.pages);
   const firstPage = pages.next();
   firstPage.catch(() => {}); // awaited below, once the index is loaded
-  let index: Map<string, IndexedResource | typeof LISTED>;
+  // What the store holds of the partition and, as the listing goes, which of those and which new ids it returned.
+  const index = new PartitionIndex();
   let events: EventSync;
   try {
-    [index, events] = await Promise.all([context.resources.loadIndex(partition), EventSync.start(partition, context)]);
+    [, events] = await Promise.all([loadIndex(index, partition, context.resources), EventSync.start(partition, context)]);
   } catch (error) {
     void firstPage.then(() => pages.return(), () => {});
     throw error;
   }
   const resources: ResourceCounts = { seen: 0, created: 0, updated: 0, unchanged: 0, deleted: 0 };
-  // What was listed: stored ids are marked in the index itself, so only new ids take memory of their own.
-  const seenNew = new Set<string>();
 
   try {
     for (let step = await firstPage; !step.done; step = await pages.next()) {
@@ -70,14 +67,14 @@ export async function syncPartition(source: PartitionSource, context: SyncContex
       const observedAt = new Date().toISOString();
       const writes: (() => Promise<void>)[] = [];
       for (const record of step.value) {
-        const stored = index.get(record.id);
-        if (stored === LISTED || seenNew.has(record.id)) continue;
-        if (stored) index.set(record.id, LISTED);
-        else seenNew.add(record.id);
-        resources.seen++;
         const hash = recordHash(record, source.volatileFields);
-        if (ResourceStore.needsWrite(stored, hash)) {
-          writes.push(async () => { resources[await context.resources.apply(partition, record, hash, stored, observedAt, context.runId)]++; });
+        const observation = index.observe(record.id, hash);
+        if (observation === 'repeat') continue;
+        resources.seen++;
+        if (observation === 'new') {
+          writes.push(async () => { resources[(await context.resources.create(partition, record, hash, observedAt, context.runId)) ? 'created' : 'unchanged']++; });
+        } else if (observation !== 'unchanged') {
+          writes.push(async () => { resources[await context.resources.replace(partition, record, hash, observedAt, context.runId)]++; });
         } else {
           resources.unchanged++;
         }
@@ -98,11 +95,19 @@ export async function syncPartition(source: PartitionSource, context: SyncContex
 
   // The listing completed: what it did not return is gone.
   const deletedAt = new Date().toISOString();
-  const gone = source.appendOnly ? [] : [...index].filter(([, stored]) => stored !== LISTED && !stored.deletedAt).map(([id]) => id);
-  await mapWithConcurrency(gone, WRITES_IN_FLIGHT, async (id) => {
-    if (await context.resources.markDeleted(partition, id, deletedAt, listingStartedAt, context.runId)) resources.deleted++;
-  });
+  if (!source.appendOnly) {
+    const gone = index.unlisted();
+    await Promise.all(Array.from({ length: WRITES_IN_FLIGHT }, async () => {
+      for (const id of gone) {
+        if (await context.resources.markDeleted(partition, id, deletedAt, listingStartedAt, context.runId)) resources.deleted++;
+      }
+    }));
+  }
 
   await events.reconcile(source.rules, runWrites);
   return { resources, events: events.counts };
+}
+
+async function loadIndex(index: PartitionIndex, partition: string, store: ResourceStore): Promise<void> {
+  for await (const { id, hash, deleted } of store.indexEntries(partition)) index.addStored(id, hash, deleted);
 }

@@ -32,7 +32,7 @@ export interface StoredResource extends ResourceRecord {
   runId: string;
 }
 
-/** What the change detection needs of a stored record, and nothing else: a partition's index stays small. */
+/** What change detection needs of a stored record (a collection keeps it for a whole partition: `indexEntries`). */
 export interface IndexedResource {
   hash: string;
   deletedAt?: string;
@@ -76,9 +76,11 @@ export class ResourceStore {
     return this.db.tables.resources;
   }
 
-  /** Every record of a partition, keyed by id: hash and deletion only (the whole partition is held while it is collected). */
-  async loadIndex(partition: string): Promise<Map<string, IndexedResource>> {
-    const index = new Map<string, IndexedResource>();
+  /**
+   * Every record of a partition as change detection sees it — id, hash, whether it is marked deleted — streamed
+   * page by page: the caller keeps them as compactly as it can (a region's partitions are held while collected).
+   */
+  async *indexEntries(partition: string): AsyncGenerator<{ id: string; hash: string; deleted: boolean }> {
     for await (const item of this.query({
       TableName: this.table,
       KeyConditionExpression: 'pk = :pk',
@@ -86,9 +88,8 @@ export class ResourceStore {
       ProjectionExpression: 'sk, #hash, deletedAt',
       ExpressionAttributeNames: { '#hash': 'hash' },
     })) {
-      index.set(item.sk as string, item.deletedAt ? { hash: item.hash as string, deletedAt: item.deletedAt as string } : { hash: item.hash as string });
+      yield { id: item.sk as string, hash: item.hash as string, deleted: item.deletedAt !== undefined };
     }
-    return index;
   }
 
   async get(partition: string, id: string): Promise<StoredResource | undefined> {
@@ -160,6 +161,11 @@ export class ResourceStore {
   async apply(partition: string, record: ResourceRecord, hash: string, stored: IndexedResource | undefined, observedAt: string, runId: string): Promise<'created' | 'updated' | 'unchanged'> {
     if (!stored) return (await this.create(partition, record, hash, observedAt, runId)) ? 'created' : 'unchanged';
     if (!ResourceStore.needsWrite(stored, hash)) return 'unchanged';
+    return this.replace(partition, record, hash, observedAt, runId);
+  }
+
+  /** Updates a stored record that changed or had been deleted, from the whole stored record (the diff needs it). */
+  async replace(partition: string, record: ResourceRecord, hash: string, observedAt: string, runId: string): Promise<'updated' | 'unchanged'> {
     const previous = await this.get(partition, record.id);
     return previous && (await this.update(previous, record, hash, observedAt, runId)) ? 'updated' : 'unchanged';
   }
