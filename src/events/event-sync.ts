@@ -4,6 +4,7 @@ import { RunLedger } from './occurrences';
 import type { EventStore, StoredEvent } from '../store/event-store';
 import type { RunStore } from '../store/run-store';
 import type { EventCounts } from '../dto/task';
+import { IdTable } from '../util/id-table';
 
 export interface EventSyncContext {
   runId: string;
@@ -36,23 +37,34 @@ export class EventSync {
   readonly counts: EventCounts = { opened: 0, recurred: 0, cleared: 0 };
   /** Each transition, when asked for (thresholds publish one alarm each); a partition's sync only counts them. */
   readonly transitions: EventTransition[] = [];
-  private readonly observed = new Set<string>();
+  /** The ids of the conditions found so far. */
+  private readonly observed = new IdTable();
+  /** How many of the events open at the start were found again. */
+  private stillOpen = 0;
 
+  /**
+   * `open`: the ids of the partition's events that were open at the start. Only the ids are kept while the
+   * partition is observed (a region's open events are tens of thousands, ~1.3 KB each as items); when some
+   * condition is gone, the partition's open events are read again to clear those.
+   */
   private constructor(
-    readonly partition: string, private readonly open: Map<string, StoredEvent>, private readonly context: EventSyncContext,
+    readonly partition: string, private readonly open: IdTable, private readonly context: EventSyncContext,
     private readonly recordTransitions: boolean,
   ) {}
 
   static async start(partition: string, context: EventSyncContext, options: { recordTransitions?: boolean } = {}): Promise<EventSync> {
-    return new EventSync(partition, await context.events.openEventsOf(partition), context, options.recordTransitions ?? false);
+    const open = new IdTable();
+    for (const id of (await context.events.openEventsOf(partition)).keys()) open.add(id);
+    return new EventSync(partition, open, context, options.recordTransitions ?? false);
   }
 
   /** Records a finding; returns the write to make, if any (the caller batches writes). */
   observe(rule: EventSource, finding: Finding, resourceId: string): (() => Promise<void>) | undefined {
     const id = eventIdentity(rule.eventClass, this.context.ems, rule.name, finding.typeNames);
-    if (this.observed.has(id)) return undefined;
-    this.observed.add(id);
+    const found = this.observed.size;
+    if (this.observed.add(id) < found) return undefined;
     if (this.open.has(id)) {
+      this.stillOpen++;
       this.counts.recurred++;
       return undefined;
     }
@@ -71,9 +83,16 @@ export class EventSync {
     };
   }
 
-  /** Clears the open events whose condition was not found again. */
+  /**
+   * Clears the events open at the start whose condition was not found again (those still open now: read again
+   * in full, for their counts and texts).
+   */
   async reconcile(rules: readonly EventSource[], writesInFlight: (writes: (() => Promise<void>)[]) => Promise<void>): Promise<void> {
-    const resolved = [...this.open.values()].filter((event) => !this.observed.has(event.id));
+    if (this.stillOpen === this.open.size) return;
+    const resolved: StoredEvent[] = [];
+    for (const [id, event] of await this.context.events.openEventsOf(this.partition)) {
+      if (this.open.has(id) && !this.observed.has(id)) resolved.push(event);
+    }
     if (resolved.length === 0) return;
     const ledger = await RunLedger.covering(resolved, this.context.runs);
     const rulesByName = new Map(rules.map((r) => [r.name, r]));
