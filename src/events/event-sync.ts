@@ -5,6 +5,10 @@ import type { EventStore, StoredEvent } from '../store/event-store';
 import type { RunStore } from '../store/run-store';
 import type { EventCounts } from '../dto/task';
 import { IdTable } from '../util/id-table';
+import { mapWithConcurrency } from '../util/concurrency';
+
+/** Store reads in flight while the events to clear are read again. */
+const READS_IN_FLIGHT = 16;
 
 export interface EventSyncContext {
   runId: string;
@@ -44,8 +48,8 @@ export class EventSync {
 
   /**
    * `open`: the ids of the partition's events that were open at the start. Only the ids are kept while the
-   * partition is observed (a region's open events are tens of thousands, ~1.3 KB each as items); when some
-   * condition is gone, the partition's open events are read again to clear those.
+   * partition is observed (a region's open events are tens of thousands, ~1.3 KB each as items); the events
+   * whose condition is gone are read again to be cleared.
    */
   private constructor(
     readonly partition: string, private readonly open: IdTable, private readonly context: EventSyncContext,
@@ -84,15 +88,22 @@ export class EventSync {
   }
 
   /**
-   * Clears the events open at the start whose condition was not found again (those still open now: read again
-   * in full, for their counts and texts).
+   * Clears the events open at the start whose condition was not found again. Those are read again one by one,
+   * in full (counts, texts): they are few next to the partition's open events, which are not read twice.
    */
   async reconcile(rules: readonly EventSource[], writesInFlight: (writes: (() => Promise<void>)[]) => Promise<void>): Promise<void> {
     if (this.stillOpen === this.open.size) return;
-    const resolved: StoredEvent[] = [];
-    for (const [id, event] of await this.context.events.openEventsOf(this.partition)) {
-      if (this.open.has(id) && !this.observed.has(id)) resolved.push(event);
+    const gone: string[] = [];
+    for (let slot = 0; slot < this.open.size; slot++) {
+      const id = this.open.idAt(slot);
+      if (!this.observed.has(id)) gone.push(id);
     }
+    const resolved: StoredEvent[] = [];
+    await mapWithConcurrency(gone, READS_IN_FLIGHT, async (id) => {
+      const event = await this.context.events.get(id);
+      // Cleared meanwhile (another run) or gone: nothing to clear.
+      if (event?.state === 'open') resolved.push(event);
+    });
     if (resolved.length === 0) return;
     const ledger = await RunLedger.covering(resolved, this.context.runs);
     const rulesByName = new Map(rules.map((r) => [r.name, r]));

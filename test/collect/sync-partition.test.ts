@@ -89,4 +89,19 @@ describe('one partition brought in line with a listing', () => {
     expect(history.map((h) => h.change)).toEqual(['deleted', 'restored']);
     expect((await stored()).map((r) => r.resourceId).sort()).toEqual(['vol-a', 'vol-b', 'vol-c']);
   });
+
+  it('an event another run cleared meanwhile is not cleared twice', async () => {
+    const events = new EventStore(workspace.db);
+    const [event] = await openEvents();
+    if (!event) throw new Error('the test expects an open event');
+    const pages = (async function* () {
+      // Another run clears the event while this listing goes on.
+      await events.clear(event, { count: event.count, lastTime: event.lastTime }, 'OK – cleared by another run', '2026-01-01T00:00:59.000Z', 'other-run');
+      yield [volume('vol-a', 'deleting'), volume('vol-c')];
+    })();
+    const outcome = await sync(pages);
+    expect(outcome.events).toEqual({ opened: 0, recurred: 0, cleared: 0 });
+    expect(outcome.resources.deleted).toBe(1);
+    expect((await events.history(event.id)).filter((h) => h.transition === 'cleared').map((h) => h.runId)).toEqual(['run-4', 'other-run']);
+  });
 });
