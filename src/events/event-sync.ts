@@ -58,7 +58,7 @@ export class EventSync {
 
   static async start(partition: string, context: EventSyncContext, options: { recordTransitions?: boolean } = {}): Promise<EventSync> {
     const open = new IdTable();
-    for (const id of (await context.events.openEventsOf(partition)).keys()) open.add(id);
+    for await (const id of context.events.openEventIdsOf(partition)) open.add(id);
     return new EventSync(partition, open, context, options.recordTransitions ?? false);
   }
 

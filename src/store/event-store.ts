@@ -59,15 +59,25 @@ export class EventStore {
   /** Open events whose condition the collection of `partition` observes. */
   async openEventsOf(partition: string): Promise<Map<string, StoredEvent>> {
     const open = new Map<string, StoredEvent>();
-    for await (const item of queryItems(this.db, {
+    for await (const item of this.queryOpen(partition)) open.set(item.pk as string, item as unknown as StoredEvent);
+    return open;
+  }
+
+  /** The ids of those events, one page at a time: a region's are tens of thousands, ~1.5 KB each as items. */
+  async *openEventIdsOf(partition: string): AsyncGenerator<string> {
+    for await (const item of this.queryOpen(partition, 'pk')) yield item.pk as string;
+  }
+
+  private queryOpen(partition: string, projection?: string): AsyncGenerator<Record<string, unknown>> {
+    return queryItems(this.db, {
       TableName: this.table,
       IndexName: 'byPartition',
       KeyConditionExpression: '#partition = :p',
       FilterExpression: '#state = :open',
+      ...(projection ? { ProjectionExpression: projection } : {}),
       ExpressionAttributeNames: { '#partition': 'partition', '#state': 'state' },
       ExpressionAttributeValues: { ':p': partition, ':open': 'open' },
-    })) open.set(item.pk as string, item as unknown as StoredEvent);
-    return open;
+    });
   }
 
   /**
