@@ -25,7 +25,7 @@ const HEAP_LIMIT = ['--max-old-space-size=128'];
 export function benchPlan(quick: boolean): BenchPlan {
   const plan = quick
     ? { ceilingInstances: 200, throughput: { regions: 4, instances: 150 }, criticalPath: { regions: 16, instances: 25, latencyMs: 50 }, memory: { nodeFlags: HEAP_LIMIT, embedded: [300, 600], stub: 1000 }, coldStartRepeats: 2 }
-    : { ceilingInstances: 1000, throughput: { regions: 4, instances: 1000 }, criticalPath: { regions: 16, instances: 250, latencyMs: 50 }, memory: { nodeFlags: HEAP_LIMIT, embedded: [2000, 8000], stub: 10_000 }, coldStartRepeats: 5 };
+    : { ceilingInstances: 1000, throughput: { regions: 4, instances: 1000 }, criticalPath: { regions: 16, instances: 250, latencyMs: 50 }, memory: { nodeFlags: HEAP_LIMIT, embedded: [5000, 10_000], stub: 10_000 }, coldStartRepeats: 5 };
   const notes = [
     `Throughput: 4 regions × ${plan.throughput.instances.toLocaleString('en-US')} instances instead of 4 × 20,000. The rate is per resource and the run streams, so it does not depend on the size once start-up is amortised; ` +
       'at the full size the run takes (4 × 20,000 × the resources per instance) ÷ that rate.',
@@ -35,7 +35,9 @@ export function benchPlan(quick: boolean): BenchPlan {
     `Memory: one region at ${plan.memory.embedded.map((n) => n.toLocaleString('en-US')).join(' and ')} instances collected twice into the embedded store, and at ` +
       `${plan.memory.stub.toLocaleString('en-US')} collected once against a stub store that accepts every write at once (a first run's work without the store's limit), instead of 100,000. ` +
       `The function runs with ${plan.memory.nodeFlags.join(' ')}, the heap a 256 MB function leaves to V8 (without a limit V8 lets garbage pile up to a few hundred MB on a large machine whatever the live data, so the RSS would say more about the heap sizing than about the collector). ` +
-      'At 100,000 instances: the largest size\'s peak RSS plus the live heap\'s growth (least squares over the sizes) to 100,000 — what grows with a region is the partitions\' indexes and the ids seen; pages stream.',
+      'At 100,000 instances: the largest size\'s peak RSS plus the growth to 100,000 of whichever grows faster over the sizes (least squares), the live memory or the peak RSS itself — ' +
+      'what grows with a region is the partitions\' indexes, the ids seen and the events\' ids; pages stream. The sizes start at 5,000 instances: below that fewer pages are in flight at once, ' +
+      'and a slope fitted from there would measure that ramp rather than growth.',
     `API economy: ${plan.memory.stub.toLocaleString('en-US')} instances${plan.memory.stub === 10_000 ? '' : ' (quick mode)'}: the stub-store run above; the sandbox counts the calls, its truth says which instances have no Role tag.`,
     'Cold start: the three bundles at full size.',
   ];

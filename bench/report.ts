@@ -130,8 +130,8 @@ export function markdown(report: BenchReport): string {
     ...results.memory.flatMap((r) => [{ label: 'first', h: r.first }, ...(r.second ? [{ label: 'unchanged', h: r.second }] : [])].map(({ label, h }) =>
       `| ${fmt(r.instances)} | ${r.store} | ${label} | ${fmt(h.peakRssBytes / MB)} MB | ${fmt(h.largest.heapUsed / MB)} MB | ${h.liveHeapMaxBytes ? `${fmt(h.liveHeapMaxBytes / MB)} MB` : '–'} | ` +
       `${fmt(h.rssAfterImportBytes / MB)} MB | ${fmt(h.durationMs / 1000, 1)} s | ${fmt(h.cpuMs / 1000, 1)} s | ${fmt(h.resources.seen)} | ${fmt(h.writes)} |`)), '',
-    ...memory.kinds.map((k) => `* ${k.run} run: live heap grows ${fmt(k.liveGrowthPerThousand / MB, 2)} MB per 1,000 instances; at ${fmt(memory.instances)}: ` +
-      `live heap ${fmt(k.liveHeapAt / MB)} MB, peak RSS ${fmt(k.peakRssAt / MB)} MB (the ${fmt(k.measured.instances)}-instance peak plus that growth).`), '',
+    ...memory.kinds.map((k) => `* ${k.run} run: per 1,000 instances the live memory grows ${fmt(k.liveGrowthPerThousand / MB, 2)} MB and the peak RSS ${fmt(k.rssGrowthPerThousand / MB, 2)} MB; ` +
+      `at ${fmt(memory.instances)}: live ${fmt(k.liveHeapAt / MB)} MB, peak RSS ${fmt(k.peakRssAt / MB)} MB (the ${fmt(k.measured.instances)}-instance peak plus the faster of the two growths).`), '',
     ...results.memory.flatMap((r) => [heapTable(r.first.heap, `Live heap at its largest, first run, ${fmt(r.instances)} instances (${r.store} store)`),
       heapTable(r.second?.heap, `Live heap at its largest, unchanged run, ${fmt(r.instances)} instances`)]),
     '### API economy', '',

@@ -55,6 +55,8 @@ export interface MemoryEstimate {
     run: 'first' | 'unchanged';
     /** Live heap added per 1,000 instances (least squares through the measured sizes), bytes. */
     liveGrowthPerThousand: number;
+    /** Peak RSS added per 1,000 instances, the same way: catches what the once-a-second live sampling misses. */
+    rssGrowthPerThousand: number;
     /** The largest size measured, with its peak RSS and live heap. */
     measured: MemoryPoint;
     /** Peak RSS there plus the live heap's growth to `instances`. */
@@ -72,9 +74,13 @@ export function estimateMemory(runs: CollectAloneResult[], instances: number): M
   for (const [run, list] of [['first', points((r) => r.first)], ['unchanged', points((r) => r.second)]] as const) {
     if (list.length === 0) continue;
     const slope = leastSquaresSlope(list.map((p) => [p.instances, p.liveHeap]));
+    const rssSlope = leastSquaresSlope(list.map((p) => [p.instances, p.peakRss]));
     const measured = list.reduce((a, b) => (b.instances > a.instances ? b : a));
-    const growth = Math.max(0, slope) * (instances - measured.instances);
-    kinds.push({ run, liveGrowthPerThousand: slope * 1000, measured, peakRssAt: measured.peakRss + growth, liveHeapAt: measured.liveHeap + growth });
+    const remaining = instances - measured.instances;
+    kinds.push({
+      run, liveGrowthPerThousand: slope * 1000, rssGrowthPerThousand: rssSlope * 1000, measured,
+      peakRssAt: measured.peakRss + Math.max(0, slope, rssSlope) * remaining, liveHeapAt: measured.liveHeap + Math.max(0, slope) * remaining,
+    });
   }
   return { instances, kinds };
 }
@@ -147,7 +153,8 @@ export function evaluate(results: BenchResults): Outcome[] {
   outcomes.push({
     scenario: 'memory',
     measure: `collect handler alone, peak RSS at ${fmt(TARGETS.memoryInstances)} instances (V8 heap held to a 256 MB function: ${heapCap})`,
-    figure: memory.kinds.map((k) => `${k.run} run ${fmt(k.peakRssAt / MB)} MB (measured ${fmt(k.measured.peakRss / MB)} MB at ${fmt(k.measured.instances)}, live heap +${fmt(k.liveGrowthPerThousand / MB, 2)} MB per 1,000)`).join('; '),
+    figure: memory.kinds.map((k) => `${k.run} run ${fmt(k.peakRssAt / MB)} MB (measured ${fmt(k.measured.peakRss / MB)} MB at ${fmt(k.measured.instances)}; ` +
+      `per 1,000 more: live +${fmt(k.liveGrowthPerThousand / MB, 2)} MB, peak RSS +${fmt(k.rssGrowthPerThousand / MB, 2)} MB)`).join('; '),
     target: `≤ ${fmt(TARGETS.peakRssBytes / MB)} MB`,
     verdict: worst && worst.peakRssAt <= TARGETS.peakRssBytes ? 'met' : 'missed',
   });
