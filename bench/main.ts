@@ -59,9 +59,10 @@ try {
     log(`memory: the collect handler alone, one region with ${instances} instances, embedded store, first and unchanged runs`);
     memory.push(await runScenario<CollectAloneResult>('collectAlone', { bundleFile: collectBundle, instances, store: 'embedded', heapProfile: true, nodeFlags }));
   }
-  log(`memory and API economy: the collect handler alone, one region with ${plan.memory.stub} instances, stub store`);
-  const economy = await runScenario<CollectAloneResult>('collectAlone', { bundleFile: collectBundle, instances: plan.memory.stub, store: 'stub', heapProfile: true, nodeFlags });
-  memory.push(economy);
+  log(`memory: the collect handler alone, one region with ${plan.memory.stub} instances, stub store`);
+  memory.push(await runScenario<CollectAloneResult>('collectAlone', { bundleFile: collectBundle, instances: plan.memory.stub, store: 'stub', heapProfile: true, nodeFlags }));
+  const economy = memory.find((m) => m.store === 'embedded' && m.instances === plan.economyInstances);
+  if (!economy) throw new Error(`the plan's API economy size, ${plan.economyInstances} instances, is not one of its embedded memory sizes`);
 
   const results: BenchResults = { ceiling, throughput, criticalPath, memory, economy, coldStart };
   const outcomes = evaluate(results);

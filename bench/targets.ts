@@ -1,3 +1,4 @@
+import { cpus } from 'node:os';
 import type { CeilingResult } from './scenarios/store-ceiling';
 import type { ThroughputResult } from './scenarios/throughput';
 import type { CriticalPathResult } from './scenarios/critical-path';
@@ -135,7 +136,8 @@ export function evaluate(results: BenchResults): Outcome[] {
     verdict: rateMet ? 'met' : 'missed',
     limit: `store ceiling: ${fmt(conditionalCeiling)} conditional puts/s (${fmt(ceiling.batchWrite.itemsPerSecond)}/s by BatchWrite, which cannot be conditional) → ${pct(share, 0)} of it ` +
       `in resources; in items the run wrote at ${pct(itemRate / conditionalCeiling, 0)} of it (${fmt(throughput.first.writes / Math.max(1, throughput.first.resources.seen), 2)} items per resource: ` +
-      `its events and the run's bookkeeping), the store's thread busy ${pct(throughput.first.storeBusyMs / throughput.first.wallMs, 0)} of the run`,
+      `its events and the run's bookkeeping), the store's thread busy ${pct(throughput.first.storeBusyMs / throughput.first.wallMs, 0)} of the run; ` +
+      `CPU: the process used ${fmt(throughput.first.cpuMs / 1000, 1)} s of CPU in ${fmt(throughput.first.wallMs / 1000, 1)} s, ${pct(throughput.first.cpuMs / throughput.first.wallMs / cpus().length, 0)} of the machine's ${cpus().length} cores`,
   });
 
   const steady = throughput.second.writes / Math.max(1, throughput.first.writes);
