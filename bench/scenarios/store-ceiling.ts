@@ -42,12 +42,30 @@ export interface WriteRate {
 
 export interface CeilingResult {
   recordMix: Record<string, number>;
-  conditionalPut: WriteRate;
-  batchWrite: WriteRate;
+  /** The best of the repeats, with every repeat's rate. */
+  conditionalPut: WriteRate & { samplesPerSecond: number[] };
+  batchWrite: WriteRate & { samplesPerSecond: number[] };
 }
+
+/**
+ * A ceiling is the most the store does: noise (the machine is shared) only ever lowers a rate, so each write is
+ * measured this many times, each into a fresh store, and the best rate is the ceiling.
+ */
+const REPEATS = 3;
 
 export async function storeCeiling(params: CeilingParams): Promise<CeilingResult> {
   const partitions = sandboxRecords(params.instances);
+  const samples: { conditionalPut: WriteRate; batchWrite: WriteRate }[] = [];
+  for (let i = 0; i < REPEATS; i++) samples.push(await measureOnce(partitions));
+  const best = (pick: (s: (typeof samples)[number]) => WriteRate): WriteRate & { samplesPerSecond: number[] } => ({
+    ...samples.map(pick).reduce((a, b) => (b.itemsPerSecond > a.itemsPerSecond ? b : a)),
+    samplesPerSecond: samples.map((s) => pick(s).itemsPerSecond),
+  });
+  const recordMix = Object.fromEntries([...partitions].map(([partition, records]) => [partition.split('#')[2] ?? partition, records.length]));
+  return { recordMix, conditionalPut: best((s) => s.conditionalPut), batchWrite: best((s) => s.batchWrite) };
+}
+
+async function measureOnce(partitions: Map<string, ResourceRecord[]>): Promise<{ conditionalPut: WriteRate; batchWrite: WriteRate }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'cloudtap-bench-ceiling-'));
   const workspace = await openWorkspace({ dataDir });
   try {
@@ -74,8 +92,7 @@ export async function storeCeiling(params: CeilingParams): Promise<CeilingResult
         },
       }))));
     });
-    const recordMix = Object.fromEntries([...partitions].map(([partition, records]) => [partition.split('#')[2] ?? partition, records.length]));
-    return { recordMix, conditionalPut, batchWrite: batch };
+    return { conditionalPut, batchWrite: batch };
   } finally {
     await workspace.close();
     await rm(dataDir, { recursive: true, force: true });
