@@ -74,11 +74,38 @@ export function isConditionalFailure(error: unknown): boolean {
   return (error as { name?: string }).name === 'ConditionalCheckFailedException';
 }
 
+/**
+ * A conditional write: its output, counted as one item written, or undefined when its condition failed (a
+ * newer observation is stored, the event is already open, …), which the stores take as nothing to do.
+ */
+export async function conditionalWrite<O>(db: Database, write: () => Promise<O>): Promise<O | undefined> {
+  let output: O;
+  try {
+    output = await write();
+  } catch (error) {
+    if (isConditionalFailure(error)) return undefined;
+    throw error;
+  }
+  db.countWrites(1);
+  return output;
+}
+
 /** Every item a query returns, page after page. */
-export async function* queryItems(db: Database, input: QueryCommandInput): AsyncGenerator<Record<string, unknown>> {
-  let startKey: Record<string, unknown> | undefined;
+export function queryItems(db: Database, input: QueryCommandInput): AsyncGenerator<Record<string, unknown>> {
+  return allPages((startKey) => db.client.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey })));
+}
+
+/** Every item a scan returns, page after page. */
+export function scanItems(db: Database, input: ScanCommandInput): AsyncGenerator<Record<string, unknown>> {
+  return allPages((startKey) => db.client.send(new ScanCommand({ ...input, ExclusiveStartKey: startKey })));
+}
+
+type StartKey = Record<string, unknown> | undefined;
+
+async function* allPages(page: (startKey: StartKey) => Promise<{ Items?: Record<string, unknown>[]; LastEvaluatedKey?: StartKey }>): AsyncGenerator<Record<string, unknown>> {
+  let startKey: StartKey;
   do {
-    const output = await db.client.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
+    const output = await page(startKey);
     yield* output.Items ?? [];
     startKey = output.LastEvaluatedKey;
   } while (startKey);
@@ -96,12 +123,3 @@ export function loopbackCredentials(env: NodeJS.ProcessEnv = process.env): { cre
   return loopback ? { credentials: { accessKeyId: 'cloudtap-local', secretAccessKey: 'cloudtap-local' } } : {};
 }
 
-/** Every item a scan returns, page after page. */
-export async function* scanItems(db: Database, input: ScanCommandInput): AsyncGenerator<Record<string, unknown>> {
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const output = await db.client.send(new ScanCommand({ ...input, ExclusiveStartKey: startKey }));
-    yield* output.Items ?? [];
-    startKey = output.LastEvaluatedKey;
-  } while (startKey);
-}

@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Acknowledgement, Severity, TapEvent, TypeName } from '../events/tap-event';
-import { isConditionalFailure, queryItems, scanItems, type Database } from './dynamo';
+import { conditionalWrite, queryItems, scanItems, type Database } from './dynamo';
 
 /**
  * An event as stored. `count` and `lastTime` are materialized up to `countedThrough`; every later run that
@@ -86,34 +86,28 @@ export class EventStore {
    * opening is one write (the event carries it); a reopening also appends a history item.
    */
   async open(event: NewEvent, time: string, runId: string, countedThrough = time): Promise<'opened' | 'reopened' | undefined> {
-    let output;
-    try {
-      output = await this.db.client.send(new UpdateCommand({
-        TableName: this.table,
-        Key: { pk: event.id, sk: 'EVENT' },
-        UpdateExpression: [
-          'SET #class = :class, ems = :ems, #rule = :rule, #group = :group, typeNames = :typeNames, severity = :severity,',
-          '#state = :open, #text = :text, #partition = :partition, resourceId = :resourceId, id = :id,',
-          'firstTime = if_not_exists(firstTime, :t), lastTime = :t, countedThrough = :counted,',
-          '#count = if_not_exists(#count, :zero) + :one, opened = if_not_exists(opened, :opening) REMOVE acknowledged, clearedAt',
-        ].join(' '),
-        ConditionExpression: 'attribute_not_exists(pk) OR (#state = :cleared AND lastTime < :t)',
-        ExpressionAttributeNames: {
-          '#class': 'class', '#rule': 'rule', '#group': 'group', '#state': 'state', '#text': 'text', '#partition': 'partition', '#count': 'count',
-        },
-        ExpressionAttributeValues: {
-          ':class': event.class, ':ems': event.ems, ':rule': event.rule, ':group': event.group, ':typeNames': event.typeNames,
-          ':severity': event.severity, ':open': 'open', ':cleared': 'cleared', ':text': event.text, ':partition': event.partition,
-          ':resourceId': event.resourceId, ':id': event.id, ':t': time, ':counted': countedThrough, ':zero': 0, ':one': 1,
-          ':opening': { time, runId, severity: event.severity, text: event.text } satisfies Opening,
-        },
-        ReturnValues: 'UPDATED_OLD',
-      }));
-    } catch (error) {
-      if (isConditionalFailure(error)) return undefined;
-      throw error;
-    }
-    this.db.countWrites(1);
+    const output = await conditionalWrite(this.db, () => this.db.client.send(new UpdateCommand({
+      TableName: this.table,
+      Key: { pk: event.id, sk: 'EVENT' },
+      UpdateExpression: [
+        'SET #class = :class, ems = :ems, #rule = :rule, #group = :group, typeNames = :typeNames, severity = :severity,',
+        '#state = :open, #text = :text, #partition = :partition, resourceId = :resourceId, id = :id,',
+        'firstTime = if_not_exists(firstTime, :t), lastTime = :t, countedThrough = :counted,',
+        '#count = if_not_exists(#count, :zero) + :one, opened = if_not_exists(opened, :opening) REMOVE acknowledged, clearedAt',
+      ].join(' '),
+      ConditionExpression: 'attribute_not_exists(pk) OR (#state = :cleared AND lastTime < :t)',
+      ExpressionAttributeNames: {
+        '#class': 'class', '#rule': 'rule', '#group': 'group', '#state': 'state', '#text': 'text', '#partition': 'partition', '#count': 'count',
+      },
+      ExpressionAttributeValues: {
+        ':class': event.class, ':ems': event.ems, ':rule': event.rule, ':group': event.group, ':typeNames': event.typeNames,
+        ':severity': event.severity, ':open': 'open', ':cleared': 'cleared', ':text': event.text, ':partition': event.partition,
+        ':resourceId': event.resourceId, ':id': event.id, ':t': time, ':counted': countedThrough, ':zero': 0, ':one': 1,
+        ':opening': { time, runId, severity: event.severity, text: event.text } satisfies Opening,
+      },
+      ReturnValues: 'UPDATED_OLD',
+    })));
+    if (!output) return undefined;
     if (output.Attributes?.state !== 'cleared') return 'opened';
     await this.appendHistory({ eventId: event.id, time, transition: 'reopened', severity: event.severity, text: event.text, runId });
     return 'reopened';
@@ -121,65 +115,49 @@ export class EventStore {
 
   /** A real-time observation of a condition that is still open: one more occurrence, lastTime moves forward only. */
   async recordOccurrence(event: StoredEvent, materialized: { count: number; lastTime: string }, time: string, countedThrough = time): Promise<boolean> {
-    try {
-      await this.db.client.send(new UpdateCommand({
-        TableName: this.table,
-        Key: { pk: event.id, sk: 'EVENT' },
-        UpdateExpression: 'SET #count = :count, lastTime = :t, countedThrough = :counted',
-        ConditionExpression: '#state = :open AND countedThrough < :counted',
-        ExpressionAttributeNames: { '#state': 'state', '#count': 'count' },
-        // An observation older than the stored last time does not move it back.
-        ExpressionAttributeValues: { ':open': 'open', ':count': materialized.count + 1, ':t': time > materialized.lastTime ? time : materialized.lastTime, ':counted': countedThrough },
-      }));
-    } catch (error) {
-      if (isConditionalFailure(error)) return false;
-      throw error;
-    }
-    this.db.countWrites(1);
-    return true;
+    const written = await conditionalWrite(this.db, () => this.db.client.send(new UpdateCommand({
+      TableName: this.table,
+      Key: { pk: event.id, sk: 'EVENT' },
+      UpdateExpression: 'SET #count = :count, lastTime = :t, countedThrough = :counted',
+      ConditionExpression: '#state = :open AND countedThrough < :counted',
+      ExpressionAttributeNames: { '#state': 'state', '#count': 'count' },
+      // An observation older than the stored last time does not move it back.
+      ExpressionAttributeValues: { ':open': 'open', ':count': materialized.count + 1, ':t': time > materialized.lastTime ? time : materialized.lastTime, ':counted': countedThrough },
+    })));
+    return written !== undefined;
   }
 
   /** Clears an open event: severity 5, the OK text, its occurrences materialized. Never deletes it. */
   async clear(event: StoredEvent, materialized: { count: number; lastTime: string }, okText: string, time: string, runId: string): Promise<boolean> {
-    try {
-      await this.db.client.send(new UpdateCommand({
-        TableName: this.table,
-        Key: { pk: event.id, sk: 'EVENT' },
-        UpdateExpression: 'SET #state = :cleared, severity = :ok, #text = :text, clearedAt = :t, #count = :count, lastTime = :last, countedThrough = :t',
-        ConditionExpression: '#state = :open AND countedThrough < :t',
-        ExpressionAttributeNames: { '#state': 'state', '#text': 'text', '#count': 'count' },
-        ExpressionAttributeValues: {
-          ':cleared': 'cleared', ':open': 'open', ':ok': 5, ':text': okText, ':t': time,
-          ':count': materialized.count, ':last': materialized.lastTime,
-        },
-      }));
-    } catch (error) {
-      if (isConditionalFailure(error)) return false;
-      throw error;
-    }
-    this.db.countWrites(1);
+    const written = await conditionalWrite(this.db, () => this.db.client.send(new UpdateCommand({
+      TableName: this.table,
+      Key: { pk: event.id, sk: 'EVENT' },
+      UpdateExpression: 'SET #state = :cleared, severity = :ok, #text = :text, clearedAt = :t, #count = :count, lastTime = :last, countedThrough = :t',
+      ConditionExpression: '#state = :open AND countedThrough < :t',
+      ExpressionAttributeNames: { '#state': 'state', '#text': 'text', '#count': 'count' },
+      ExpressionAttributeValues: {
+        ':cleared': 'cleared', ':open': 'open', ':ok': 5, ':text': okText, ':t': time,
+        ':count': materialized.count, ':last': materialized.lastTime,
+      },
+    })));
+    if (!written) return false;
     await this.appendHistory({ eventId: event.id, time, transition: 'cleared', severity: 5, text: okText, runId });
     return true;
   }
 
   async acknowledge(eventId: string, ack: Acknowledgement): Promise<StoredEvent> {
-    try {
-      const output = await this.db.client.send(new UpdateCommand({
-        TableName: this.table,
-        Key: { pk: eventId, sk: 'EVENT' },
-        UpdateExpression: 'SET acknowledged = :ack',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':ack': ack },
-        ReturnValues: 'ALL_NEW',
-      }));
-      this.db.countWrites(1);
-      const event = output.Attributes as StoredEvent;
-      await this.appendHistory({ eventId, time: ack.at, transition: 'acknowledged', severity: event.severity, text: event.text, note: ack.note });
-      return event;
-    } catch (error) {
-      if (isConditionalFailure(error)) throw new Error(`no event with id ${eventId}; list them with: cloudtap events --state all`);
-      throw error;
-    }
+    const output = await conditionalWrite(this.db, () => this.db.client.send(new UpdateCommand({
+      TableName: this.table,
+      Key: { pk: eventId, sk: 'EVENT' },
+      UpdateExpression: 'SET acknowledged = :ack',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':ack': ack },
+      ReturnValues: 'ALL_NEW',
+    })));
+    if (!output) throw new Error(`no event with id ${eventId}; list them with: cloudtap events --state all`);
+    const event = output.Attributes as StoredEvent;
+    await this.appendHistory({ eventId, time: ack.at, transition: 'acknowledged', severity: event.severity, text: event.text, note: ack.note });
+    return event;
   }
 
   /** Every open event (the byState index). */

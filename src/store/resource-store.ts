@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { ResourceRecord } from '../services/resource-type';
 import { canonicalJson, contentHash } from './canonical';
-import { isConditionalFailure, queryItems, scanItems, type Database } from './dynamo';
+import { conditionalWrite, queryItems, scanItems, type Database } from './dynamo';
 import { decodeLargeFields, encodeLargeField } from './item-size';
 
 /** The inventory partition a task covers: one resource type in one region of one account. */
@@ -107,19 +107,13 @@ export class ResourceStore {
       ...record, pk: partition, sk: record.id, resourceId: record.id, accountId, region, type, hash,
       firstSeen: observedAt, lastChanged: observedAt, observedAt, runId,
     };
-    try {
-      await this.db.client.send(new PutCommand({
-        TableName: this.table,
-        Item: encodeLargeField(item, 'data', `${partition} ${record.id}`),
-        ConditionExpression: 'attribute_not_exists(pk) OR observedAt < :t',
-        ExpressionAttributeValues: { ':t': observedAt },
-      }));
-      this.db.countWrites(1);
-      return true;
-    } catch (error) {
-      if (isConditionalFailure(error)) return false;
-      throw error;
-    }
+    const written = await conditionalWrite(this.db, () => this.db.client.send(new PutCommand({
+      TableName: this.table,
+      Item: encodeLargeField(item, 'data', `${partition} ${record.id}`),
+      ConditionExpression: 'attribute_not_exists(pk) OR observedAt < :t',
+      ExpressionAttributeValues: { ':t': observedAt },
+    })));
+    return written !== undefined;
   }
 
   /** Replaces a changed record and appends its history entry; an older observation never overwrites a newer one. */
@@ -128,23 +122,18 @@ export class ResourceStore {
     const restored = previous.deletedAt !== undefined;
     const encoded = encodeLargeField({ data: record.data }, 'data', `${previous.pk} ${record.id}`);
     const [dataField, removed] = 'dataGzip' in encoded ? ['dataGzip', 'deletedAt, #data'] : ['#data', 'deletedAt, dataGzip'];
-    try {
-      await this.db.client.send(new UpdateCommand({
-        TableName: this.table,
-        Key: { pk: previous.pk, sk: previous.sk },
-        UpdateExpression: `SET #name = :name, arn = :arn, tags = :tags, ${dataField} = :data, #hash = :hash, lastChanged = :t, observedAt = :t, runId = :run REMOVE ${removed}`,
-        ConditionExpression: 'observedAt < :t',
-        ExpressionAttributeNames: { '#name': 'name', '#data': 'data', '#hash': 'hash' },
-        ExpressionAttributeValues: {
-          ':name': record.name ?? null, ':arn': record.arn, ':tags': record.tags, ':data': 'dataGzip' in encoded ? encoded.dataGzip : record.data,
-          ':hash': hash, ':t': observedAt, ':run': runId,
-        },
-      }));
-      this.db.countWrites(1);
-    } catch (error) {
-      if (isConditionalFailure(error)) return false;
-      throw error;
-    }
+    const written = await conditionalWrite(this.db, () => this.db.client.send(new UpdateCommand({
+      TableName: this.table,
+      Key: { pk: previous.pk, sk: previous.sk },
+      UpdateExpression: `SET #name = :name, arn = :arn, tags = :tags, ${dataField} = :data, #hash = :hash, lastChanged = :t, observedAt = :t, runId = :run REMOVE ${removed}`,
+      ConditionExpression: 'observedAt < :t',
+      ExpressionAttributeNames: { '#name': 'name', '#data': 'data', '#hash': 'hash' },
+      ExpressionAttributeValues: {
+        ':name': record.name ?? null, ':arn': record.arn, ':tags': record.tags, ':data': 'dataGzip' in encoded ? encoded.dataGzip : record.data,
+        ':hash': hash, ':t': observedAt, ':run': runId,
+      },
+    })));
+    if (!written) return false;
     await this.appendHistory(previous.pk, { resourceId: previous.sk, time: observedAt, runId, change: restored ? 'restored' : 'updated', diff });
     return true;
   }
@@ -175,19 +164,14 @@ export class ResourceStore {
    * keeps a record that some run observed after this listing began.
    */
   async markDeleted(partition: string, id: string, deletedAt: string, listingStartedAt: string, runId: string): Promise<boolean> {
-    try {
-      await this.db.client.send(new UpdateCommand({
-        TableName: this.table,
-        Key: { pk: partition, sk: id },
-        UpdateExpression: 'SET deletedAt = :t, lastChanged = :t, runId = :run',
-        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deletedAt) AND observedAt < :listing',
-        ExpressionAttributeValues: { ':t': deletedAt, ':run': runId, ':listing': listingStartedAt },
-      }));
-      this.db.countWrites(1);
-    } catch (error) {
-      if (isConditionalFailure(error)) return false;
-      throw error;
-    }
+    const written = await conditionalWrite(this.db, () => this.db.client.send(new UpdateCommand({
+      TableName: this.table,
+      Key: { pk: partition, sk: id },
+      UpdateExpression: 'SET deletedAt = :t, lastChanged = :t, runId = :run',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deletedAt) AND observedAt < :listing',
+      ExpressionAttributeValues: { ':t': deletedAt, ':run': runId, ':listing': listingStartedAt },
+    })));
+    if (!written) return false;
     await this.appendHistory(partition, { resourceId: id, time: deletedAt, runId, change: 'deleted', diff: {} });
     return true;
   }
