@@ -32,12 +32,6 @@ export interface StoredResource extends ResourceRecord {
   runId: string;
 }
 
-/** What change detection needs of a stored record (a collection keeps it for a whole partition: `indexEntries`). */
-export interface IndexedResource {
-  hash: string;
-  deletedAt?: string;
-}
-
 export type FieldDiff = Record<string, { from: unknown; to: unknown }>;
 
 export interface HistoryEntry {
@@ -138,19 +132,15 @@ export class ResourceStore {
     return true;
   }
 
-  /** Whether a listed record needs a write, judged by what the store holds (an index entry or the record itself). */
-  static needsWrite(stored: IndexedResource | undefined, hash: string): boolean {
-    return !stored || stored.hash !== hash || stored.deletedAt !== undefined;
-  }
-
   /**
-   * Brings one record in line with an observation: created when the store has none, updated (with history)
-   * when its content changed or it had been deleted; a newer observation already stored leaves it unchanged.
+   * Brings one record in line with an observation, given the stored record (or none): created when the store
+   * has none, updated (with history) when its content changed or it had been deleted; a newer observation
+   * already stored leaves it unchanged.
    */
-  async apply(partition: string, record: ResourceRecord, hash: string, stored: IndexedResource | undefined, observedAt: string, runId: string): Promise<'created' | 'updated' | 'unchanged'> {
+  async apply(partition: string, record: ResourceRecord, hash: string, stored: StoredResource | undefined, observedAt: string, runId: string): Promise<'created' | 'updated' | 'unchanged'> {
     if (!stored) return (await this.create(partition, record, hash, observedAt, runId)) ? 'created' : 'unchanged';
-    if (!ResourceStore.needsWrite(stored, hash)) return 'unchanged';
-    return this.replace(partition, record, hash, observedAt, runId);
+    if (stored.hash === hash && stored.deletedAt === undefined) return 'unchanged';
+    return (await this.update(stored, record, hash, observedAt, runId)) ? 'updated' : 'unchanged';
   }
 
   /** Updates a stored record that changed or had been deleted, from the whole stored record (the diff needs it). */
