@@ -1,6 +1,7 @@
 // The embedded DynamoDB's own thread: dynalite (its HTTP server, validation and LevelDB) runs here, so the
 // store and the collector that writes to it each have a core, as DynamoDB and its client do in AWS.
 // Plain JavaScript: a worker loads its file with Node's own loader, whatever runs the parent (tsx, jest).
+import { readlinkSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import dynalite from 'dynalite';
 import { Level } from 'level';
@@ -20,7 +21,15 @@ if (directory) {
 }
 const server = dynalite({ ...(directory ? { path: directory } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
 server.once('error', (error) => parentPort.postMessage({ type: 'error', message: error.message }));
-server.listen(0, '127.0.0.1', () => parentPort.postMessage({ type: 'listening', port: server.address().port }));
+// The thread's id in the kernel (Linux), so the parent can read the CPU this thread really used.
+const threadId = (() => {
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').pop());
+  } catch {
+    return undefined;
+  }
+})();
+server.listen(0, '127.0.0.1', () => parentPort.postMessage({ type: 'listening', port: server.address().port, threadId }));
 parentPort.on('message', (message) => {
   if (message.type !== 'close') return;
   // Closes the HTTP server and the LevelDB under it; the worker then ends.

@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
+import { threadCpuMs } from './thread-cpu';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { TABLES, TABLE_IDS, type TableDefinition, type TableNames } from '../src/store/tables';
 import { loopbackCredentials } from '../src/store/dynamo';
@@ -8,6 +9,11 @@ export interface EmbeddedDynamoDb {
   endpoint: string;
   /** How long the store's thread has been busy (its event loop's active time), ms: what its speed limit costs. */
   busyMs(): number;
+  /**
+   * CPU the store's thread has used, ms, as the kernel counts it (Linux; NaN elsewhere). Unlike `busyMs`, time
+   * the thread waited for a core (the machine's other work, the collector's thread) does not count.
+   */
+  cpuMs(): number;
   close(): Promise<void>;
 }
 
@@ -21,11 +27,11 @@ export async function startEmbeddedDynamoDb(directory?: string): Promise<Embedde
   if (directory) await mkdir(directory, { recursive: true });
   const worker = new Worker(new URL('./dynalite-worker.mjs', import.meta.url), { workerData: { directory } });
   const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
-  type Message = { type: 'listening'; port: number } | { type: 'error' | 'closed'; code?: string; message?: string };
-  const port = await Promise.race([
-    new Promise<number>((resolve, reject) => {
+  type Message = { type: 'listening'; port: number; threadId?: number } | { type: 'error' | 'closed'; code?: string; message?: string };
+  const { port, threadId } = await Promise.race([
+    new Promise<{ port: number; threadId?: number }>((resolve, reject) => {
       worker.once('message', (message: Message) => {
-        if (message.type === 'listening') resolve(message.port);
+        if (message.type === 'listening') resolve(message);
         else reject(Object.assign(new Error(`the embedded DynamoDB could not start${directory ? ` in ${directory}` : ''}: ${message.message ?? message.type}`), { code: message.code }));
       });
       worker.once('error', reject);
@@ -43,6 +49,7 @@ export async function startEmbeddedDynamoDb(directory?: string): Promise<Embedde
   return {
     endpoint: `http://127.0.0.1:${port}`,
     busyMs: () => worker.performance.eventLoopUtilization().active,
+    cpuMs: () => (threadId === undefined ? Number.NaN : threadCpuMs(threadId)),
     close: () => (closing ??= new Promise<void>((resolve, reject) => {
       worker.ref(); // until LevelDB is closed
       worker.on('message', (message: Message) => {
