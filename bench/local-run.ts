@@ -5,6 +5,7 @@ import type { RunSummary } from '../src/dto/run-summary';
 import { RunStore, type TaskTrace } from '../src/store/run-store';
 import { startCpuProfile, type CpuBreakdown } from './profile';
 import { cpuMsSince } from './processes';
+import { mainThreadCpuMs } from '../local/thread-cpu';
 
 /** One measured `cloudtap run`: the whole workflow in-process, the store embedded, the SDK pointed at the sandbox. */
 export interface MeasuredRun {
@@ -22,6 +23,11 @@ export interface MeasuredRun {
   slowestTaskMs: number;
   /** How long the embedded store's own thread was busy during the run, ms. */
   storeBusyMs: number;
+  /**
+   * CPU the kernel counted for the collector's thread (the main one: workflow, collect, the SDK) and for the
+   * store's thread during the run, ms (NaN without /proc). Busy time counts waits for a core; this does not.
+   */
+  threadCpuMs: { collector: number; store: number };
   profile?: CpuBreakdown;
 }
 
@@ -43,14 +49,18 @@ export async function measuredRun(dataDir: string, options: { profile?: boolean;
   let wallMs: number;
   let cpuMs: number;
   let storeBusyMs: number;
+  let threadCpuMs: MeasuredRun['threadCpuMs'];
   let summary: RunSummary;
   let profile: CpuBreakdown | undefined;
   try {
     const busy = workspace.embedded?.busyMs() ?? Number.NaN;
+    const storeCpu = workspace.embedded?.cpuMs() ?? Number.NaN;
+    const collectorCpu = mainThreadCpuMs();
     summary = await collectLocally(request, { dataDir });
     wallMs = Math.round(performance.now() - started);
     cpuMs = Math.round(cpuMsSince(cpu));
     storeBusyMs = Math.round((workspace.embedded?.busyMs() ?? Number.NaN) - busy);
+    threadCpuMs = { collector: Math.round(mainThreadCpuMs() - collectorCpu), store: Math.round((workspace.embedded?.cpuMs() ?? Number.NaN) - storeCpu) };
     profile = await profiler?.stop();
     traces = await new RunStore(workspace.db).taskTraces(summary.runId);
   } finally {
@@ -60,7 +70,7 @@ export async function measuredRun(dataDir: string, options: { profile?: boolean;
     run: {
       status: summary.status, wallMs, cpuMs, resources: summary.resources, events: summary.events, writes: summary.writes,
       apiCalls: summary.apiCalls, tasks: summary.tasks, failures: summary.failures,
-      slowestTaskMs: Math.max(0, ...traces.map((t) => t.durationMs)), storeBusyMs,
+      slowestTaskMs: Math.max(0, ...traces.map((t) => t.durationMs)), storeBusyMs, threadCpuMs,
       ...(profile ? { profile } : {}),
     },
     traces,

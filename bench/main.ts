@@ -46,8 +46,8 @@ try {
   const ceiling = await runScenario<CeilingResult>('storeCeiling', { instances: plan.ceilingInstances });
 
   const throughputSpec = `regions=${plan.throughput.regions}&instances=${plan.throughput.instances}`;
-  log(`throughput and steady state: ${throughputSpec}, two runs`);
-  const throughput = await runScenario<ThroughputResult>('throughput', { spec: throughputSpec, profile: true });
+  log(`throughput and steady state: ${throughputSpec}, ${plan.throughputRepeats} first runs and an unchanged one`);
+  const throughput = await runScenario<ThroughputResult>('throughput', { spec: throughputSpec, profile: true, repeats: plan.throughputRepeats });
 
   const criticalSpec = `regions=${plan.criticalPath.regions}&instances=${plan.criticalPath.instances}&latencyMs=${plan.criticalPath.latencyMs}`;
   log(`critical path: ${criticalSpec}, two runs`);
@@ -55,14 +55,12 @@ try {
 
   const memory: CollectAloneResult[] = [];
   const { nodeFlags } = plan.memory;
-  for (const instances of plan.memory.embedded) {
-    log(`memory: the collect handler alone, one region with ${instances} instances, embedded store, first and unchanged runs`);
-    memory.push(await runScenario<CollectAloneResult>('collectAlone', { bundleFile: collectBundle, instances, store: 'embedded', heapProfile: true, nodeFlags }));
+  for (const instances of plan.memory.sizes) {
+    log(`memory: the collect handler alone, one region with ${instances} instances, stub store, first and unchanged runs`);
+    memory.push(await runScenario<CollectAloneResult>('collectAlone', { bundleFile: collectBundle, instances, store: 'stub', heapProfile: true, nodeFlags }));
   }
-  log(`memory: the collect handler alone, one region with ${plan.memory.stub} instances, stub store`);
-  memory.push(await runScenario<CollectAloneResult>('collectAlone', { bundleFile: collectBundle, instances: plan.memory.stub, store: 'stub', heapProfile: true, nodeFlags }));
-  const economy = memory.find((m) => m.store === 'embedded' && m.instances === plan.economyInstances);
-  if (!economy) throw new Error(`the plan's API economy size, ${plan.economyInstances} instances, is not one of its embedded memory sizes`);
+  const economy = memory.find((m) => m.instances === plan.economyInstances);
+  if (!economy) throw new Error(`the plan's API economy size, ${plan.economyInstances} instances, is not one of its memory sizes`);
 
   const results: BenchResults = { ceiling, throughput, criticalPath, memory, economy, coldStart };
   const outcomes = evaluate(results);

@@ -1,9 +1,9 @@
 /**
  * The collect handler alone, as Lambda runs it: the minified bundle in a fresh Node process, one task (EC2 of one
  * region), the sandbox and the DynamoDB store in another process (in AWS neither is in the function's memory).
- * Measures the function's peak RSS on a first run (everything written) and, with the embedded store, on a
- * second, unchanged run (the whole region in the partitions' indexes), and counts the calls the sandbox answered
- * (API economy). With the stub store every run is a first run, at the speed of the handler alone.
+ * Measures the function's peak RSS on a first run (everything written) and on a second, unchanged run (the whole
+ * region in the partitions' indexes), and counts the calls the sandbox answered (API economy). The store is the
+ * embedded one, or the stub that keeps what is written and answers at once (the handler at its own speed).
  */
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -29,7 +29,7 @@ export interface CollectAloneParams {
   instances: number;
   /** Latency the sandbox adds to each call. */
   latencyMs?: number;
-  /** The embedded store (two runs: first and unchanged), or the stub (one first run). */
+  /** The embedded store, or the in-memory stub that answers at once. */
   store: 'embedded' | 'stub';
   /** Take a sampling heap profile at the heap's peak of each run (it costs a little memory itself). */
   heapProfile?: boolean;
@@ -81,8 +81,8 @@ export interface CollectAloneResult {
   store: CollectAloneParams['store'];
   nodeFlags: string[];
   first: HandlerRun;
-  /** The unchanged re-run (embedded store only). */
-  second?: HandlerRun;
+  /** The unchanged re-run. */
+  second: HandlerRun;
   economy: ApiEconomy;
 }
 
@@ -101,7 +101,7 @@ export async function collectAlone(params: CollectAloneParams): Promise<CollectA
     };
     const resolve = await sourceMapResolver(params.bundleFile);
     const runs: HandlerRun[] = [];
-    for (const n of params.store === 'embedded' ? [1, 2] : [1]) {
+    for (const n of [1, 2]) {
       await services.resetStats();
       const task: Task = {
         schemaVersion: SCHEMA_VERSION, runId: `bench-run-${n}`, taskId: taskIdOf('inventory.CloudService', PRIMARY_ACCOUNT_ID, region, 'EC2'),
@@ -123,9 +123,9 @@ export async function collectAlone(params: CollectAloneParams): Promise<CollectA
         ...(done.heapProfile ? { heap: heapBreakdown(done.heapProfile, resolve) } : {}),
       });
     }
-    const [first, second] = runs as [HandlerRun, HandlerRun | undefined];
+    const [first, second] = runs as [HandlerRun, HandlerRun];
     return {
-      instances: params.instances, store: params.store, nodeFlags: params.nodeFlags ?? [], first, ...(second ? { second } : {}),
+      instances: params.instances, store: params.store, nodeFlags: params.nodeFlags ?? [], first, second,
       economy: apiEconomy(spec, region, first.callsByOperation),
     };
   } finally {
