@@ -128,15 +128,15 @@ export function markdown(report: BenchReport): string {
     cpuTable(criticalPath.first.profile, 'Where the first run\'s CPU went (the collector\'s thread)'),
     cpuTable(criticalPath.second.profile, 'Where the unchanged run\'s CPU went (the collector\'s thread)'),
     '### Memory: the collect handler alone', '',
-    `The collect bundle in a fresh Node (${results.memory[0]?.nodeFlags.join(' ') || 'no heap limit'}), one EC2 task; the sandbox and the store in another process. ` +
+    `The collect bundle in a fresh Node (${results.memory[0]?.nodeFlags.join(' ') || 'no heap limit'}), one EC2 task; the sandbox and the stub store in another process. ` +
       'Live heap: the most a full GC left, measured every second.', '',
-    '| instances | store | run | peak RSS | largest heap used | live heap | RSS after import | wall | CPU | resources | items written |', '|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| instances | run | peak RSS | largest heap used | live heap | RSS after import | wall | CPU | resources | items written |', '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...results.memory.flatMap((r) => [{ label: 'first', h: r.first }, { label: 'unchanged', h: r.second }].map(({ label, h }) =>
-      `| ${fmt(r.instances)} | ${r.store} | ${label} | ${fmt(h.peakRssBytes / MB)} MB | ${fmt(h.largest.heapUsed / MB)} MB | ${h.liveHeapMaxBytes ? `${fmt(h.liveHeapMaxBytes / MB)} MB` : '–'} | ` +
+      `| ${fmt(r.instances)} | ${label} | ${fmt(h.peakRssBytes / MB)} MB | ${fmt(h.largest.heapUsed / MB)} MB | ${h.liveHeapMaxBytes ? `${fmt(h.liveHeapMaxBytes / MB)} MB` : '–'} | ` +
       `${fmt(h.rssAfterImportBytes / MB)} MB | ${fmt(h.durationMs / 1000, 1)} s | ${fmt(h.cpuMs / 1000, 1)} s | ${fmt(h.resources.seen)} | ${fmt(h.writes)} |`)), '',
     ...memory.kinds.map((k) => `* ${k.run} run: per 1,000 instances the live memory grows ${fmt(k.liveGrowthPerThousand / MB, 2)} MB and the peak RSS ${fmt(k.rssGrowthPerThousand / MB, 2)} MB; ` +
       `at ${fmt(memory.instances)}: live ${fmt(k.liveHeapAt / MB)} MB, peak RSS ${fmt(k.peakRssAt / MB)} MB (the ${fmt(k.measured.instances)}-instance peak plus the faster of the two growths).`), '',
-    ...results.memory.flatMap((r) => [heapTable(r.first.heap, `Live heap at its largest, first run, ${fmt(r.instances)} instances (${r.store} store)`),
+    ...results.memory.flatMap((r) => [heapTable(r.first.heap, `Live heap at its largest, first run, ${fmt(r.instances)} instances`),
       heapTable(r.second.heap, `Live heap at its largest, unchanged run, ${fmt(r.instances)} instances`)]),
     '### API economy', '',
     `One region with ${fmt(economy.instances)} instances (${fmt(economy.economy.instances)} listed, terminated ones included), collect handler alone, first run; calls counted by the sandbox:`, '',

@@ -10,8 +10,8 @@ export const BENCH_TABLE_PREFIX = 'cloudtap';
 export interface ServicesRequest {
   /** Sandbox spec (query string). */
   spec: string;
-  /** Also serve a DynamoDB: the embedded one on LevelDB in a directory, or a stub that accepts every write and finds nothing. */
-  store?: { kind: 'embedded'; dir: string } | { kind: 'stub' };
+  /** Also serve a DynamoDB: the stub that keeps what is written and answers at once (bench/stub-dynamodb.ts). */
+  store?: 'stub';
 }
 
 /** The sandbox (and maybe a store) running in their own process. */

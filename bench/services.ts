@@ -1,27 +1,20 @@
 /**
  * A process of its own for what stands in for AWS: the sandbox account (and, for the collect handler measured
- * alone, a DynamoDB: the embedded one, or a stub that stores nothing). Their CPU and memory are not the collector's, as in AWS, where the APIs and the
+ * alone, the stub DynamoDB). Their CPU and memory are not the collector's, as in AWS, where the APIs and the
  * table run on AWS's machines. Talks to the bench over IPC; closing the channel shuts it down.
  */
 import { startSandbox, type RunningSandbox } from '../local/sandbox/server';
 import { parseSandboxSpec } from '../local/sandbox/spec';
-import { ensureTables, startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../local/embedded-dynamodb';
-import { localTableNames } from '../src/store/tables';
-import { BENCH_TABLE_PREFIX, type ServicesRequest } from './services-client';
-import { startStubDynamoDb } from './stub-dynamodb';
+import type { ServicesRequest } from './services-client';
+import { startStubDynamoDb, type StubDynamoDb } from './stub-dynamodb';
 
 const request = JSON.parse(process.argv[2] ?? '{}') as ServicesRequest;
 
 let sandbox: RunningSandbox | undefined;
-let dynamo: Pick<EmbeddedDynamoDb, 'endpoint' | 'close'> | undefined;
+let dynamo: StubDynamoDb | undefined;
 try {
   sandbox = await startSandbox(parseSandboxSpec(request.spec));
-  if (request.store?.kind === 'embedded') {
-    dynamo = await startEmbeddedDynamoDb(request.store.dir);
-    await ensureTables(dynamo.endpoint, localTableNames(BENCH_TABLE_PREFIX));
-  } else if (request.store?.kind === 'stub') {
-    dynamo = await startStubDynamoDb();
-  }
+  if (request.store === 'stub') dynamo = await startStubDynamoDb();
   process.send?.({ type: 'ready', sandboxUrl: sandbox.url, ...(dynamo ? { dynamoUrl: dynamo.endpoint } : {}) });
 } catch (error) {
   process.send?.({ type: 'error', error: (error as Error).stack ?? String(error) });

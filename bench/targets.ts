@@ -94,6 +94,11 @@ function leastSquaresSlope(points: [number, number][]): number {
   return sxx === 0 ? 0 : points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0) / sxx;
 }
 
+/** A growth with its sign: a slope fitted through noisy sizes can come out negative. */
+function signed(value: number): string {
+  return `${value < 0 ? '−' : '+'}${fmt(Math.abs(value), 2)}`;
+}
+
 export function evaluate(results: BenchResults): Outcome[] {
   const outcomes: Outcome[] = [];
   const { ceiling, throughput, criticalPath, economy, coldStart } = results;
@@ -159,7 +164,7 @@ export function evaluate(results: BenchResults): Outcome[] {
     scenario: 'memory',
     measure: `collect handler alone, peak RSS at ${fmt(TARGETS.memoryInstances)} instances (V8 heap held to a 256 MB function: ${heapCap})`,
     figure: memory.kinds.map((k) => `${k.run} run ${fmt(k.peakRssAt / MB)} MB (measured ${fmt(k.measured.peakRss / MB)} MB at ${fmt(k.measured.instances)}; ` +
-      `per 1,000 more: live +${fmt(k.liveGrowthPerThousand / MB, 2)} MB, peak RSS +${fmt(k.rssGrowthPerThousand / MB, 2)} MB)`).join('; '),
+      `per 1,000 more: live ${signed(k.liveGrowthPerThousand / MB)} MB, peak RSS ${signed(k.rssGrowthPerThousand / MB)} MB)`).join('; '),
     target: `≤ ${fmt(TARGETS.peakRssBytes / MB)} MB`,
     verdict: worst && worst.peakRssAt <= TARGETS.peakRssBytes ? 'met' : 'missed',
   });

@@ -3,10 +3,10 @@
  * region), the sandbox and the DynamoDB store in another process (in AWS neither is in the function's memory).
  * Measures the function's peak RSS on a first run (everything written) and on a second, unchanged run (the whole
  * region in the partitions' indexes), and counts the calls the sandbox answered (API economy). The store is the
- * embedded one, or the stub that keeps what is written and answers at once (the handler at its own speed).
+ * stub that keeps what is written and answers at once (the handler at its own speed): the embedded store could
+ * not take these sizes' writes within the bench's budget.
  */
-import { readFile, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SourceMap } from 'node:module';
 import { PRIMARY_ACCOUNT_ID } from '../../local/sandbox/accounts';
@@ -29,8 +29,6 @@ export interface CollectAloneParams {
   instances: number;
   /** Latency the sandbox adds to each call. */
   latencyMs?: number;
-  /** The embedded store, or the in-memory stub that answers at once. */
-  store: 'embedded' | 'stub';
   /** Take a sampling heap profile at the heap's peak of each run (it costs a little memory itself). */
   heapProfile?: boolean;
   /** Node flags for the function's process, e.g. a heap size as Lambda's memory setting implies. */
@@ -78,7 +76,6 @@ export interface ApiEconomy {
 
 export interface CollectAloneResult {
   instances: number;
-  store: CollectAloneParams['store'];
   nodeFlags: string[];
   first: HandlerRun;
   /** The unchanged re-run. */
@@ -89,8 +86,7 @@ export interface CollectAloneResult {
 export async function collectAlone(params: CollectAloneParams): Promise<CollectAloneResult> {
   const spec = `regions=1&instances=${params.instances}${params.latencyMs ? `&latencyMs=${params.latencyMs}` : ''}`;
   const region = enabledRegions(parseSandboxSpec(spec))[0] ?? 'us-east-1';
-  const dynamoDir = await mkdtemp(join(tmpdir(), 'cloudtap-bench-alone-'));
-  const services = await startServices({ spec, store: params.store === 'embedded' ? { kind: 'embedded', dir: dynamoDir } : { kind: 'stub' } });
+  const services = await startServices({ spec, store: 'stub' });
   try {
     const tables = localTableNames(BENCH_TABLE_PREFIX);
     const env = {
@@ -125,12 +121,11 @@ export async function collectAlone(params: CollectAloneParams): Promise<CollectA
     }
     const [first, second] = runs as [HandlerRun, HandlerRun];
     return {
-      instances: params.instances, store: params.store, nodeFlags: params.nodeFlags ?? [], first, second,
+      instances: params.instances, nodeFlags: params.nodeFlags ?? [], first, second,
       economy: apiEconomy(spec, region, first.callsByOperation),
     };
   } finally {
     await services.close();
-    await rm(dynamoDir, { recursive: true, force: true });
   }
 }
 
