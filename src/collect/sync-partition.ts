@@ -2,7 +2,7 @@ import type { ResourceRecord } from '../services/resource-type';
 import { NO_FACTS, type RegionFacts, type TapRule } from '../events/rule';
 import { EventSync, type EventSyncContext } from '../events/event-sync';
 import { ResourceStore, recordHash } from '../store/resource-store';
-import { mapWithConcurrency } from '../util/concurrency';
+import { forEachWithConcurrency, mapWithConcurrency } from '../util/concurrency';
 import { readAhead } from './pages';
 import { PartitionIndex } from './partition-index';
 import type { EventCounts, ResourceCounts } from '../dto/task';
@@ -96,12 +96,9 @@ export async function syncPartition(source: PartitionSource, context: SyncContex
   // The listing completed: what it did not return is gone.
   const deletedAt = new Date().toISOString();
   if (!source.appendOnly) {
-    const gone = index.unlisted();
-    await Promise.all(Array.from({ length: WRITES_IN_FLIGHT }, async () => {
-      for (const id of gone) {
-        if (await context.resources.markDeleted(partition, id, deletedAt, listingStartedAt, context.runId)) resources.deleted++;
-      }
-    }));
+    await forEachWithConcurrency(index.unlisted(), WRITES_IN_FLIGHT, async (id) => {
+      if (await context.resources.markDeleted(partition, id, deletedAt, listingStartedAt, context.runId)) resources.deleted++;
+    });
   }
 
   await events.reconcile(source.rules, runWrites);
