@@ -9,16 +9,31 @@ export interface CpuBreakdown {
   hottest: { name: string; ms: number; share: number }[];
 }
 
-interface ProfileNode {
+export interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
   children?: number[];
 }
 
-interface CpuProfile {
+export interface CpuProfile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
+}
+
+/** A sampled node's synchronous stack, its own frame first, then its callers' up to the root. */
+export function stackFrames(profile: Pick<CpuProfile, 'nodes'>): (id: number) => ProfileNode['callFrame'][] {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  return (id) => {
+    const frames: ProfileNode['callFrame'][] = [];
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const frame = byId.get(at)?.callFrame;
+      if (frame) frames.push(frame);
+    }
+    return frames;
+  };
 }
 
 /**
@@ -61,9 +76,7 @@ export async function startCpuProfile(intervalUs = 1000): Promise<{ stop(): Prom
 }
 
 export function breakdown(profile: CpuProfile): CpuBreakdown {
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const parent = new Map<number, number>();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const stackOf = stackFrames(profile);
   const timeById = new Map<number, number>();
   let total = 0;
   profile.samples.forEach((id, i) => {
@@ -74,17 +87,13 @@ export function breakdown(profile: CpuProfile): CpuBreakdown {
   const components = new Map<string, number>();
   const hottest = new Map<string, number>();
   for (const [id, time] of timeById) {
-    const leaf = byId.get(id);
-    if (!leaf) continue;
-    const frame = leaf.callFrame;
+    const frames = stackOf(id);
+    const frame = frames[0];
+    if (!frame) continue;
     hottest.set(label(frame), (hottest.get(label(frame)) ?? 0) + time);
     let component = SPECIAL.has(frame.functionName) ? frame.functionName : undefined;
     if (!component) {
-      const stack: string[] = [];
-      for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
-        const f = byId.get(at)?.callFrame;
-        if (f) stack.push(`${f.url} (${f.functionName})`);
-      }
+      const stack = frames.map((f) => `${f.url} (${f.functionName})`);
       component = COMPONENTS.find(([, pattern]) => stack.some((f) => pattern.test(f)))?.[0] ?? 'other (Node internals, promises, timers)';
     }
     components.set(component, (components.get(component) ?? 0) + time);

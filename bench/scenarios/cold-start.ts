@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { LAMBDA_NODE_OPTIONS } from '../../lib/stacks/bundling';
 import { bundleFunction, FUNCTION_DIRS, packageOf, type Bundle } from '../bundles';
 import { QUIET_ENV } from '../processes';
+import { stackFrames, type CpuProfile } from '../profile';
 
 const run = promisify(execFile);
 
@@ -67,12 +68,6 @@ async function importTime(file: string): Promise<number> {
   return Math.round(Number(stdout.trim().split('\n').pop()));
 }
 
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
-  children?: number[];
-}
-
 /**
  * One more initialisation in a fresh process, with V8's CPU profiler on for exactly IMPORT_AND_INIT: each sample
  * goes to the first of these found on its stack — Node's source-map support (the stack deploys
@@ -94,18 +89,12 @@ async function initProfile(file: string): Promise<ColdStartResult['bundles'][num
       `writeFileSync(${JSON.stringify(out)}, JSON.stringify(profile));`,
     ].join('\n');
     await run(process.execPath, ['--input-type=module', '-e', script], { env: IMPORT_ENV });
-    const profile = JSON.parse(await readFile(out, 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+    const profile = JSON.parse(await readFile(out, 'utf8')) as CpuProfile;
     const map = new SourceMap(JSON.parse(await readFile(`${file}.map`, 'utf8')));
     const bundleUrl = pathToFileURL(file).href;
-    const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-    const parent = new Map<number, number>();
-    for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+    const stackOf = stackFrames(profile);
     const where = (id: number): string => {
-      const frames: ProfileNode['callFrame'][] = [];
-      for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
-        const frame = byId.get(at)?.callFrame;
-        if (frame) frames.push(frame);
-      }
+      const frames = stackOf(id);
       const leaf = frames[0];
       if (leaf && ['(garbage collector)', '(program)', '(idle)'].includes(leaf.functionName)) return leaf.functionName;
       if (frames.some((f) => f.url.startsWith('node:internal/source_map') || f.functionName === 'maybeCacheSourceMap')) return 'source maps (--enable-source-maps)';
