@@ -6,7 +6,6 @@ import { REPO_ROOT } from './processes';
 export const FUNCTION_DIRS = ['get-tasks', 'collect', 'normalize'] as const;
 export type FunctionDir = (typeof FUNCTION_DIRS)[number];
 
-
 export interface Bundle {
   fn: FunctionDir;
   file: string;

@@ -122,4 +122,3 @@ export function loopbackCredentials(env: NodeJS.ProcessEnv = process.env): { cre
   const loopback = host === 'localhost' || host === '[::1]' || host.startsWith('127.');
   return loopback ? { credentials: { accessKeyId: 'cloudtap-local', secretAccessKey: 'cloudtap-local' } } : {};
 }
-

@@ -3,8 +3,6 @@ import { PartitionIndex } from '../../src/collect/partition-index';
 import { IdTable } from '../../src/util/id-table';
 import { contentHash } from '../../src/store/canonical';
 
-const hashOf = (value: unknown) => contentHash(value);
-
 describe('the id table a region is held in', () => {
   it('numbers ids in the order added and finds each again, across many growths', () => {
     const table = new IdTable();
@@ -28,8 +26,8 @@ describe('the id table a region is held in', () => {
 });
 
 describe('the partition index: what the store holds, against what the listing returns', () => {
-  const a = hashOf({ a: 1 });
-  const b = hashOf({ a: 2 });
+  const a = contentHash({ a: 1 });
+  const b = contentHash({ a: 2 });
 
   it('says what each listed record needs: created, updated, restored or nothing', () => {
     const index = new PartitionIndex();
@@ -73,10 +71,10 @@ describe('the partition index: what the store holds, against what the listing re
   it('keeps every hash of a large partition apart', () => {
     const index = new PartitionIndex();
     const n = 20_000;
-    for (let i = 0; i < n; i++) index.addStored(`eni-${i}`, hashOf(i), i % 10 === 0);
+    for (let i = 0; i < n; i++) index.addStored(`eni-${i}`, contentHash(i), i % 10 === 0);
     const seen = { unchanged: 0, changed: 0, restored: 0 };
     for (let i = 0; i < n; i++) {
-      const observation = index.observe(`eni-${i}`, hashOf(i % 3 === 0 ? `changed ${i}` : i));
+      const observation = index.observe(`eni-${i}`, contentHash(i % 3 === 0 ? `changed ${i}` : i));
       if (observation === 'unchanged' || observation === 'changed' || observation === 'restored') seen[observation]++;
     }
     const restored = n / 10;
