@@ -49,6 +49,7 @@ const COMPONENTS: [string, RegExp][] = [
   ['SDK: request signing', /node_modules\/@smithy\/signature-v4/],
   ['call trace middleware', /\/src\/aws\/(call-trace|clients)/],
   ['change hash (canonical JSON + sha256)', /\/src\/store\/canonical/],
+  ['store client: marshalling, signing, HTTP', /\/src\/store\/(store-client|attribute-values)/],
   ['Step Functions interpreter', /node_modules\/(aws-local-stepfunctions|jsonpath)/],
   ['module loading / transpiling', /node_modules\/(tsx|esbuild|cjs-module-lexer)|\(wrapSafe\)|compileFunction/],
   ['SDK: middleware, serde, retries', /node_modules\/(@smithy|@aws-sdk)/],

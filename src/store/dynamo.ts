@@ -1,23 +1,22 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, ScanCommand, type BatchWriteCommandInput, type QueryCommandInput, type ScanCommandInput,
-} from '@aws-sdk/lib-dynamodb';
-import { traced } from '../aws/clients';
+import type { QueryCommandInput, ScanCommandInput } from '@aws-sdk/lib-dynamodb';
+import { StoreClient, type PageOutput, type WriteRequests } from './store-client';
 import { tableNamesFromEnv, type TableNames } from './tables';
 
-/** The document client and table names every store works with, plus a count of items written. */
+export { STORE_SERVICE } from './store-client';
+
+/** The store client and table names every store works with, plus a count of items written. */
 export class Database {
   /** DynamoDB items written through this handle (puts, updates, deletes; batch items one each). */
   writes = 0;
 
-  constructor(readonly client: DynamoDBDocumentClient, readonly tables: TableNames) {}
+  constructor(readonly client: StoreClient, readonly tables: TableNames) {}
 
-  /** A handle with its own write count over the process's one document client (Lambda reuses it across invocations). */
+  /** A handle with its own write count over the process's one store client (Lambda reuses it across invocations). */
   static fromEnv(env: NodeJS.ProcessEnv = process.env): Database {
     const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
     const key = `${region} ${env.AWS_ENDPOINT_URL_DYNAMODB ?? env.AWS_ENDPOINT_URL ?? ''}`;
     let client = sharedClients.get(key);
-    if (!client) sharedClients.set(key, (client = documentClient(region)));
+    if (!client) sharedClients.set(key, (client = storeClient(region)));
     return new Database(client, tableNamesFromEnv(env));
   }
 
@@ -27,10 +26,7 @@ export class Database {
 }
 
 /** One client per region and endpoint (the local runner may point the process at several stores). */
-const sharedClients = new Map<string, DynamoDBDocumentClient>();
-
-/** The service name the store's calls have in a task's trace. */
-export const STORE_SERVICE = 'DynamoDB';
+const sharedClients = new Map<string, StoreClient>();
 
 /**
  * Connections to DynamoDB per client. A collect task keeps up to 16 writes in flight per partition with every
@@ -40,25 +36,21 @@ export const STORE_SERVICE = 'DynamoDB';
 const STORE_SOCKETS = 160;
 
 /** Endpoint from the SDK's own configuration (`AWS_ENDPOINT_URL_DYNAMODB` locally). */
-export function documentClient(region: string): DynamoDBDocumentClient {
-  const agent = { keepAlive: true, maxSockets: STORE_SOCKETS };
-  const client = traced(
-    new DynamoDBClient({ region, maxAttempts: 8, requestHandler: { httpAgent: agent, httpsAgent: agent }, ...loopbackCredentials() }), STORE_SERVICE, { region },
-  );
-  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true } });
+export function storeClient(region: string): StoreClient {
+  return new StoreClient({ region, maxAttempts: 8, maxSockets: STORE_SOCKETS, ...loopbackCredentials() });
 }
 
 const BATCH_WRITE_LIMIT = 25;
 const MAX_UNPROCESSED_ROUNDS = 10;
 
 /** BatchWrite in chunks of 25, retrying UnprocessedItems with exponential backoff. */
-export async function batchWrite(db: Database, table: string, requests: NonNullable<BatchWriteCommandInput['RequestItems']>[string]): Promise<void> {
+export async function batchWrite(db: Database, table: string, requests: WriteRequests[string]): Promise<void> {
   for (let i = 0; i < requests.length; i += BATCH_WRITE_LIMIT) {
     let pending = requests.slice(i, i + BATCH_WRITE_LIMIT);
     for (let round = 0; pending.length > 0; round++) {
       if (round >= MAX_UNPROCESSED_ROUNDS) throw new Error(`DynamoDB left ${pending.length} items of ${table} unprocessed after ${round} rounds`);
       if (round > 0) await sleep(Math.min(2000, 50 * 2 ** round) * Math.random());
-      const output = await db.client.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+      const output = await db.client.batchWrite({ RequestItems: { [table]: pending } });
       const unprocessed = output.UnprocessedItems?.[table] ?? [];
       db.countWrites(pending.length - unprocessed.length);
       pending = unprocessed;
@@ -92,17 +84,17 @@ export async function conditionalWrite<O>(db: Database, write: () => Promise<O>)
 
 /** Every item a query returns, page after page. */
 export function queryItems(db: Database, input: QueryCommandInput): AsyncGenerator<Record<string, unknown>> {
-  return allPages((startKey) => db.client.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey })));
+  return allPages((startKey) => db.client.query({ ...input, ExclusiveStartKey: startKey }));
 }
 
 /** Every item a scan returns, page after page. */
 export function scanItems(db: Database, input: ScanCommandInput): AsyncGenerator<Record<string, unknown>> {
-  return allPages((startKey) => db.client.send(new ScanCommand({ ...input, ExclusiveStartKey: startKey })));
+  return allPages((startKey) => db.client.scan({ ...input, ExclusiveStartKey: startKey }));
 }
 
 type StartKey = Record<string, unknown> | undefined;
 
-async function* allPages(page: (startKey: StartKey) => Promise<{ Items?: Record<string, unknown>[]; LastEvaluatedKey?: StartKey }>): AsyncGenerator<Record<string, unknown>> {
+async function* allPages(page: (startKey: StartKey) => Promise<PageOutput>): AsyncGenerator<Record<string, unknown>> {
   let startKey: StartKey;
   do {
     const output = await page(startKey);

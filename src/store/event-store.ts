@@ -1,4 +1,3 @@
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Acknowledgement, Severity, TapEvent, TypeName } from '../events/tap-event';
 import { conditionalWrite, queryItems, scanItems, type Database } from './dynamo';
 
@@ -86,7 +85,7 @@ export class EventStore {
    * opening is one write (the event carries it); a reopening also appends a history item.
    */
   async open(event: NewEvent, time: string, runId: string, countedThrough = time): Promise<'opened' | 'reopened' | undefined> {
-    const output = await conditionalWrite(this.db, () => this.db.client.send(new UpdateCommand({
+    const output = await conditionalWrite(this.db, () => this.db.client.update({
       TableName: this.table,
       Key: { pk: event.id, sk: 'EVENT' },
       UpdateExpression: [
@@ -106,7 +105,7 @@ export class EventStore {
         ':opening': { time, runId, severity: event.severity, text: event.text } satisfies Opening,
       },
       ReturnValues: 'UPDATED_OLD',
-    })));
+    }));
     if (!output) return undefined;
     if (output.Attributes?.state !== 'cleared') return 'opened';
     await this.appendHistory({ eventId: event.id, time, transition: 'reopened', severity: event.severity, text: event.text, runId });
@@ -115,7 +114,7 @@ export class EventStore {
 
   /** A real-time observation of a condition that is still open: one more occurrence, lastTime moves forward only. */
   async recordOccurrence(event: StoredEvent, materialized: { count: number; lastTime: string }, time: string, countedThrough = time): Promise<boolean> {
-    const written = await conditionalWrite(this.db, () => this.db.client.send(new UpdateCommand({
+    const written = await conditionalWrite(this.db, () => this.db.client.update({
       TableName: this.table,
       Key: { pk: event.id, sk: 'EVENT' },
       UpdateExpression: 'SET #count = :count, lastTime = :t, countedThrough = :counted',
@@ -123,13 +122,13 @@ export class EventStore {
       ExpressionAttributeNames: { '#state': 'state', '#count': 'count' },
       // An observation older than the stored last time does not move it back.
       ExpressionAttributeValues: { ':open': 'open', ':count': materialized.count + 1, ':t': time > materialized.lastTime ? time : materialized.lastTime, ':counted': countedThrough },
-    })));
+    }));
     return written !== undefined;
   }
 
   /** Clears an open event: severity 5, the OK text, its occurrences materialized. Never deletes it. */
   async clear(event: StoredEvent, materialized: { count: number; lastTime: string }, okText: string, time: string, runId: string): Promise<boolean> {
-    const written = await conditionalWrite(this.db, () => this.db.client.send(new UpdateCommand({
+    const written = await conditionalWrite(this.db, () => this.db.client.update({
       TableName: this.table,
       Key: { pk: event.id, sk: 'EVENT' },
       UpdateExpression: 'SET #state = :cleared, severity = :ok, #text = :text, clearedAt = :t, #count = :count, lastTime = :last, countedThrough = :t',
@@ -139,23 +138,23 @@ export class EventStore {
         ':cleared': 'cleared', ':open': 'open', ':ok': 5, ':text': okText, ':t': time,
         ':count': materialized.count, ':last': materialized.lastTime,
       },
-    })));
+    }));
     if (!written) return false;
     await this.appendHistory({ eventId: event.id, time, transition: 'cleared', severity: 5, text: okText, runId });
     return true;
   }
 
   async acknowledge(eventId: string, ack: Acknowledgement): Promise<StoredEvent> {
-    const output = await conditionalWrite(this.db, () => this.db.client.send(new UpdateCommand({
+    const output = await conditionalWrite(this.db, () => this.db.client.update({
       TableName: this.table,
       Key: { pk: eventId, sk: 'EVENT' },
       UpdateExpression: 'SET acknowledged = :ack',
       ConditionExpression: 'attribute_exists(pk)',
       ExpressionAttributeValues: { ':ack': ack },
       ReturnValues: 'ALL_NEW',
-    })));
+    }));
     if (!output) throw new Error(`no event with id ${eventId}; list them with: cloudtap events --state all`);
-    const event = output.Attributes as StoredEvent;
+    const event = output.Attributes as unknown as StoredEvent;
     await this.appendHistory({ eventId, time: ack.at, transition: 'acknowledged', severity: event.severity, text: event.text, note: ack.note });
     return event;
   }
@@ -174,7 +173,7 @@ export class EventStore {
   }
 
   async get(eventId: string): Promise<StoredEvent | undefined> {
-    const output = await this.db.client.send(new GetCommand({ TableName: this.table, Key: { pk: eventId, sk: 'EVENT' } }));
+    const output = await this.db.client.get({ TableName: this.table, Key: { pk: eventId, sk: 'EVENT' } });
     return output.Item as StoredEvent | undefined;
   }
 
@@ -196,7 +195,7 @@ export class EventStore {
 
   /** Keyed by time and transition: a retried transition lands on the same item. */
   private async appendHistory(entry: EventHistoryEntry): Promise<void> {
-    await this.db.client.send(new PutCommand({ TableName: this.table, Item: { pk: entry.eventId, sk: `H#${entry.time}#${entry.transition}`, ...entry } }));
+    await this.db.client.put({ TableName: this.table, Item: { pk: entry.eventId, sk: `H#${entry.time}#${entry.transition}`, ...entry } });
     this.db.countWrites(1);
   }
 }

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { ResourceRecord } from '../services/resource-type';
 import { canonicalJson, contentHash } from './canonical';
 import { conditionalWrite, queryItems, scanItems, type Database } from './dynamo';
@@ -87,8 +87,8 @@ export class ResourceStore {
   }
 
   async get(partition: string, id: string): Promise<StoredResource | undefined> {
-    const output = await this.db.client.send(new GetCommand({ TableName: this.table, Key: { pk: partition, sk: id }, ConsistentRead: true }));
-    return output.Item ? decodeLargeFields(output.Item as StoredResource) : undefined;
+    const output = await this.db.client.get({ TableName: this.table, Key: { pk: partition, sk: id }, ConsistentRead: true });
+    return output.Item ? decodeLargeFields(output.Item as unknown as StoredResource) : undefined;
   }
 
   /**
@@ -101,12 +101,12 @@ export class ResourceStore {
       ...record, pk: partition, sk: record.id, resourceId: record.id, accountId, region, type, hash,
       firstSeen: observedAt, lastChanged: observedAt, observedAt, runId,
     };
-    const written = await conditionalWrite(this.db, () => this.db.client.send(new PutCommand({
+    const written = await conditionalWrite(this.db, () => this.db.client.put({
       TableName: this.table,
       Item: encodeLargeField(item, 'data', `${partition} ${record.id}`),
       ConditionExpression: 'attribute_not_exists(pk) OR observedAt < :t',
       ExpressionAttributeValues: { ':t': observedAt },
-    })));
+    }));
     return written !== undefined;
   }
 
@@ -116,7 +116,7 @@ export class ResourceStore {
     const restored = previous.deletedAt !== undefined;
     const encoded = encodeLargeField({ data: record.data }, 'data', `${previous.pk} ${record.id}`);
     const [dataField, removed] = 'dataGzip' in encoded ? ['dataGzip', 'deletedAt, #data'] : ['#data', 'deletedAt, dataGzip'];
-    const written = await conditionalWrite(this.db, () => this.db.client.send(new UpdateCommand({
+    const written = await conditionalWrite(this.db, () => this.db.client.update({
       TableName: this.table,
       Key: { pk: previous.pk, sk: previous.sk },
       UpdateExpression: `SET #name = :name, arn = :arn, tags = :tags, ${dataField} = :data, #hash = :hash, lastChanged = :t, observedAt = :t, runId = :run REMOVE ${removed}`,
@@ -126,7 +126,7 @@ export class ResourceStore {
         ':name': record.name ?? null, ':arn': record.arn, ':tags': record.tags, ':data': 'dataGzip' in encoded ? encoded.dataGzip : record.data,
         ':hash': hash, ':t': observedAt, ':run': runId,
       },
-    })));
+    }));
     if (!written) return false;
     await this.appendHistory(previous.pk, { resourceId: previous.sk, time: observedAt, runId, change: restored ? 'restored' : 'updated', diff });
     return true;
@@ -154,13 +154,13 @@ export class ResourceStore {
    * keeps a record that some run observed after this listing began.
    */
   async markDeleted(partition: string, id: string, deletedAt: string, listingStartedAt: string, runId: string): Promise<boolean> {
-    const written = await conditionalWrite(this.db, () => this.db.client.send(new UpdateCommand({
+    const written = await conditionalWrite(this.db, () => this.db.client.update({
       TableName: this.table,
       Key: { pk: partition, sk: id },
       UpdateExpression: 'SET deletedAt = :t, lastChanged = :t, runId = :run',
       ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deletedAt) AND observedAt < :listing',
       ExpressionAttributeValues: { ':t': deletedAt, ':run': runId, ':listing': listingStartedAt },
-    })));
+    }));
     if (!written) return false;
     await this.appendHistory(partition, { resourceId: id, time: deletedAt, runId, change: 'deleted', diff: {} });
     return true;
@@ -168,11 +168,11 @@ export class ResourceStore {
 
   /** History entries are keyed by time and run: a retried write lands on the same item. */
   private async appendHistory(partition: string, entry: HistoryEntry): Promise<void> {
-    await this.db.client.send(new PutCommand({
+    await this.db.client.put({
       TableName: this.table,
       // Not `resourceId`: that attribute marks current records (the byResourceId index, scans).
       Item: encodeLargeField({ pk: historyKey(partition, entry.resourceId), sk: `${entry.time}#${entry.runId}`, time: entry.time, runId: entry.runId, change: entry.change, diff: entry.diff }, 'diff', `history of ${entry.resourceId}`),
-    }));
+    });
     this.db.countWrites(1);
   }
 

@@ -1,4 +1,3 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { RunSummary } from '../dto/run-summary';
 import type { TracedCall } from '../aws/call-trace';
 import type { TaskResult } from '../dto/task';
@@ -49,12 +48,12 @@ export class RunStore {
   constructor(private readonly db: Database) {}
 
   async saveRun(run: StoredRun): Promise<void> {
-    await this.db.client.send(new PutCommand({ TableName: this.db.tables.runs, Item: { pk: run.runId, sk: 'RUN', kind: 'run', ...run } }));
+    await this.db.client.put({ TableName: this.db.tables.runs, Item: { pk: run.runId, sk: 'RUN', kind: 'run', ...run } });
     this.db.countWrites(1);
   }
 
   async getRun(runId: string): Promise<StoredRun | undefined> {
-    const output = await this.db.client.send(new GetCommand({ TableName: this.db.tables.runs, Key: { pk: runId, sk: 'RUN' } }));
+    const output = await this.db.client.get({ TableName: this.db.tables.runs, Key: { pk: runId, sk: 'RUN' } });
     return output.Item as StoredRun | undefined;
   }
 

@@ -1,5 +1,4 @@
 import { describe, it, expect } from '@jest/globals';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { runWorkflowLocally, ExecutionFailedError } from '../../local/runner';
 import { openWorkspace } from '../../cli/workspace';
 import { tempDir } from '../support/cli';
@@ -18,8 +17,8 @@ describe('execution input', () => {
       expect((error as ExecutionFailedError).error).toBe('InvalidInput');
       expect((error as ExecutionFailedError).cause).toContain(message);
       for (const table of Object.values(workspace.tables)) {
-        const items = await workspace.db.client.send(new ScanCommand({ TableName: table }));
-        expect(items.Count).toBe(0);
+        const items = await workspace.db.client.scan({ TableName: table });
+        expect(items.Items).toEqual([]);
       }
     } finally {
       await workspace.close();

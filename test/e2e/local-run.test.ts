@@ -2,7 +2,6 @@ import { describe, it, expect, beforeAll } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { cloudtap, tempDir } from '../support/cli';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { openWorkspace } from '../../cli/workspace';
 import type { RunSummary } from '../../src/dto/run-summary';
 
@@ -57,7 +56,7 @@ describe('the embedded store', () => {
       const refused = await cloudtap(['resources', '--data-dir', dataDir]);
       expect(refused.code).toBe(1);
       expect(refused.stderr).toContain(`the store in ${join(dataDir, 'dynamodb')} is in use by another cloudtap process; wait for it to finish or use --data-dir`);
-      const output = await first.db.client.send(new ScanCommand({ TableName: first.tables.resources }));
+      const output = await first.db.client.scan({ TableName: first.tables.resources });
       expect(output.Items).toEqual([]);
     } finally {
       await first.close();

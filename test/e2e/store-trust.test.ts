@@ -1,5 +1,4 @@
 import { describe, it, expect } from '@jest/globals';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { parseSandboxSpec } from '../../local/sandbox/spec';
 import { diffTruth, resourceKey, sandboxTruth } from '../../local/sandbox/truth';
 import { startSandboxTarget } from '../../cli/sandbox-target';
@@ -103,7 +102,7 @@ describe('idempotence', () => {
       const snapshot = async () => {
         const tables: Record<string, unknown[]> = {};
         for (const id of TABLE_IDS) {
-          const items = (await workspace.db.client.send(new ScanCommand({ TableName: workspace.tables[id] }))).Items ?? [];
+          const items = (await workspace.db.client.scan({ TableName: workspace.tables[id] })).Items ?? [];
           // A task's own result item records its duration and calls, which differ between attempts by nature.
           tables[id] = items.filter((i) => !(id === 'runs' && String(i.sk).startsWith('TASK#'))).sort((a, b) => `${a.pk}${a.sk}`.localeCompare(`${b.pk}${b.sk}`));
         }
