@@ -20,7 +20,7 @@ export class UnstorableValueError extends Error {
 
   within(key: string): this {
     this.path.unshift(key);
-    this.message = `attribute ${this.path.join('.')}: ${this.problem}`;
+    this.message = `attribute ${this.path.join('.').replaceAll('.[', '[')}: ${this.problem}`;
     return this;
   }
 }

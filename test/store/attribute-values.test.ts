@@ -39,7 +39,7 @@ describe('items on the wire', () => {
   });
 
   it('names the attribute DynamoDB could not hold, and writes nothing', () => {
-    expect(() => toAttributeMap({ data: { ports: [22, NaN] } })).toThrow('attribute data.ports.[1]: NaN is not a number DynamoDB can store (numbers must be finite)');
+    expect(() => toAttributeMap({ data: { ports: [22, NaN] } })).toThrow('attribute data.ports[1]: NaN is not a number DynamoDB can store (numbers must be finite)');
     expect(() => toAttributeMap({ seen: new Date(0) })).toThrow('attribute seen: a Date cannot be stored as it is; store its ISO string (toISOString())');
     expect(() => toAttributeMap({ ids: new Set() })).toThrow('attribute ids: an empty set cannot be stored in DynamoDB; leave the attribute out');
     expect(() => toAttributeMap({ f: () => 1 })).toThrow('attribute f: a function cannot be stored in DynamoDB');
