@@ -42,6 +42,8 @@ export interface StoreClientOptions {
   maxAttempts?: number;
   /** Connections kept open to the store. */
   maxSockets?: number;
+  /** Retry tokens (the SDK's standard quota, 500): a retry takes 5, or 10 after a transient error (no answer, a dropped connection, a 5xx); a success gives back what its retries took, or 1. */
+  retryQuota?: number;
 }
 
 const API_VERSION = 'DynamoDB_20120810';
@@ -50,6 +52,9 @@ const DEFAULT_MAX_ATTEMPTS = 8;
 const RETRY_BASE_MS = 100;
 const THROTTLING_RETRY_BASE_MS = 500;
 const MAX_RETRY_DELAY_MS = 20_000;
+const RETRY_QUOTA = 500;
+const RETRY_COST = 5;
+const TIMEOUT_RETRY_COST = 10;
 /** No answer within this long and the attempt is dropped and retried. */
 const REQUEST_TIMEOUT_MS = 60_000;
 const TRANSIENT_NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'TimeoutError']);
@@ -88,10 +93,15 @@ export class StoreClient {
   private agent: http.Agent | undefined;
   /** Milliseconds to add to the local clock when signing: set from AWS's Date after a clock-skew error. */
   private clockOffsetMs = 0;
+  /** When a store keeps failing, retries drain this and calls fail at once instead of each retrying in full. */
+  private retryTokens: number;
+  private readonly retryQuota: number;
 
   constructor(private readonly options: StoreClientOptions) {
     this.region = options.region;
     this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    this.retryQuota = options.retryQuota ?? RETRY_QUOTA;
+    this.retryTokens = this.retryQuota;
   }
 
   /** Resolves to an (empty) output once written: a conditional write whose condition failed rejects instead. */
@@ -158,17 +168,26 @@ export class StoreClient {
   }
 
   private async withRetries<O>(operation: string, body: string, tally: { attempts: number; throttles: number }): Promise<O> {
+    let spent = 0;
     for (;;) {
       tally.attempts++;
+      let output: O;
       try {
-        return await this.attempt<O>(operation, body);
+        output = await this.attempt<O>(operation, body);
       } catch (error) {
         const code = (error as { name?: string }).name;
         if (isThrottlingCode(code)) tally.throttles++;
         if (error instanceof DynamoDbError) error.$metadata.attempts = tally.attempts;
         if (tally.attempts >= this.maxAttempts || !this.retryable(error as Error & { code?: string })) throw error;
+        const cost = this.transient(error as Error & { code?: string }) ? TIMEOUT_RETRY_COST : RETRY_COST;
+        if (this.retryTokens < cost) throw error;
+        this.retryTokens -= cost;
+        spent += cost;
         if (!CLOCK_SKEW_CODES.has(code ?? '')) await sleep(retryDelayMs(tally.attempts, isThrottlingCode(code)));
+        continue;
       }
+      this.retryTokens = Math.min(this.retryQuota, this.retryTokens + (spent || 1));
+      return output;
     }
   }
 
@@ -179,6 +198,12 @@ export class StoreClient {
       return isThrottlingCode(error.name) || TRANSIENT_SERVICE_CODES.has(error.name) || status >= 500 || status === 429;
     }
     return TRANSIENT_NETWORK_CODES.has(error.code ?? error.name);
+  }
+
+  /** As the SDK classifies errors "transient" (a retry costs more): no answer, a dropped connection, or a 5xx. */
+  private transient(error: Error & { code?: string }): boolean {
+    if (!(error instanceof DynamoDbError)) return true;
+    return TRANSIENT_SERVICE_CODES.has(error.name) || [500, 502, 503, 504].includes(error.$metadata.httpStatusCode ?? 0);
   }
 
   /** True when AWS's clock (the answer's Date) is far enough from ours to explain the error; signing follows it from now on. */

@@ -160,6 +160,25 @@ describe('the store client on the wire', () => {
     expect(trace.calls).toEqual([expect.objectContaining({ operation: 'Scan', attempts: 2, errorCode: 'InternalServerError' })]);
   });
 
+  it('stops retrying once failures have drained its retry quota, and a success refills it', async () => {
+    const failure = { status: 500, body: { __type: 'com.amazon.coral.service#InternalFailure', message: 'broken' } };
+    const seen: { headers: IncomingMessage['headers']; body: string }[] = [];
+    const url = await endpoint([failure, failure, failure, {}, failure], seen);
+    const store = new StoreClient({ region: 'us-east-1', endpoint: url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 8, retryQuota: 10 });
+    try {
+      // A server error is transient, as the SDK counts: its retry takes the quota's 10 tokens, and the next failure is final.
+      await expect(store.scan({ TableName: 't' })).rejects.toMatchObject({ name: 'InternalFailure', $metadata: { attempts: 2 } });
+      // Nothing left: no retry at all.
+      await expect(store.scan({ TableName: 't' })).rejects.toMatchObject({ $metadata: { attempts: 1 } });
+      // A success gives back 1 token; still short of a retry's 10.
+      await store.scan({ TableName: 't' });
+      await expect(store.scan({ TableName: 't' })).rejects.toMatchObject({ $metadata: { attempts: 1 } });
+    } finally {
+      store.destroy();
+    }
+    expect(seen).toHaveLength(5);
+  });
+
   it('follows AWS\'s clock when a signature is refused as too far from it', async () => {
     const seen: { headers: IncomingMessage['headers']; body: string }[] = [];
     const serverNow = new Date(Date.now() + 3_600_000);
