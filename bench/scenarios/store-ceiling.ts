@@ -18,6 +18,7 @@ import { typeKey, type CollectContext, type ResourceRecord } from '../../src/ser
 import { batchWrite } from '../../src/store/dynamo';
 import { ResourceStore, partitionKey, recordHash } from '../../src/store/resource-store';
 import { mapWithConcurrency } from '../../src/util/concurrency';
+import { CEILING_REPEATS } from '../plan';
 import { cpuMsSince } from '../processes';
 
 /** As src/collect/sync-partition.ts: 16 writes in flight per partition, every partition at once. */
@@ -49,16 +50,10 @@ export interface CeilingResult {
   batchWrite: WriteRate & { samplesPerSecond: number[] };
 }
 
-/**
- * A ceiling is the most the store does: noise (the machine is shared) only ever lowers a rate, so each write is
- * measured this many times, each into a fresh store, and the best rate is the ceiling.
- */
-const REPEATS = 3;
-
 export async function storeCeiling(params: CeilingParams): Promise<CeilingResult> {
   const partitions = sandboxRecords(params.instances);
   const samples: { conditionalPut: WriteRate; batchWrite: WriteRate }[] = [];
-  for (let i = 0; i < REPEATS; i++) samples.push(await measureOnce(partitions));
+  for (let i = 0; i < CEILING_REPEATS; i++) samples.push(await measureOnce(partitions));
   const best = (pick: (s: (typeof samples)[number]) => WriteRate): WriteRate & { samplesPerSecond: number[] } => ({
     ...samples.map(pick).reduce((a, b) => (b.itemsPerSecond > a.itemsPerSecond ? b : a)),
     samplesPerSecond: samples.map((s) => pick(s).itemsPerSecond),
