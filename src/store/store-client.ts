@@ -233,20 +233,32 @@ export class StoreClient {
 
   /** Endpoint and credentials as the SDK resolves them, once per client. */
   private async connect(): Promise<Connection> {
-    const { region, endpoint, credentials } = this.options;
-    const config = new DynamoDBClient({ region, ...(credentials ? { credentials } : {}), ...(endpoint ? { endpoint } : {}) }).config;
-    const explicit = await config.endpoint?.();
-    const configured = explicit ? undefined : await config.serviceConfiguredEndpoint?.();
-    const url = explicit
-      ? new URL(`${explicit.protocol}//${explicit.hostname}${explicit.port ? `:${explicit.port}` : ''}${explicit.path}`)
-      : configured
-        ? new URL(configured)
-        : new URL(config.endpointProvider({ Region: region, UseFIPS: await config.useFipsEndpoint(), UseDualStack: await config.useDualstackEndpoint() }).url.href);
+    const { url, credentials } = await resolveStoreConfig(this.options);
     const secure = url.protocol === 'https:';
     const agentOptions = { keepAlive: true, maxSockets: this.options.maxSockets ?? 50 };
     this.agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
-    return { url, agent: this.agent, secure, credentials: () => config.credentials() };
+    return { url, agent: this.agent, secure, credentials };
   }
+
+}
+
+/**
+ * Where the store's calls go and with which credentials, as the SDK's DynamoDB client would resolve them: an
+ * explicit endpoint, else the configured one (`AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL`, a profile's
+ * `endpoint_url`), else AWS's for the region (FIPS and dual-stack as configured, the partition's domain);
+ * credentials from the default chain unless given.
+ */
+export async function resolveStoreConfig(options: Pick<StoreClientOptions, 'region' | 'endpoint' | 'credentials'>): Promise<{ url: URL; credentials: () => Promise<AwsCredentialIdentity> }> {
+  const { region, endpoint, credentials } = options;
+  const config = new DynamoDBClient({ region, ...(credentials ? { credentials } : {}), ...(endpoint ? { endpoint } : {}) }).config;
+  const explicit = await config.endpoint?.();
+  const configured = explicit ? undefined : await config.serviceConfiguredEndpoint?.();
+  const url = explicit
+    ? new URL(`${explicit.protocol}//${explicit.hostname}${explicit.port ? `:${explicit.port}` : ''}${explicit.path}`)
+    : configured
+      ? new URL(configured)
+      : new URL(config.endpointProvider({ Region: region, UseFIPS: await config.useFipsEndpoint(), UseDualStack: await config.useDualstackEndpoint() }).url.href);
+  return { url, credentials: () => config.credentials() };
 }
 
 type WireWriteRequest = { PutRequest?: { Item: AttributeMap }; DeleteRequest?: { Key: AttributeMap } };

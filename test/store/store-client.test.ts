@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { SourceData } from '@smithy/types';
 import { CallTrace, withCallTrace } from '../../src/aws/call-trace';
-import { DynamoDbError, StoreClient, signV4 } from '../../src/store/store-client';
+import { DynamoDbError, StoreClient, resolveStoreConfig, signV4 } from '../../src/store/store-client';
 
 /** The SDK's signer, given node's hashes, as the reference the store client's signatures must equal. */
 class NodeSha256 {
@@ -43,6 +43,38 @@ describe('signing', () => {
     expect(ours.authorization).toBe(reference.headers.authorization);
     expect(ours['x-amz-date']).toBe('20261121T134507Z');
     expect(ours['x-amz-security-token']).toBe(credentials.sessionToken);
+  });
+});
+
+describe('where the store\'s calls go', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    for (const name of ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_USE_FIPS_ENDPOINT', 'AWS_USE_DUALSTACK_ENDPOINT']) {
+      if (saved[name] === undefined) delete process.env[name];
+      else process.env[name] = saved[name];
+    }
+  });
+  const urlFor = async (region: string, endpoint?: string): Promise<string> =>
+    (await resolveStoreConfig({ region, credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, ...(endpoint ? { endpoint } : {}) })).url.href;
+
+  it('goes to AWS\'s endpoint for the region, in its partition, FIPS and dual-stack as configured', async () => {
+    for (const name of ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_USE_FIPS_ENDPOINT', 'AWS_USE_DUALSTACK_ENDPOINT']) delete process.env[name];
+    expect(await urlFor('eu-west-1')).toBe('https://dynamodb.eu-west-1.amazonaws.com/');
+    expect(await urlFor('cn-north-1')).toBe('https://dynamodb.cn-north-1.amazonaws.com.cn/');
+    process.env.AWS_USE_FIPS_ENDPOINT = 'true';
+    expect(await urlFor('us-east-1')).toBe('https://dynamodb-fips.us-east-1.amazonaws.com/');
+    delete process.env.AWS_USE_FIPS_ENDPOINT;
+    process.env.AWS_USE_DUALSTACK_ENDPOINT = 'true';
+    expect(await urlFor('us-east-1')).toBe('https://dynamodb.us-east-1.api.aws/');
+  });
+
+  it('follows the endpoint variables as the SDK does: DynamoDB\'s own first, then the general one; an explicit endpoint over both', async () => {
+    process.env.AWS_ENDPOINT_URL = 'http://127.0.0.1:4566';
+    delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
+    expect(await urlFor('us-east-1')).toBe('http://127.0.0.1:4566/');
+    process.env.AWS_ENDPOINT_URL_DYNAMODB = 'http://localhost:8000';
+    expect(await urlFor('us-east-1')).toBe('http://localhost:8000/');
+    expect(await urlFor('us-east-1', 'http://127.0.0.1:9999')).toBe('http://127.0.0.1:9999/');
   });
 });
 
