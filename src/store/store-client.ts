@@ -21,7 +21,7 @@ export interface BatchWriteOutput { UnprocessedItems?: WriteRequests }
 /** The service name the store's calls have in a task's trace. */
 export const STORE_SERVICE = 'DynamoDB';
 
-/** An error DynamoDB answered (its `__type`, e.g. ConditionalCheckFailedException, is the name), or a failed connection. */
+/** An error DynamoDB answered, named by its `__type` (e.g. ConditionalCheckFailedException). A failed connection rejects with Node's own error. */
 export class DynamoDbError extends Error {
   constructor(
     override readonly name: string,
