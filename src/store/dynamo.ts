@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { QueryCommandInput, ScanCommandInput } from '@aws-sdk/lib-dynamodb';
 import { StoreClient, type PageOutput, type WriteRequests } from './store-client';
 import { tableNamesFromEnv, type TableNames } from './tables';
@@ -57,10 +58,6 @@ export async function batchWrite(db: Database, table: string, requests: WriteReq
       pending = unprocessed;
     }
   }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 export function isConditionalFailure(error: unknown): boolean {

@@ -2,6 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 // The modules, not their functions: X-Ray's HTTPS capture (Powertools' Tracer, in AWS) patches `request` on them.
 import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type {
   BatchWriteCommandInput, GetCommandInput, PutCommandInput, QueryCommandInput, ScanCommandInput, UpdateCommandInput,
@@ -285,10 +286,6 @@ function traceCall(operation: string, region: string, input: object, started: nu
 
 function retryDelayMs(attempt: number, throttled: boolean): number {
   return Math.floor(Math.min(MAX_RETRY_DELAY_MS, Math.random() * 2 ** attempt * (throttled ? THROTTLING_RETRY_BASE_MS : RETRY_BASE_MS)));
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function answerError(answer: Answer): DynamoDbError {
