@@ -15,7 +15,8 @@ type Item = Record<string, unknown>;
 export type WriteRequests = NonNullable<BatchWriteCommandInput['RequestItems']>;
 
 export interface GetOutput { Item?: Item }
-export interface UpdateOutput { Attributes?: Item }
+/** PutItem's and UpdateItem's output: the attributes `ReturnValues` asked for, if any. A failed condition rejects instead. */
+export interface WriteOutput { Attributes?: Item }
 export interface PageOutput { Items?: Item[]; LastEvaluatedKey?: Item }
 export interface BatchWriteOutput { UnprocessedItems?: WriteRequests }
 
@@ -105,10 +106,8 @@ export class StoreClient {
     this.retryTokens = this.retryQuota;
   }
 
-  /** Resolves to an (empty) output once written: a conditional write whose condition failed rejects instead. */
-  async put(input: PutCommandInput): Promise<object> {
-    await this.call('PutItem', input, { ...input, Item: toAttributeMap(input.Item ?? {}), ...values(input) });
-    return {};
+  put(input: PutCommandInput): Promise<WriteOutput> {
+    return this.write('PutItem', input, { ...input, Item: toAttributeMap(input.Item ?? {}), ...values(input) });
   }
 
   async get(input: GetCommandInput): Promise<GetOutput> {
@@ -116,9 +115,8 @@ export class StoreClient {
     return output.Item ? { Item: fromAttributeMap(output.Item) } : {};
   }
 
-  async update(input: UpdateCommandInput): Promise<UpdateOutput> {
-    const output = await this.call<{ Attributes?: AttributeMap }>('UpdateItem', input, { ...input, Key: toAttributeMap(input.Key ?? {}), ...values(input) });
-    return output.Attributes ? { Attributes: fromAttributeMap(output.Attributes) } : {};
+  update(input: UpdateCommandInput): Promise<WriteOutput> {
+    return this.write('UpdateItem', input, { ...input, Key: toAttributeMap(input.Key ?? {}), ...values(input) });
   }
 
   query(input: QueryCommandInput): Promise<PageOutput> {
@@ -140,6 +138,11 @@ export class StoreClient {
   /** Closes the kept-alive connections (tests, and processes that are done with the store). */
   destroy(): void {
     this.agent?.destroy();
+  }
+
+  private async write(operation: 'PutItem' | 'UpdateItem', input: object, wire: object): Promise<WriteOutput> {
+    const output = await this.call<{ Attributes?: AttributeMap }>(operation, input, wire);
+    return output.Attributes ? { Attributes: fromAttributeMap(output.Attributes) } : {};
   }
 
   private async page(operation: 'Query' | 'Scan', input: QueryCommandInput | ScanCommandInput): Promise<PageOutput> {
