@@ -1,14 +1,9 @@
 /** Runs `work` over `items` with at most `limit` in flight; rejects with the first failure. */
 export async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
-  let next = 0;
-  async function worker(): Promise<void> {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index] as T, index);
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  await forEachWithConcurrency(items.entries(), limit, async ([index, item]) => {
+    results[index] = await work(item, index);
+  });
   return results;
 }
 
