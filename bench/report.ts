@@ -101,7 +101,7 @@ export function markdown(report: BenchReport): string {
     '### Store ceiling', '',
     `The records of a sandbox region with ${fmt(plan.ceilingInstances)} instances (${Object.entries(ceiling.recordMix).map(([t, n]) => `${fmt(n)} ${t}`).join(', ')}), ` +
       'written by `ResourceStore.create` (conditional PutItem, 16 in flight per partition, every partition at once — as `syncPartition` writes) and by `batchWrite` (25 items a call), into dynalite on LevelDB in its worker thread, as `cloudtap run` has it. ' +
-      'Each is measured three times, each into a fresh store, and the best is the ceiling (the machine is shared: noise only lowers a rate). ' +
+      `Each is measured ${ceiling.conditionalPut.samplesPerSecond.length} times, each into a fresh store, and the best is the ceiling (the machine is shared: noise only lowers a rate). ` +
       'CPU per item counts every thread of the process (the client\'s, the store\'s, V8\'s and LevelDB\'s helpers); the store\'s thread\'s own CPU is the kernel\'s count for that thread.', '',
     '| write | items | time | items/s (best) | every repeat | CPU per item | store thread: busy, CPU per item |', '|---|---:|---:|---:|---|---:|---:|',
     ...(['conditional PutItem', 'BatchWrite'] as const).map((label) => {

@@ -91,8 +91,7 @@ class MemoryTables {
         this.update(input as unknown as { TableName: string; Key: Item; UpdateExpression: string } & Expressions);
         return {};
       case 'DeleteItem':
-        this.partitionOf(input.TableName as string, input.Key as Item).delete(this.sortValue(input.TableName as string, input.Key as Item));
-        this.sorted.delete(input.TableName as string);
+        this.remove(input.TableName as string, input.Key as Item);
         return {};
       case 'GetItem': {
         const { TableName, Key } = input as { TableName: string; Key: Item };
@@ -103,9 +102,8 @@ class MemoryTables {
         for (const [table, writes] of Object.entries(input.RequestItems as Record<string, { PutRequest?: { Item: Item }; DeleteRequest?: { Key: Item } }[]>)) {
           for (const write of writes) {
             if (write.PutRequest) this.put(table, write.PutRequest.Item);
-            else if (write.DeleteRequest) this.partitionOf(table, write.DeleteRequest.Key).delete(this.sortValue(table, write.DeleteRequest.Key));
+            else if (write.DeleteRequest) this.remove(table, write.DeleteRequest.Key);
           }
-          this.sorted.delete(table);
         }
         return { UnprocessedItems: {} };
       case 'Query':
@@ -117,6 +115,11 @@ class MemoryTables {
 
   private put(table: string, item: Item): void {
     this.partitionOf(table, item).set(this.sortValue(table, item), item);
+    this.sorted.delete(table);
+  }
+
+  private remove(table: string, key: Item): void {
+    this.partitionOf(table, key).delete(this.sortValue(table, key));
     this.sorted.delete(table);
   }
 
