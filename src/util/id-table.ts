@@ -31,13 +31,7 @@ export class IdTable {
 
   /** The id's slot, or -1 if it was never added. */
   slotOf(id: string): number {
-    const hash = this.encode(id);
-    const mask = this.buckets.length - 1;
-    for (let bucket = hash & mask; ; bucket = (bucket + 1) & mask) {
-      const entry = this.buckets[bucket] as number;
-      if (entry === 0) return -1;
-      if (this.keyEquals(entry - 1)) return entry - 1;
-    }
+    return (this.buckets[this.probe(this.encode(id))] as number) - 1;
   }
 
   has(id: string): boolean {
@@ -46,14 +40,9 @@ export class IdTable {
 
   /** The id's slot, adding the id if it is new (its slot is then `size - 1`). */
   add(id: string): number {
-    const hash = this.encode(id);
-    const mask = this.buckets.length - 1;
-    let bucket = hash & mask;
-    for (; ; bucket = (bucket + 1) & mask) {
-      const entry = this.buckets[bucket] as number;
-      if (entry === 0) break;
-      if (this.keyEquals(entry - 1)) return entry - 1;
-    }
+    const bucket = this.probe(this.encode(id));
+    const entry = this.buckets[bucket] as number;
+    if (entry !== 0) return entry - 1;
     const slot = this.count;
     if (slot === this.ends.length) this.ends = grown(this.ends, slot + 1);
     if (this.bytesUsed + this.keyLength > this.bytes.length) this.bytes = grown(this.bytes, this.bytesUsed + this.keyLength);
@@ -93,6 +82,15 @@ export class IdTable {
     if (!ascii) length = ENCODER.encodeInto(id, this.key).written;
     this.keyLength = length;
     return hashBytes(this.key, 0, length);
+  }
+
+  /** The bucket holding the encoded id (`key`), or the empty one where it would go. */
+  private probe(hash: number): number {
+    const mask = this.buckets.length - 1;
+    for (let bucket = hash & mask; ; bucket = (bucket + 1) & mask) {
+      const entry = this.buckets[bucket] as number;
+      if (entry === 0 || this.keyEquals(entry - 1)) return bucket;
+    }
   }
 
   private keyEquals(slot: number): boolean {
