@@ -1,9 +1,62 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { QueryCommandInput, ScanCommandInput } from '@aws-sdk/lib-dynamodb';
-import { StoreClient, type PageOutput, type WriteRequests } from './store-client';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand,
+  type BatchWriteCommandInput, type BatchWriteCommandOutput, type GetCommandInput, type GetCommandOutput, type PutCommandInput,
+  type PutCommandOutput, type QueryCommandInput, type QueryCommandOutput, type ScanCommandInput, type ScanCommandOutput,
+  type UpdateCommandInput, type UpdateCommandOutput,
+} from '@aws-sdk/lib-dynamodb';
+import { traced } from '../aws/traced-client';
 import { tableNamesFromEnv, type TableNames } from './tables';
 
-export { STORE_SERVICE } from './store-client';
+/** The service name the store's calls have in a task's trace. */
+export const STORE_SERVICE = 'DynamoDB';
+
+export type WriteRequests = NonNullable<BatchWriteCommandInput['RequestItems']>;
+
+/**
+ * The store's DynamoDB calls, through the AWS SDK's document client (marshalling by util-dynamodb, signing,
+ * retries, endpoints and credentials the SDK's). Every call is recorded in the active task's trace by the same
+ * middleware as the collector's other AWS calls, and instrumented like them in Lambda (X-Ray).
+ */
+export class StoreClient {
+  private readonly documents: DynamoDBDocumentClient;
+
+  constructor(readonly dynamodb: DynamoDBClient) {
+    this.documents = DynamoDBDocumentClient.from(dynamodb, {
+      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
+    });
+  }
+
+  get(input: GetCommandInput): Promise<GetCommandOutput> {
+    return this.documents.send(new GetCommand(input));
+  }
+
+  /** A failed condition rejects with `ConditionalCheckFailedException`. */
+  put(input: PutCommandInput): Promise<PutCommandOutput> {
+    return this.documents.send(new PutCommand(input));
+  }
+
+  update(input: UpdateCommandInput): Promise<UpdateCommandOutput> {
+    return this.documents.send(new UpdateCommand(input));
+  }
+
+  query(input: QueryCommandInput): Promise<QueryCommandOutput> {
+    return this.documents.send(new QueryCommand(input));
+  }
+
+  scan(input: ScanCommandInput): Promise<ScanCommandOutput> {
+    return this.documents.send(new ScanCommand(input));
+  }
+
+  batchWrite(input: BatchWriteCommandInput): Promise<BatchWriteCommandOutput> {
+    return this.documents.send(new BatchWriteCommand(input));
+  }
+
+  destroy(): void {
+    this.documents.destroy();
+  }
+}
 
 /** The store client and table names every store works with, plus a count of items written. */
 export class Database {
@@ -38,8 +91,16 @@ const sharedClients = new Map<string, StoreClient>();
 const STORE_SOCKETS = 160;
 
 /** Credentials and endpoint from the SDK's own configuration (`AWS_ENDPOINT_URL_DYNAMODB` locally). */
-export function storeClient(region: string): StoreClient {
-  return new StoreClient({ region, maxAttempts: 8, maxSockets: STORE_SOCKETS, ...loopbackCredentials() });
+export function storeClient(region: string, endpoint?: string): StoreClient {
+  const client = new DynamoDBClient({
+    region,
+    ...(endpoint ? { endpoint } : {}),
+    maxAttempts: 8,
+    retryMode: 'standard',
+    requestHandler: { httpAgent: { keepAlive: true, maxSockets: STORE_SOCKETS }, httpsAgent: { keepAlive: true, maxSockets: STORE_SOCKETS } },
+    ...loopbackCredentials(endpoint ? { AWS_ENDPOINT_URL_DYNAMODB: endpoint } : process.env),
+  });
+  return new StoreClient(traced(client, STORE_SERVICE, { region }));
 }
 
 const BATCH_WRITE_LIMIT = 25;
@@ -91,6 +152,7 @@ export function scanItems(db: Database, input: ScanCommandInput): AsyncGenerator
 }
 
 type StartKey = Record<string, unknown> | undefined;
+type PageOutput = { Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> };
 
 async function* allPages(page: (startKey: StartKey) => Promise<PageOutput>): AsyncGenerator<Record<string, unknown>> {
   let startKey: StartKey;

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startStubDynamoDb, type StubDynamoDb } from '../../bench/stub-dynamodb';
-import { Database } from '../../src/store/dynamo';
-import { StoreClient } from '../../src/store/store-client';
+import { Database, storeClient } from '../../src/store/dynamo';
 import { EventStore, type NewEvent } from '../../src/store/event-store';
 import { ResourceStore, partitionKey, recordHash } from '../../src/store/resource-store';
 import { localTableNames } from '../../src/store/tables';
@@ -15,8 +14,7 @@ describe('the bench\'s stub store answers the stores\' own calls', () => {
   let db: Database;
   beforeAll(async () => {
     stub = await startStubDynamoDb();
-    const client = new StoreClient({ endpoint: stub.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'stub', secretAccessKey: 'stub' } });
-    db = new Database(client, localTableNames('cloudtap'));
+    db = new Database(storeClient('us-east-1', stub.endpoint), localTableNames('cloudtap'));
   });
   afterAll(async () => {
     db.client.destroy();
