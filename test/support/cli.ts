@@ -4,7 +4,11 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const CLI = fileURLToPath(new URL('../../bin/cloudtap.js', import.meta.url));
+/**
+ * The CLI from its TypeScript sources (through tsx, as `npm run dev` runs it), so a test never runs a stale
+ * dist/; test/packaging/dist.test.ts builds dist/ and runs it through bin/cloudtap.js.
+ */
+const DEV_CLI = fileURLToPath(new URL('../../scripts/cloudtap-dev.mjs', import.meta.url));
 
 export interface CliResult {
   code: number | null;
@@ -12,10 +16,20 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the real `cloudtap` program in a child process, stdout and stderr piped (no TTY). */
+/** Runs the `cloudtap` program in a child process, stdout and stderr piped (no TTY). */
 export function cloudtap(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return runEntry(DEV_CLI, args, env);
+}
+
+/** Runs a Node entry point (a `cloudtap` launcher) in a child process with no inherited NODE_OPTIONS (jest's). */
+export function runEntry(entry: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return runNode([entry, ...args], env);
+}
+
+/** Runs `node <argv>` in a child process, as runEntry does. */
+export function runNode(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(process.execPath, argv, {
       env: { ...process.env, NODE_OPTIONS: '', AWS_ENDPOINT_URL_DYNAMODB: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
