@@ -1,4 +1,4 @@
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj } from '@middy/core';
 import type { InvocationLogger } from './logging';
 import type { HandlerRuntime } from './runtime';
@@ -11,10 +11,23 @@ export interface MetricsContext {
   serviceName: string;
 }
 
+/**
+ * Metrics under dimensions of their own, besides the invocation's one dimension set (Powertools publishes one set
+ * per EMF line): e.g. a run's failed tasks by account and region.
+ */
+export interface MetricBreakdown {
+  dimensions: Record<string, string>;
+  unit: (typeof MetricUnit)[keyof typeof MetricUnit];
+  values: Record<string, number>;
+}
+
 /** What a handler's invocation adds to CloudWatch (as EMF log lines, flushed once per invocation). */
 export interface InvocationMetrics<R> {
-  /** Metrics of an invocation that returned. Each recorder names its own dimensions. */
-  record(metrics: Metrics, result: R, context: MetricsContext): void;
+  /**
+   * Metrics of an invocation that returned. Each recorder names its own dimensions; breakdowns it returns are
+   * published after the invocation's own line.
+   */
+  record(metrics: Metrics, result: R, context: MetricsContext): void | readonly MetricBreakdown[];
   /** Metrics of an invocation that threw. */
   recordError?(metrics: Metrics, error: Error, context: MetricsContext): void;
 }
@@ -36,11 +49,12 @@ export function createMetrics(runtime: HandlerRuntime, logger: InvocationLogger)
 export function invocationMetrics<R>(
   metrics: Metrics, recorder: InvocationMetrics<R>, runtime: HandlerRuntime, logger: InvocationLogger,
 ): MiddlewareObj<unknown, R> {
-  const recordAndFlush = (record: () => void): void => {
+  const recordAndFlush = (record: () => void | readonly MetricBreakdown[]): void => {
     try {
-      record();
+      const breakdowns = record() ?? [];
       // Powertools warns about an empty flush; an invocation without metrics (GetTasks) is not a problem here.
       if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+      for (const breakdown of breakdowns) publishBreakdown(runtime, logger, breakdown);
     } catch (error) {
       logger.warn({ message: 'metrics not published', error: error as Error });
     } finally {
@@ -50,11 +64,19 @@ export function invocationMetrics<R>(
     }
   };
   return {
-    after: (request) => recordAndFlush(() => {
-      if (request.response !== null) recorder.record(metrics, request.response, { event: request.event, serviceName: runtime.serviceName });
-    }),
+    after: (request) => recordAndFlush(() => (request.response !== null
+      ? recorder.record(metrics, request.response, { event: request.event, serviceName: runtime.serviceName })
+      : undefined)),
     onError: (request) => recordAndFlush(() => {
       if (request.error) recorder.recordError?.(metrics, request.error, { event: request.event, serviceName: runtime.serviceName });
     }),
   };
+}
+
+/** One EMF line with exactly the breakdown's dimensions (a fresh instance: Powertools would add `service` back). */
+function publishBreakdown(runtime: HandlerRuntime, logger: InvocationLogger, breakdown: MetricBreakdown): void {
+  const metrics = createMetrics(runtime, logger);
+  metrics.addDimensions(breakdown.dimensions);
+  for (const [name, value] of Object.entries(breakdown.values)) metrics.addMetric(name, breakdown.unit, value);
+  metrics.publishStoredMetrics();
 }

@@ -6,7 +6,10 @@ import { ALARM } from '../finalize/alarms';
 import { PROBE_TASK_ID, runIdOf, type CollectionPlan } from '../plan/get-tasks';
 import type { IngestResult } from '../realtime/ingest';
 import type { LogKeys } from './logging';
-import { MetricUnit } from './metrics';
+import {
+  ALL_REGIONS, MAX_TARGET_BREAKDOWN, OTHER_TARGETS, RUN_METRIC, TARGET_METRIC, TASK_METRIC,
+} from './metric-names';
+import { MetricUnit, type MetricBreakdown } from './metrics';
 import type { HandlerObservation } from './middleware';
 
 /** Thrown by Collect when only throttling stopped a task; the state machine retries it (lib/workflow/definition.ts). */
@@ -49,12 +52,17 @@ export const collectObservation: HandlerObservation<TaskResult> = {
       if (runId) metrics.addMetadata('runId', runId);
       metrics.addMetadata('taskId', result.taskId);
       const r = result.resources;
-      metrics.addMetric('Resources', MetricUnit.Count, r.seen);
-      metrics.addMetric('ResourcesChanged', MetricUnit.Count, r.created + r.updated + r.deleted);
-      metrics.addMetric('Writes', MetricUnit.Count, result.writes);
-      metrics.addMetric('ApiCalls', MetricUnit.Count, result.apiCalls);
-      metrics.addMetric('Throttles', MetricUnit.Count, result.throttles);
-      metrics.addMetric('DurationMs', MetricUnit.Milliseconds, result.durationMs);
+      metrics.addMetric(TASK_METRIC.resources, MetricUnit.Count, r.seen);
+      metrics.addMetric(TASK_METRIC.resourcesChanged, MetricUnit.Count, r.created + r.updated + r.deleted);
+      metrics.addMetric(TASK_METRIC.writes, MetricUnit.Count, result.writes);
+      metrics.addMetric(TASK_METRIC.apiCalls, MetricUnit.Count, result.apiCalls);
+      metrics.addMetric(TASK_METRIC.throttles, MetricUnit.Count, result.throttles);
+      metrics.addMetric(TASK_METRIC.durationMs, MetricUnit.Milliseconds, result.durationMs);
+      // A task that returns `failed` is final (only thrown errors are retried). Published only then, so the account ×
+      // region pairs that exist as metrics are the ones that failed, for the hours they did (see metric-names.ts).
+      return result.status === 'failed'
+        ? [{ dimensions: { account: result.accountId, region: result.region }, unit: MetricUnit.Count, values: { [TARGET_METRIC.tasksFailed]: 1 } }]
+        : [];
     },
     recordError(metrics, error, { event }) {
       const task = isRecord(event) ? event : {};
@@ -62,7 +70,9 @@ export const collectObservation: HandlerObservation<TaskResult> = {
       for (const [key, value] of Object.entries(stringKeys(event, { runId: 'runId', taskId: 'taskId' }))) metrics.addMetadata(key, value);
       metrics.addMetadata('error', error.name);
       // Throttled tasks are retried by the state machine; a task that fails for good shows in the run's TasksFailed.
-      metrics.addMetric('TaskErrors', MetricUnit.Count, 1);
+      metrics.addMetric(TASK_METRIC.taskErrors, MetricUnit.Count, 1);
+      // Lambda counts a throttled task's invocation as an error too; the stack's Collect errors alarm subtracts these.
+      if (error.name === THROTTLED) metrics.addMetric(TASK_METRIC.taskThrottledRetries, MetricUnit.Count, 1);
     },
   },
 };
@@ -125,9 +135,60 @@ export const normalizeObservation: HandlerObservation<NormalizeResult> = {
       if (!isRunSummary(result)) return;
       metrics.addDimension('service', serviceName);
       metrics.addMetadata('runId', result.runId);
-      metrics.addMetric('TasksFailed', MetricUnit.Count, result.tasks.failed);
+      const outcome = runOutcome(result);
+      metrics.addMetric(RUN_METRIC.runsSucceeded, MetricUnit.Count, outcome === 'succeeded' ? 1 : 0);
+      metrics.addMetric(RUN_METRIC.runsPartial, MetricUnit.Count, outcome === 'partial' ? 1 : 0);
+      metrics.addMetric(RUN_METRIC.runsFailed, MetricUnit.Count, outcome === 'failed' ? 1 : 0);
+      metrics.addMetric(RUN_METRIC.runDurationMs, MetricUnit.Milliseconds, result.durationMs);
+      metrics.addMetric(RUN_METRIC.tasksFailed, MetricUnit.Count, result.tasks.failed);
+      metrics.addMetric(RUN_METRIC.tasksSkipped, MetricUnit.Count, result.tasks.skipped);
+      metrics.addMetric(RUN_METRIC.accountsUnreachable, MetricUnit.Count, unreachableAccounts(result).length);
+      const r = result.resources;
+      metrics.addMetric(RUN_METRIC.resourcesSeen, MetricUnit.Count, r.seen);
+      metrics.addMetric(RUN_METRIC.resourcesChanged, MetricUnit.Count, r.created + r.updated + r.deleted);
+      metrics.addMetric(RUN_METRIC.eventsOpened, MetricUnit.Count, result.events.opened);
+      metrics.addMetric(RUN_METRIC.eventsRecurred, MetricUnit.Count, result.events.recurred);
+      metrics.addMetric(RUN_METRIC.eventsCleared, MetricUnit.Count, result.events.cleared);
       // Raised alarms only: a cleared alarm is a transition too, but nothing to be woken up for.
-      metrics.addMetric('Alarms', MetricUnit.Count, (result.alarms ?? []).filter((alarm) => alarm.detailType === ALARM).length);
+      metrics.addMetric(RUN_METRIC.alarms, MetricUnit.Count, (result.alarms ?? []).filter((alarm) => alarm.detailType === ALARM).length);
+      return skippedAccountBreakdowns(result);
     },
   },
 };
+
+/** Account-level skips: get-tasks could not reach the account at all (a region-level skip is a region not opted into). */
+function unreachableAccounts(summary: RunSummary): string[] {
+  return [...new Set(summary.skipped.filter((s) => s.region === undefined).map((s) => s.accountId))];
+}
+
+/**
+ * How the run ended, for the run alarms. A summary status other than `succeeded` counts as it says; a run with failed
+ * tasks or an unreachable member account counts as partial even where the summary does not (yet) call it that.
+ */
+export function runOutcome(summary: RunSummary): 'succeeded' | 'partial' | 'failed' {
+  const status: string = summary.status;
+  if (status === 'failed') return 'failed';
+  if (status === 'partial' || summary.tasks.failed > 0 || unreachableAccounts(summary).length > 0) return 'partial';
+  return 'succeeded';
+}
+
+/** Skipped accounts, as that account in all regions, at most MAX_TARGET_BREAKDOWN a run (see metric-names.ts). */
+function skippedAccountBreakdowns(summary: RunSummary): MetricBreakdown[] {
+  return capped(TARGET_METRIC.tasksSkipped, new Map(unreachableAccounts(summary).map((account) => [targetKey(account, ALL_REGIONS), 1])));
+}
+
+function targetKey(account: string, region: string): string {
+  return JSON.stringify([account, region]);
+}
+
+function capped(metric: string, counts: Map<string, number>): MetricBreakdown[] {
+  const sorted = [...counts].sort(([ka, a], [kb, b]) => b - a || ka.localeCompare(kb));
+  const kept = sorted.length > MAX_TARGET_BREAKDOWN ? sorted.slice(0, MAX_TARGET_BREAKDOWN - 1) : sorted;
+  const rest = sorted.slice(kept.length).reduce((sum, [, count]) => sum + count, 0);
+  const breakdowns = kept.map(([key, count]) => {
+    const [account, region] = JSON.parse(key) as [string, string];
+    return { dimensions: { account, region }, unit: MetricUnit.Count, values: { [metric]: count } };
+  });
+  if (rest > 0) breakdowns.push({ dimensions: { account: OTHER_TARGETS, region: OTHER_TARGETS }, unit: MetricUnit.Count, values: { [metric]: rest } });
+  return breakdowns;
+}
