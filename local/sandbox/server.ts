@@ -17,6 +17,7 @@ import { Dice, hashOf, hashText, unitOf } from './random';
 import { SANDBOX_OPERATIONS, enabledRegions, formatSandboxSpec, type SandboxService, type SandboxSpec } from './spec';
 import { STS_HANDLERS, stsErrorResponse, type AssumedSession } from './sts-api';
 import { sandboxTruth } from './truth';
+import { answerCloudFormation, CLOUDFORMATION_VERSION, type SandboxStacks } from './cloudformation-api';
 
 export interface SandboxStats {
   /** Every AWS request answered, including throttled and failed ones. */
@@ -237,7 +238,8 @@ function send(response: ServerResponse, answer: Answer): void {
   response.end(answer.body);
 }
 
-export async function startSandbox(spec: SandboxSpec, options: { port?: number } = {}): Promise<RunningSandbox> {
+/** `stacks`: what CloudFormation DescribeStacks answers (cloudformation-api.ts); without it, no stack exists. */
+export async function startSandbox(spec: SandboxSpec, options: { port?: number; stacks?: SandboxStacks } = {}): Promise<RunningSandbox> {
   const sandbox = new SandboxServer(spec);
   const server = createServer((request, response) => {
     void (async () => {
@@ -245,6 +247,10 @@ export async function startSandbox(spec: SandboxSpec, options: { port?: number }
         const body = await readBody(request);
         const path = (request.url ?? '/').split('?')[0] ?? '/';
         if (path.startsWith('/_sandbox/')) return send(response, sandbox.admin(request.method ?? 'GET', path));
+        const scope = credentialScope(request.headers.authorization);
+        if (scope?.service === 'cloudformation' || (!scope && new QueryParams(body).get('Version') === CLOUDFORMATION_VERSION)) {
+          return send(response, { contentType: 'text/xml', ...answerCloudFormation(options.stacks, new QueryParams(body), scope?.region ?? enabledRegions(sandbox.spec)[0] ?? 'us-east-1') });
+        }
         send(response, await sandbox.answer(identify(request, body, sandbox.spec)));
       } catch (error) {
         send(response, { status: 500, contentType: 'text/plain', body: `sandbox error: ${(error as Error).message}` });
