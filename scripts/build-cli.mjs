@@ -5,7 +5,7 @@
  * code-splitting keeps each command's `import()` in cli/main.ts lazy, so a command loads only its own code.
  * Plain JavaScript: it runs before anything could compile TypeScript.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { performance } from 'node:perf_hooks';
@@ -24,6 +24,13 @@ export const ENTRY_FILE = 'cloudtap.mjs';
  */
 const ENTRY_POINTS = { cloudtap: 'cli/main.ts', 'dynalite-worker': 'local/dynalite-worker.mjs' };
 
+/** The bundler is a devDependency: `npm ci --omit=dev` runs `prepare` without it. */
+export class EsbuildMissing extends Error {
+  constructor() {
+    super('esbuild is not installed (devDependencies omitted): build with them (npm ci), then `npm prune --omit=dev` if you want them gone');
+  }
+}
+
 /** `@scope/name/sub` → `@scope/name`; `name/sub` → `name`. */
 export function packageName(specifier) {
   const parts = specifier.split('/');
@@ -41,7 +48,7 @@ export async function buildCli({ outdir = DIST } = {}) {
   try {
     esbuild = await import('esbuild');
   } catch {
-    throw new Error('esbuild is not installed: it is a devDependency, so build with them installed (npm ci), then `npm prune --omit=dev` if you want them gone');
+    throw new EsbuildMissing();
   }
   const staging = `${outdir}.building-${process.pid}`;
   await rm(staging, { recursive: true, force: true });
@@ -116,7 +123,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     const kb = code.reduce((sum, [, output]) => sum + output.bytes, 0) / 1024;
     console.log(`cloudtap: built dist/ (${code.length} files, ${kb.toFixed(0)} KB) in ${Math.round(performance.now() - started)} ms`);
   } catch (error) {
-    console.error(`cloudtap build: ${error.message}`);
-    process.exitCode = 1;
+    // A dist/ built earlier (e.g. copied in beside a production install) is kept rather than failing the install.
+    if (error instanceof EsbuildMissing && existsSync(join(DIST, ENTRY_FILE))) {
+      console.log(`cloudtap: ${error.message}; keeping the dist/ already built`);
+    } else {
+      console.error(`cloudtap build: ${error.message}`);
+      process.exitCode = 1;
+    }
   }
 }
