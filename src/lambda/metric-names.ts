@@ -24,7 +24,7 @@ export const TASK_METRIC = {
   durationMs: 'DurationMs',
   /** Any invocation that threw, including a throttled task the state machine retries. */
   taskErrors: 'TaskErrors',
-  /** Invocations that threw `cloudtap.Throttled`: retried by the state machine, not a fault of the function. */
+  /** Invocations that threw `cloudtap.Throttled`: retried by the state machine, not a fault of the function. Under {@link RUN_DIMENSIONS}. */
   taskThrottledRetries: 'TaskThrottledRetries',
 } as const;
 
@@ -35,10 +35,8 @@ export const TASK_DIMENSIONS = ['service', 'taskType'] as const;
 export const RUN_METRIC = {
   /** 1 for a run whose every task succeeded or was skipped and whose every account was reached, else 0. */
   runsSucceeded: 'RunsSucceeded',
-  /** 1 for a run that completed with failed tasks or an unreachable member account, else 0. */
+  /** 1 for a run that completed with failed tasks or an unreachable member account, else 0. A run that fails never reaches Finalize: AWS/States counts it. */
   runsPartial: 'RunsPartial',
-  /** 1 for a run whose summary says `failed`, else 0 (an execution that fails never reaches Finalize: see AWS/States). */
-  runsFailed: 'RunsFailed',
   runDurationMs: 'RunDurationMs',
   tasksFailed: 'TasksFailed',
   tasksSkipped: 'TasksSkipped',

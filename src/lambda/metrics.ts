@@ -28,8 +28,8 @@ export interface InvocationMetrics<R> {
    * published after the invocation's own line.
    */
   record(metrics: Metrics, result: R, context: MetricsContext): void | readonly MetricBreakdown[];
-  /** Metrics of an invocation that threw. */
-  recordError?(metrics: Metrics, error: Error, context: MetricsContext): void;
+  /** Metrics of an invocation that threw (and breakdowns, as for `record`). */
+  recordError?(metrics: Metrics, error: Error, context: MetricsContext): void | readonly MetricBreakdown[];
 }
 
 /**
@@ -67,9 +67,9 @@ export function invocationMetrics<R>(
     after: (request) => recordAndFlush(() => (request.response !== null
       ? recorder.record(metrics, request.response, { event: request.event, serviceName: runtime.serviceName })
       : undefined)),
-    onError: (request) => recordAndFlush(() => {
-      if (request.error) recorder.recordError?.(metrics, request.error, { event: request.event, serviceName: runtime.serviceName });
-    }),
+    onError: (request) => recordAndFlush(() => (request.error
+      ? recorder.recordError?.(metrics, request.error, { event: request.event, serviceName: runtime.serviceName })
+      : undefined)),
   };
 }
 

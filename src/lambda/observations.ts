@@ -64,15 +64,18 @@ export const collectObservation: HandlerObservation<TaskResult> = {
         ? [{ dimensions: { account: result.accountId, region: result.region }, unit: MetricUnit.Count, values: { [TARGET_METRIC.tasksFailed]: 1 } }]
         : [];
     },
-    recordError(metrics, error, { event }) {
+    recordError(metrics, error, { event, serviceName }) {
       const task = isRecord(event) ? event : {};
       taskDimensions(metrics, task.taskType, task.service);
       for (const [key, value] of Object.entries(stringKeys(event, { runId: 'runId', taskId: 'taskId' }))) metrics.addMetadata(key, value);
       metrics.addMetadata('error', error.name);
       // Throttled tasks are retried by the state machine; a task that fails for good shows in the run's TasksFailed.
       metrics.addMetric(TASK_METRIC.taskErrors, MetricUnit.Count, 1);
-      // Lambda counts a throttled task's invocation as an error too; the stack's Collect errors alarm subtracts these.
-      if (error.name === THROTTLED) metrics.addMetric(TASK_METRIC.taskThrottledRetries, MetricUnit.Count, 1);
+      // Lambda counts a throttled task's invocation as an error too; the stack's Collect errors alarm subtracts these,
+      // so they go under the run dimensions, one metric whatever the task.
+      return error.name === THROTTLED
+        ? [{ dimensions: { service: serviceName }, unit: MetricUnit.Count, values: { [TASK_METRIC.taskThrottledRetries]: 1 } }]
+        : [];
     },
   },
 };
@@ -138,7 +141,6 @@ export const normalizeObservation: HandlerObservation<NormalizeResult> = {
       const outcome = runOutcome(result);
       metrics.addMetric(RUN_METRIC.runsSucceeded, MetricUnit.Count, outcome === 'succeeded' ? 1 : 0);
       metrics.addMetric(RUN_METRIC.runsPartial, MetricUnit.Count, outcome === 'partial' ? 1 : 0);
-      metrics.addMetric(RUN_METRIC.runsFailed, MetricUnit.Count, outcome === 'failed' ? 1 : 0);
       metrics.addMetric(RUN_METRIC.runDurationMs, MetricUnit.Milliseconds, result.durationMs);
       metrics.addMetric(RUN_METRIC.tasksFailed, MetricUnit.Count, result.tasks.failed);
       metrics.addMetric(RUN_METRIC.tasksSkipped, MetricUnit.Count, result.tasks.skipped);
@@ -162,14 +164,12 @@ function unreachableAccounts(summary: RunSummary): string[] {
 }
 
 /**
- * How the run ended, for the run alarms. A summary status other than `succeeded` counts as it says; a run with failed
- * tasks or an unreachable member account counts as partial even where the summary does not (yet) call it that.
+ * How the run ended, for the run alarms: a run with failed tasks or an unreachable member account is partial, as the
+ * summary says (a run that cannot complete fails as an execution and never reaches Finalize: the stack watches
+ * AWS/States for those).
  */
-export function runOutcome(summary: RunSummary): 'succeeded' | 'partial' | 'failed' {
-  const status: string = summary.status;
-  if (status === 'failed') return 'failed';
-  if (status === 'partial' || summary.tasks.failed > 0 || unreachableAccounts(summary).length > 0) return 'partial';
-  return 'succeeded';
+export function runOutcome(summary: RunSummary): 'succeeded' | 'partial' {
+  return summary.status === 'partial' || summary.tasks.failed > 0 || unreachableAccounts(summary).length > 0 ? 'partial' : 'succeeded';
 }
 
 /** Skipped accounts, as that account in all regions, at most MAX_TARGET_BREAKDOWN a run (see metric-names.ts). */

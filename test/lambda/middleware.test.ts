@@ -187,6 +187,8 @@ describe('metrics', () => {
     expect(emf(output.stdout)).toEqual([
       expect.objectContaining({ service: 'none', taskType: 'inventory.Region', Resources: 120 }),
       expect.objectContaining({ service: 'EC2', taskType: 'inventory.CloudService', TaskErrors: 1, error: 'cloudtap.Throttled' }),
+      // Apart, under the run's dimensions: the Collect errors alarm subtracts these retried invocations.
+      expect.objectContaining({ service: 'cloudtap', TaskThrottledRetries: 1 }),
     ]);
   });
 

@@ -58,7 +58,7 @@ describe('run metrics (Finalize)', () => {
     expect(breakdowns).toEqual([]);
     expect(run?._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: 'cloudtap/Cloudtap', Dimensions: [['service']] });
     expect(run).toMatchObject({
-      service: 'cloudtap', RunsSucceeded: 1, RunsPartial: 0, RunsFailed: 0, RunDurationMs: 150_000,
+      service: 'cloudtap', RunsSucceeded: 1, RunsPartial: 0, RunDurationMs: 150_000,
       TasksFailed: 0, TasksSkipped: 1, AccountsUnreachable: 0, ResourcesSeen: 10, ResourcesChanged: 3, EventsOpened: 2, EventsRecurred: 3,
     });
   });
@@ -87,10 +87,10 @@ describe('run metrics (Finalize)', () => {
     expect(breakdowns.at(-1)).toMatchObject({ account: 'other', region: 'other', TasksSkipped: 25 - (MAX_TARGET_BREAKDOWN - 1) });
   });
 
-  it('a summary that says failed counts as a failed run', () => {
+  it('a summary that says partial counts as partial', () => {
     const run = summary([result('111111111111', 'eu-west-1', 'succeeded')]);
     expect(runOutcome(run)).toBe('succeeded');
-    expect(runOutcome({ ...run, status: 'failed' } as unknown as RunSummary)).toBe('failed');
+    expect(runOutcome({ ...run, status: 'partial' })).toBe('partial');
   });
 
   it('publishes every run metric the stack reads', async () => {
@@ -113,9 +113,11 @@ describe('task metrics (Collect)', () => {
     const task = { runId: RUN_ID, taskId: 't', taskType: 'inventory.CloudService', service: 'EC2' };
     await expect(lambdaHandler(async () => { throw new TaskThrottledError('throttled'); }, collectObservation, IN_LAMBDA)(task, CONTEXT)).rejects.toThrow();
     await expect(lambdaHandler(async () => { throw new Error('boom'); }, collectObservation, IN_LAMBDA)(task, CONTEXT)).rejects.toThrow();
-    const [throttled, failed] = emf();
-    expect(throttled).toMatchObject({ [TASK_METRIC.taskErrors]: 1, [TASK_METRIC.taskThrottledRetries]: 1 });
-    expect(failed).toMatchObject({ [TASK_METRIC.taskErrors]: 1 });
-    expect(failed).not.toHaveProperty(TASK_METRIC.taskThrottledRetries);
+    const [throttled, retry, failed, ...more] = emf();
+    expect(throttled).toMatchObject({ service: 'EC2', [TASK_METRIC.taskErrors]: 1 });
+    expect(retry).toMatchObject({ service: 'cloudtap', [TASK_METRIC.taskThrottledRetries]: 1 });
+    expect(retry?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['service']]);
+    expect(failed).toMatchObject({ service: 'EC2', [TASK_METRIC.taskErrors]: 1 });
+    expect(more).toEqual([]);
   });
 });
