@@ -6,11 +6,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import dynalite from 'dynalite';
 import { Level } from 'level';
 
-const { directory } = workerData;
+const { directory, create } = workerData;
 // dynalite opens LevelDB lazily and a failure to open (the store is another process's) would surface as a
-// crash on the first request: open it once first, so the caller hears why at start.
+// crash on the first request: open it once first, so the caller hears why at start. Only a writer may create
+// the store: LevelDB's create-if-missing would also replace a store that lost its CURRENT file by an empty one
+// (and delete its table files). dynalite's own open (create-if-missing) then finds the store this one opened.
 if (directory) {
-  const probe = new Level(directory);
+  const probe = new Level(directory, { createIfMissing: create === true });
   try {
     await probe.open();
   } catch (error) {

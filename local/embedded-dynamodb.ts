@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { threadCpuMs } from './thread-cpu';
+import { inspectLevelDb, type LevelDbProblem } from './leveldb-check';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { TABLES, TABLE_IDS, type TableDefinition, type TableNames } from '../src/store/tables';
 import { loopbackCredentials } from '../src/store/dynamo';
@@ -14,7 +15,28 @@ export interface EmbeddedDynamoDb {
    * the thread waited for a core (the machine's other work, the collector's thread) does not count.
    */
   cpuMs(): number;
+  /** A write the last process left unfinished (the end of a log cut short), which this writer's LevelDB dropped. */
+  droppedUnfinishedWrite?: LevelDbProblem;
   close(): Promise<void>;
+}
+
+export interface EmbeddedStoreOptions {
+  /**
+   * Create the store when the directory has none (`cloudtap run`). Without it nothing is created: no
+   * directory, no file; a missing store, a damaged one or one whose last write was cut short is an error.
+   */
+  create?: boolean;
+}
+
+export type EmbeddedStoreProblem = 'missing' | 'damaged' | 'unfinished-write' | 'locked';
+
+/** Why the embedded store could not be opened, with the path at fault; nothing was changed on disk. */
+export class EmbeddedStoreError extends Error {
+  override readonly name = 'EmbeddedStoreError';
+
+  constructor(readonly problem: EmbeddedStoreProblem, readonly directory: string, readonly file: string, readonly detail: string) {
+    super(`the store in ${directory}: ${detail}`);
+  }
 }
 
 /**
@@ -23,16 +45,32 @@ export interface EmbeddedDynamoDb {
  * first run went from 45 s to 36 s with this and the SDK change of the same day). With a directory the store is LevelDB on disk and persists across runs;
  * without one it lives in memory (tests).
  */
-export async function startEmbeddedDynamoDb(directory?: string): Promise<EmbeddedDynamoDb> {
-  if (directory) await mkdir(directory, { recursive: true });
-  const worker = new Worker(new URL('./dynalite-worker.mjs', import.meta.url), { workerData: { directory } });
+export async function startEmbeddedDynamoDb(directory?: string, options: EmbeddedStoreOptions = {}): Promise<EmbeddedDynamoDb> {
+  const create = options.create === true;
+  let droppedUnfinishedWrite: LevelDbProblem | undefined;
+  if (directory) {
+    // The files are checked before LevelDB sees them: its open would repair, replace or silently truncate.
+    const found = await inspectLevelDb(directory);
+    if ((found.state === 'missing' || found.state === 'empty') && !create) {
+      throw new EmbeddedStoreError('missing', directory, directory, found.state === 'missing' ? 'there is no such directory' : 'the directory holds no store');
+    }
+    if (found.state === 'damaged') throw new EmbeddedStoreError('damaged', directory, found.problem.file, found.problem.detail);
+    if (found.state === 'ok' && found.unfinishedWrite) {
+      // A writer killed mid-write leaves its last, unacknowledged write cut short: a run may go on without it
+      // (its rerun writes what is missing); a reader must not drop it for good by opening the store.
+      if (!create) throw new EmbeddedStoreError('unfinished-write', directory, found.unfinishedWrite.file, found.unfinishedWrite.detail);
+      droppedUnfinishedWrite = found.unfinishedWrite;
+    }
+    if (create) await mkdir(directory, { recursive: true });
+  }
+  const worker = new Worker(new URL('./dynalite-worker.mjs', import.meta.url), { workerData: { directory, create } });
   const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
   type Message = { type: 'listening'; port: number; threadId?: number } | { type: 'error' | 'closed'; code?: string; message?: string };
   const { port, threadId } = await Promise.race([
     new Promise<{ port: number; threadId?: number }>((resolve, reject) => {
       worker.once('message', (message: Message) => {
         if (message.type === 'listening') resolve(message);
-        else reject(Object.assign(new Error(`the embedded DynamoDB could not start${directory ? ` in ${directory}` : ''}: ${message.message ?? message.type}`), { code: message.code }));
+        else reject(startError(directory, message.code, message.message ?? message.type));
       });
       worker.once('error', reject);
     }),
@@ -50,6 +88,7 @@ export async function startEmbeddedDynamoDb(directory?: string): Promise<Embedde
     endpoint: `http://127.0.0.1:${port}`,
     busyMs: () => worker.performance.eventLoopUtilization().active,
     cpuMs: () => (threadId === undefined ? Number.NaN : threadCpuMs(threadId)),
+    ...(droppedUnfinishedWrite ? { droppedUnfinishedWrite } : {}),
     close: () => (closing ??= new Promise<void>((resolve, reject) => {
       worker.ref(); // until LevelDB is closed
       worker.on('message', (message: Message) => {
@@ -59,6 +98,13 @@ export async function startEmbeddedDynamoDb(directory?: string): Promise<Embedde
       worker.postMessage({ type: 'close' });
     })),
   };
+}
+
+/** LevelDB's reason for not opening, as an EmbeddedStoreError where it is the store's state (in use, damaged). */
+function startError(directory: string | undefined, code: string | undefined, message: string): Error {
+  if (directory && code === 'LEVEL_LOCKED') return new EmbeddedStoreError('locked', directory, directory, 'it is in use by another process');
+  if (directory && code === 'LEVEL_CORRUPTION') return new EmbeddedStoreError('damaged', directory, directory, `LevelDB finds it damaged (${message})`);
+  return Object.assign(new Error(`the embedded DynamoDB could not start${directory ? ` in ${directory}` : ''}: ${message}`), { code });
 }
 
 /** The CreateTable input for one of cloudtap's tables: the same keys and indexes the CDK stack declares. */
@@ -75,14 +121,17 @@ export function createTableInput(definition: TableDefinition, tableName: string)
       { AttributeName: definition.partitionKey.name, KeyType: 'HASH' },
       { AttributeName: definition.sortKey.name, KeyType: 'RANGE' },
     ],
-    GlobalSecondaryIndexes: definition.globalIndexes.map((index) => ({
-      IndexName: index.name,
-      KeySchema: [
-        { AttributeName: index.partitionKey.name, KeyType: 'HASH' as const },
-        ...(index.sortKey ? [{ AttributeName: index.sortKey.name, KeyType: 'RANGE' as const }] : []),
-      ],
-      Projection: { ProjectionType: 'ALL' },
-    })),
+    // DynamoDB refuses an empty list of indexes: a table without any leaves the field out.
+    ...(definition.globalIndexes.length > 0 ? {
+      GlobalSecondaryIndexes: definition.globalIndexes.map((index) => ({
+        IndexName: index.name,
+        KeySchema: [
+          { AttributeName: index.partitionKey.name, KeyType: 'HASH' as const },
+          ...(index.sortKey ? [{ AttributeName: index.sortKey.name, KeyType: 'RANGE' as const }] : []),
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })),
+    } : {}),
   };
 }
 
