@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { parseCommandArgs, integerFlag } from '../args';
-import { openWorkspace, DEFAULT_DATA_DIR } from '../workspace';
+import { openStoreFromFlags, storeHelp, STORE_FLAGS } from '../store-flags';
 import { EventStore } from '../../src/store/event-store';
 import { RunStore } from '../../src/store/run-store';
 import { RunLedger } from '../../src/events/occurrences';
@@ -9,9 +9,11 @@ import type { Database } from '../../src/store/dynamo';
 import { table } from '../format';
 import { UsageError } from '../errors';
 
-export const EVENTS_HELP = `Usage: cloudtap events [--state open|cleared|all] [--max-severity N] [--rule R] [--group G] [--json] [--data-dir DIR]
-       cloudtap events ack <event-id> --note "…"
-       cloudtap events history <event-id> [--json]
+export const EVENTS_HELP = `Usage: cloudtap events [--state open|cleared|all] [--max-severity N] [--rule R] [--group G] [--json] [STORE]
+       cloudtap events ack <event-id> --note "…" [STORE]
+       cloudtap events history <event-id> [--json] [STORE]
+
+STORE: --stack NAME [--region R] [--profile P], or --data-dir DIR
 
 Tap events, as the Tap table: Class, First, Last, Count, Sev, Group, Rule, Type/Name pairs, Text.
 Severity 1 is the most severe, 5 is OK.
@@ -21,7 +23,7 @@ Severity 1 is the most severe, 5 is OK.
   --rule R           only this rule (e.g. InstanceState, OpenIngress)
   --group G          only this group (e.g. web_server)
   --json             one JSON array of events (with their id, for ack)
-  --data-dir DIR     the embedded store's directory (default ${DEFAULT_DATA_DIR}/)`;
+${storeHelp()}`;
 
 const LIST_OPTIONS = {
   state: { type: 'string' },
@@ -29,10 +31,10 @@ const LIST_OPTIONS = {
   rule: { type: 'string' },
   group: { type: 'string' },
   json: { type: 'boolean' },
-  'data-dir': { type: 'string' },
+  ...STORE_FLAGS,
 } as const;
 
-const ACK_OPTIONS = { note: { type: 'string' }, json: { type: 'boolean' }, 'data-dir': { type: 'string' } } as const;
+const ACK_OPTIONS = { note: { type: 'string' }, json: { type: 'boolean' }, ...STORE_FLAGS } as const;
 const STATES = ['open', 'cleared', 'all'];
 
 export async function eventsCommand(argv: string[]): Promise<number> {
@@ -47,7 +49,7 @@ export async function eventsCommand(argv: string[]): Promise<number> {
   if (!STATES.includes(state)) throw new UsageError(`--state: "${state}" is not one of: ${STATES.join(', ')}`);
   const maxSeverity = integerFlag('max-severity', values['max-severity']);
   if (maxSeverity !== undefined && (maxSeverity < 1 || maxSeverity > 5)) throw new UsageError('--max-severity: must be 1 (most severe) to 5 (OK)');
-  const workspace = await openWorkspace({ dataDir: values['data-dir'] });
+  const workspace = await openStoreFromFlags(values, 'read');
   try {
     const events = (await currentEvents(workspace.db)).filter((e) =>
       (state === 'all' || e.state === state)
@@ -102,7 +104,7 @@ async function ackCommand(argv: string[]): Promise<number> {
   const [eventId] = positionals;
   if (!eventId || positionals.length > 1) throw new UsageError('events ack takes one event id; find ids with: cloudtap events --json');
   if (!values.note?.trim()) throw new UsageError('events ack needs --note "what you did or why"; the note is kept in the event\'s history');
-  const workspace = await openWorkspace({ dataDir: values['data-dir'] });
+  const workspace = await openStoreFromFlags(values, 'write');
   try {
     const event = await new EventStore(workspace.db).acknowledge(eventId, { note: values.note.trim(), at: new Date().toISOString(), by: userInfo().username });
     console.log(values.json ? JSON.stringify(event, null, 2) : `acknowledged ${eventId}: ${event.text}`);
@@ -116,10 +118,10 @@ async function ackCommand(argv: string[]): Promise<number> {
 }
 
 async function eventHistoryCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs('events history', argv, { json: { type: 'boolean' }, 'data-dir': { type: 'string' } }, true);
+  const { values, positionals } = parseCommandArgs('events history', argv, { json: { type: 'boolean' }, ...STORE_FLAGS }, true);
   const [eventId] = positionals;
   if (!eventId) throw new UsageError('events history takes one event id; find ids with: cloudtap events --json');
-  const workspace = await openWorkspace({ dataDir: values['data-dir'] });
+  const workspace = await openStoreFromFlags(values, 'read');
   try {
     const entries = await new EventStore(workspace.db).history(eventId);
     if (entries.length === 0) throw new UsageError(`no event with id ${eventId}; list them with: cloudtap events --state all`);

@@ -1,17 +1,17 @@
 import { parseCommandArgs } from '../args';
-import { openWorkspace, DEFAULT_DATA_DIR } from '../workspace';
+import { openStoreFromFlags, storeHelp, STORE_FLAGS } from '../store-flags';
 import { ResourceStore } from '../../src/store/resource-store';
 import { UsageError } from '../errors';
 
-export const HISTORY_HELP = `Usage: cloudtap history <resource-id> [--json] [--data-dir DIR]
+export const HISTORY_HELP = `Usage: cloudtap history <resource-id> [--json] [--stack NAME [--region R] [--profile P] | --data-dir DIR]
 
 A resource's configuration timeline: when it was first seen, every change (field by field, with the run
 that saw it) and its deletion.
 
-  --json          the record and its history entries as JSON
-  --data-dir DIR  the embedded store's directory (default ${DEFAULT_DATA_DIR}/)`;
+  --json            the record and its history entries as JSON
+${storeHelp()}`;
 
-const OPTIONS = { json: { type: 'boolean' }, 'data-dir': { type: 'string' } } as const;
+const OPTIONS = { json: { type: 'boolean' }, ...STORE_FLAGS } as const;
 
 export async function historyCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('history', argv, OPTIONS, true);
@@ -21,7 +21,7 @@ export async function historyCommand(argv: string[]): Promise<number> {
   }
   const [resourceId] = positionals;
   if (!resourceId || positionals.length > 1) throw new UsageError('history takes one resource id, e.g. cloudtap history i-0abc123; list ids with: cloudtap resources');
-  const workspace = await openWorkspace({ dataDir: values['data-dir'] });
+  const workspace = await openStoreFromFlags(values, 'read');
   try {
     const store = new ResourceStore(workspace.db);
     const records = await store.findById(resourceId);

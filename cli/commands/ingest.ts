@@ -1,13 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { parseCommandArgs } from '../args';
-import { openWorkspace, DEFAULT_DATA_DIR } from '../workspace';
+import { openStoreFromFlags, storeHelp, STORE_FLAGS } from '../store-flags';
+import { overlayEnvironment } from '../environment';
 import { parseSpecFlag, startSandboxTarget, type SandboxTarget } from '../sandbox-target';
 import { UsageError } from '../errors';
 import { handler as normalize } from '../../lambdas/normalize/index';
 import { InvalidInputError } from '../../src/dto/validation';
 import type { IngestResult } from '../../src/realtime/ingest';
 
-export const INGEST_HELP = `Usage: cloudtap ingest <event.json> [--sandbox[=SPEC]] [--json] [--data-dir DIR]
+export const INGEST_HELP = `Usage: cloudtap ingest <event.json> [--sandbox[=SPEC]] [--json] [--stack NAME [--region R] [--profile P] | --data-dir DIR]
 
 Feeds an EventBridge-shaped AWS event — an "EC2 Instance State-change Notification" or an "AWS API Call via
 CloudTrail" — through the normalize function, exactly as the deployed EventBridge rules do: the resources it
@@ -15,9 +16,9 @@ names are described again, and their inventory records and events are updated at
 
   --sandbox[=SPEC]  describe against the sandbox account (default: the SDK's credentials and endpoints)
   --json            the ingest result as JSON
-  --data-dir DIR    the embedded store's directory (default ${DEFAULT_DATA_DIR}/)`;
+${storeHelp()}`;
 
-const OPTIONS = { sandbox: { type: 'string' }, json: { type: 'boolean' }, 'data-dir': { type: 'string' } } as const;
+const OPTIONS = { sandbox: { type: 'string' }, json: { type: 'boolean' }, ...STORE_FLAGS } as const;
 
 export async function ingestCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('ingest', argv.map((a) => (a === '--sandbox' ? '--sandbox=' : a)), OPTIONS, true);
@@ -34,8 +35,10 @@ export async function ingestCommand(argv: string[]): Promise<number> {
   } catch (error) {
     throw new UsageError(`${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not JSON (${(error as Error).message})`}`);
   }
-  const workspace = await openWorkspace({ dataDir: values['data-dir'] });
+  const workspace = await openStoreFromFlags(values, 'write');
   let sandbox: SandboxTarget | undefined;
+  // The normalize handler reads the store's table names and endpoint from the environment, as in Lambda.
+  const restore = overlayEnvironment(workspace.handlerEnvironment);
   try {
     if (spec) sandbox = await startSandboxTarget(spec);
     let output: unknown;
@@ -60,6 +63,7 @@ export async function ingestCommand(argv: string[]): Promise<number> {
     return result.errors.length > 0 ? 3 : 0;
   } finally {
     await sandbox?.close();
+    restore();
     await workspace.close();
   }
 }

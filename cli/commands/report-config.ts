@@ -1,20 +1,20 @@
 import { parseCommandArgs } from '../args';
-import { openWorkspace, DEFAULT_DATA_DIR } from '../workspace';
+import { openStoreFromFlags, storeHelp, STORE_FLAGS } from '../store-flags';
 import { ResourceStore } from '../../src/store/resource-store';
 import { configurationAt, instanceLifetime, type InstanceLifetime } from '../../src/report/configuration';
 import { table } from '../format';
 import { UsageError } from '../errors';
 
-export const REPORT_CONFIG_HELP = `Usage: cloudtap report config --at <ISO time> [--json] [--data-dir DIR]
+export const REPORT_CONFIG_HELP = `Usage: cloudtap report config --at <ISO time> [--json] [--stack NAME [--region R] [--profile P] | --data-dir DIR]
 
 The configuration at a moment: how many instances of each group (server role) were active, and when each
 of them started and ended.
 
   --at TIME        an ISO 8601 time, e.g. 2026-01-01T12:00:00Z (default: now)
-  --json           {at, groups: {role: count}, active: [{instanceId, group, startedAt, endedAt, …}]}
-  --data-dir DIR   the embedded store's directory (default ${DEFAULT_DATA_DIR}/)`;
+  --json            {at, groups: {role: count}, active: [{instanceId, group, startedAt, endedAt, …}]}
+${storeHelp()}`;
 
-const OPTIONS = { at: { type: 'string' }, json: { type: 'boolean' }, 'data-dir': { type: 'string' } } as const;
+const OPTIONS = { at: { type: 'string' }, json: { type: 'boolean' }, ...STORE_FLAGS } as const;
 
 export async function reportConfigCommand(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs('report config', argv, OPTIONS);
@@ -26,7 +26,7 @@ export async function reportConfigCommand(argv: string[]): Promise<number> {
   if (!/^\d{4}-\d\d-\d\d(T[\d:.]+(Z|[+-]\d\d:?\d\d)?)?$/.test(at) || Number.isNaN(Date.parse(at))) {
     throw new UsageError(`--at: "${at}" is not an ISO 8601 time; use e.g. 2026-01-01T12:00:00Z`);
   }
-  const workspace = await openWorkspace({ dataDir: values['data-dir'] });
+  const workspace = await openStoreFromFlags(values, 'read');
   try {
     const lifetimes: InstanceLifetime[] = [];
     for await (const record of new ResourceStore(workspace.db).scan()) {

@@ -1,24 +1,24 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseCommandArgs } from '../args';
-import { openWorkspace, DEFAULT_DATA_DIR } from '../workspace';
+import { openStoreFromFlags, storeHelp, STORE_FLAGS } from '../store-flags';
 import { UsageError } from '../errors';
 import { loadReportData } from '../report/report-data';
 import { renderReportPage } from '../report/page';
 import { reportConfigCommand } from './report-config';
 
-export const REPORT_HELP = `Usage: cloudtap report --html <file> [--data-dir DIR]
-       cloudtap report config [--at <ISO time>] [--json] [--data-dir DIR]
+export const REPORT_HELP = `Usage: cloudtap report --html <file> [--stack NAME [--region R] [--profile P] | --data-dir DIR]
+       cloudtap report config [--at <ISO time>] [--json] [--stack NAME … | --data-dir DIR]
 
   --html FILE      write one self-contained HTML page (inline CSS and SVG, nothing fetched, works offline):
                    resources by type and region, open events by severity and rule with the Tap table,
                    active instances per group over time, the last runs with their durations and failures
-  --data-dir DIR   the embedded store's directory (default ${DEFAULT_DATA_DIR}/)
+${storeHelp()}
 
   config           the configuration at a moment: active instances per group, when each started and ended
                    (see 'cloudtap report config --help')`;
 
-const OPTIONS = { html: { type: 'string' }, 'data-dir': { type: 'string' } } as const;
+const OPTIONS = { html: { type: 'string' }, ...STORE_FLAGS } as const;
 
 export async function reportCommand(argv: string[]): Promise<number> {
   if (argv[0] === 'config') return reportConfigCommand(argv.slice(1));
@@ -30,12 +30,9 @@ export async function reportCommand(argv: string[]): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`report has no "${positionals[0]}" report; use: cloudtap report --html <file>, or cloudtap report config`);
   if (!values.html) throw new UsageError('report needs --html <file>, e.g. cloudtap report --html report.html (or: cloudtap report config --at <time>)');
   const file = resolve(values.html);
-  const dataDir = values['data-dir'] ?? DEFAULT_DATA_DIR;
-  const externalStore = process.env.AWS_ENDPOINT_URL_DYNAMODB;
-  const source = externalStore ? `DynamoDB at ${externalStore}` : `store in ${dataDir}/`;
-  const workspace = await openWorkspace({ dataDir });
+  const workspace = await openStoreFromFlags(values, 'read');
   try {
-    const data = await loadReportData(workspace.db, { generatedAt: new Date().toISOString(), source });
+    const data = await loadReportData(workspace.db, { generatedAt: new Date().toISOString(), source: workspace.location });
     const html = renderReportPage(data);
     await mkdir(dirname(file), { recursive: true });
     await writeFile(file, html);

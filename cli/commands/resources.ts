@@ -1,10 +1,11 @@
 import { parseCommandArgs } from '../args';
-import { openWorkspace, DEFAULT_DATA_DIR } from '../workspace';
+import { openStoreFromFlags, storeHelp, STORE_FLAGS_WITH_STACK_REGION } from '../store-flags';
 import { ResourceStore, type StoredResource } from '../../src/store/resource-store';
 import { table } from '../format';
 import { UsageError } from '../errors';
 
-export const RESOURCES_HELP = `Usage: cloudtap resources [--type EC2.Instance] [--region R] [--account A] [--include-deleted] [--json] [--data-dir DIR]
+export const RESOURCES_HELP = `Usage: cloudtap resources [--type EC2.Instance] [--region R] [--account A] [--include-deleted] [--json]
+                          [--stack NAME [--stack-region R] [--profile P] | --data-dir DIR]
 
 The inventory: every collected resource, newest state.
 
@@ -13,7 +14,7 @@ The inventory: every collected resource, newest state.
   --account A        only this account
   --include-deleted  also resources that are gone, with the time they were marked deleted
   --json             one JSON array, full records
-  --data-dir DIR     the embedded store's directory (default ${DEFAULT_DATA_DIR}/)`;
+${storeHelp('--stack-region')}`;
 
 const OPTIONS = {
   type: { type: 'string' },
@@ -21,7 +22,7 @@ const OPTIONS = {
   account: { type: 'string' },
   'include-deleted': { type: 'boolean' },
   json: { type: 'boolean' },
-  'data-dir': { type: 'string' },
+  ...STORE_FLAGS_WITH_STACK_REGION,
 } as const;
 
 export async function resourcesCommand(argv: string[]): Promise<number> {
@@ -30,7 +31,7 @@ export async function resourcesCommand(argv: string[]): Promise<number> {
     console.log(RESOURCES_HELP);
     return 0;
   }
-  const workspace = await openWorkspace({ dataDir: values['data-dir'] });
+  const workspace = await openStoreFromFlags(values, 'read');
   try {
     const found: StoredResource[] = [];
     const types = new Set<string>();

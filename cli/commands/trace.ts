@@ -1,5 +1,5 @@
 import { parseCommandArgs } from '../args';
-import { openWorkspace, DEFAULT_DATA_DIR } from '../workspace';
+import { openStoreFromFlags, storeHelp, STORE_FLAGS } from '../store-flags';
 import { RunStore, type TaskTrace } from '../../src/store/run-store';
 import type { TracedCall } from '../../src/aws/call-trace';
 import type { RunSummary } from '../../src/dto/run-summary';
@@ -8,8 +8,8 @@ import { formatDuration, table } from '../format';
 import { UsageError } from '../errors';
 import { runSummaryOf } from '../report/run-summary';
 
-export const TRACE_HELP = `Usage: cloudtap trace [<run-id>|latest] [--json] [--data-dir DIR]
-       cloudtap trace --list [--json] [--data-dir DIR]
+export const TRACE_HELP = `Usage: cloudtap trace [<run-id>|latest] [--json] [--stack NAME [--region R] [--profile P] | --data-dir DIR]
+       cloudtap trace --list [--json] [--stack NAME … | --data-dir DIR]
 
 A run's timeline: each task a bar on the run's time axis, under it the AWS calls it made, in order
 (service.operation, region, duration, attempts, throttles, error code); its DynamoDB calls summed up.
@@ -19,12 +19,12 @@ Then the slowest tasks and calls, and the totals of calls, retries, throttles an
   --list            the recent runs, newest first: id, start, duration, status, tasks, AWS calls
   --json            {runId, run: <run summary>, tasks: [{taskId, startedAt, durationMs, status, calls: […]}]}
                     with every call, DynamoDB calls included; with --list, an array of run summaries
-  --data-dir DIR    the embedded store's directory (default ${DEFAULT_DATA_DIR}/)`;
+${storeHelp()}`;
 
 const OPTIONS = {
   list: { type: 'boolean' },
   json: { type: 'boolean' },
-  'data-dir': { type: 'string' },
+  ...STORE_FLAGS,
 } as const;
 
 /** Width of the timeline when stdout is not a terminal (piped, CI). */
@@ -52,7 +52,7 @@ export async function traceCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length > 1) throw new UsageError(`trace takes one run id (or latest), got: ${positionals.join(' ')}`);
-  const workspace = await openWorkspace({ dataDir: values['data-dir'] });
+  const workspace = await openStoreFromFlags(values, 'read');
   try {
     const runs = new RunStore(workspace.db);
     if (values.list) {
@@ -60,7 +60,7 @@ export async function traceCommand(argv: string[]): Promise<number> {
       console.log(values.json ? JSON.stringify(recent, null, 2) : formatRunList(recent));
       return 0;
     }
-    const trace = await loadRunTrace(runs, positionals[0] ?? 'latest', values['data-dir'] ?? DEFAULT_DATA_DIR);
+    const trace = await loadRunTrace(runs, positionals[0] ?? 'latest', workspace.location);
     const width = process.stdout.isTTY ? process.stdout.columns : DEFAULT_WIDTH;
     console.log(values.json ? JSON.stringify(trace, null, 2) : formatTrace(trace, width));
     return 0;
@@ -69,10 +69,10 @@ export async function traceCommand(argv: string[]): Promise<number> {
   }
 }
 
-async function loadRunTrace(runs: RunStore, runRef: string, dataDir: string): Promise<RunTrace> {
+async function loadRunTrace(runs: RunStore, runRef: string, location: string): Promise<RunTrace> {
   const run = runRef === 'latest' ? await runs.latestRun() : await runs.getRun(runRef);
-  if (!run && runRef === 'latest') throw new UsageError(`no runs in ${dataDir} yet; collect one with: cloudtap run --sandbox`);
-  if (!run) throw new UsageError(`no run with id "${runRef}" in ${dataDir}; list the runs with: cloudtap trace --list`);
+  if (!run && runRef === 'latest') throw new UsageError(`no runs in ${location} yet; collect one with: cloudtap run --sandbox`);
+  if (!run) throw new UsageError(`no run with id "${runRef}" in ${location}; list the runs with: cloudtap trace --list`);
   const [traces, results] = await Promise.all([runs.taskTraces(run.runId), runs.taskResults(run.runId)]);
   const resultOf = new Map(results.map((r) => [r.taskId, r]));
   const tasks = traces.map((trace): TracedTask => {
