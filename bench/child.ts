@@ -1,11 +1,12 @@
 /** Runs one scenario in this fresh process (its own heap, JIT and peak RSS) and sends the result to the bench. */
+import { cliStart } from './scenarios/cli-start';
 import { coldStart } from './scenarios/cold-start';
 import { collectAlone } from './scenarios/collect-alone';
 import { criticalPath } from './scenarios/critical-path';
 import { storeCeiling } from './scenarios/store-ceiling';
 import { throughput } from './scenarios/throughput';
 
-const SCENARIOS = { storeCeiling, throughput, criticalPath, collectAlone, coldStart } as const;
+const SCENARIOS = { storeCeiling, throughput, criticalPath, collectAlone, coldStart, cliStart } as const;
 export type ScenarioName = keyof typeof SCENARIOS;
 
 const [name, params] = process.argv.slice(2);

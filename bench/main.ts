@@ -17,6 +17,7 @@ import type { ThroughputResult } from './scenarios/throughput';
 import type { CriticalPathResult } from './scenarios/critical-path';
 import type { CollectAloneResult } from './scenarios/collect-alone';
 import type { ColdStartResult } from './scenarios/cold-start';
+import type { CliStartResult } from './scenarios/cli-start';
 
 /** The issue's budget for the whole bench on 2 cores. */
 const BUDGET_MS = 10 * 60 * 1000;
@@ -42,6 +43,9 @@ try {
   const coldStart = await runScenario<ColdStartResult>('coldStart', { outDir, repeats: plan.coldStartRepeats });
   const collectBundle = coldStart.bundles.find((b) => b.fn === 'collect')?.file ?? '';
 
+  log(`CLI start-up: npm run build, then cloudtap --version and cloudtap resources against node -e 0, ${plan.cliStart.repeats} rounds`);
+  const cliStart = await runScenario<CliStartResult>('cliStart', plan.cliStart);
+
   log(`store ceiling: the records of ${plan.ceilingInstances} instances, conditional PutItem and BatchWrite`);
   const ceiling = await runScenario<CeilingResult>('storeCeiling', { instances: plan.ceilingInstances });
 
@@ -62,7 +66,7 @@ try {
   const economy = memory.find((m) => m.instances === plan.economyInstances);
   if (!economy) throw new Error(`the plan's API economy size, ${plan.economyInstances} instances, is not one of its memory sizes`);
 
-  const results: BenchResults = { ceiling, throughput, criticalPath, memory, economy, coldStart };
+  const results: BenchResults = { ceiling, throughput, criticalPath, memory, economy, coldStart, cliStart };
   const outcomes = evaluate(results);
   const durationMs = Date.now() - started;
   const report: BenchReport = { startedAt, durationMs, machine: machine(loadBefore, loadavg().map((l) => Math.round(l * 100) / 100)), plan, outcomes, results };

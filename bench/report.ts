@@ -142,6 +142,13 @@ export function markdown(report: BenchReport): string {
     `One region with ${fmt(economy.instances)} instances (${fmt(economy.economy.instances)} listed, terminated ones included), collect handler alone, first run; calls counted by the sandbox:`, '',
     '| operation | calls |', '|---|---:|',
     ...Object.entries(economy.first.callsByOperation).sort((a, b) => b[1] - a[1]).map(([op, n]) => `| ${op} | ${fmt(n)} |`), '',
+    '### CLI start-up', '',
+    `Whole processes, started as an operator starts them (\`node bin/cloudtap.js …\`, which runs the dist/ that \`npm run build\` made in ${fmt(results.cliStart.buildMs)} ms), ` +
+      `${results.cliStart.node.samplesMs.length} interleaved rounds; \`resources\` lists ${fmt(results.cliStart.resources)} resources (\`${results.cliStart.spec}\`). ` +
+      'The ratio is the median over the rounds of a command\'s time ÷ that round\'s `node -e 0`.', '',
+    '| command | median | × node -e 0 | samples |', '|---|---:|---:|---|',
+    ...[results.cliStart.node, results.cliStart.version, results.cliStart.resourcesCommand, results.cliStart.versionFromSources].map((s) =>
+      `| ${s.label} | ${fmt(s.ms)} ms | ${fmt(s.ratio, 2)} | ${s.samplesMs.join(', ')} ms |`), '',
     '### Cold start', '',
     '| function | bundle | module init (median) | samples |', '|---|---:|---:|---|',
     ...coldStart.bundles.map((b) => `| ${b.fn} | ${fmt(b.bytes / MB, 2)} MB | ${fmt(b.initMs)} ms | ${b.initSamplesMs.join(', ')} ms |`), '',

@@ -4,6 +4,7 @@ import type { ThroughputResult } from './scenarios/throughput';
 import type { CriticalPathResult } from './scenarios/critical-path';
 import type { CollectAloneResult } from './scenarios/collect-alone';
 import type { ColdStartResult } from './scenarios/cold-start';
+import type { CliStartResult } from './scenarios/cli-start';
 
 export type Verdict = 'met' | 'missed' | 'at the limit';
 
@@ -25,6 +26,7 @@ export interface BenchResults {
   memory: CollectAloneResult[];
   economy: CollectAloneResult;
   coldStart: ColdStartResult;
+  cliStart: CliStartResult;
 }
 
 export const TARGETS = {
@@ -36,6 +38,13 @@ export const TARGETS = {
   memoryInstances: 100_000,
   bundleBytes: 1024 * 1024,
   initMs: 150,
+  /** `cloudtap --version` ÷ `node -e 0`: the CLI's own start-up is a small part of a process's. */
+  cliVersionRatio: 3,
+  /**
+   * `cloudtap resources` on a small store ÷ `node -e 0`: it also starts the embedded store's thread and the
+   * DynamoDB client; about half a second on a quiet machine, a listing that answers at once.
+   */
+  cliResourcesRatio: 10,
 } as const;
 
 const MB = 1024 * 1024;
@@ -178,6 +187,17 @@ export function evaluate(results: BenchResults): Outcome[] {
       figure: `${fmt(bundle.bytes / MB, 2)} MB; ${fmt(bundle.initMs)} ms`,
       target: `≤ 1 MB; ≤ ${TARGETS.initMs} ms`,
       verdict: sizeMet && initMet ? 'met' : 'missed',
+    });
+  }
+
+  const { cliStart } = results;
+  for (const [sample, target] of [[cliStart.version, TARGETS.cliVersionRatio], [cliStart.resourcesCommand, TARGETS.cliResourcesRatio]] as const) {
+    outcomes.push({
+      scenario: `CLI start, ${sample.label}`,
+      measure: 'wall time of the whole process ÷ node -e 0, median of paired rounds',
+      figure: `${fmt(sample.ratio, 2)} × (${fmt(sample.ms)} ms; node -e 0 ${fmt(cliStart.node.ms)} ms)`,
+      target: `≤ ${target} ×`,
+      verdict: sample.ratio <= target ? 'met' : 'missed',
     });
   }
 

@@ -1,0 +1,103 @@
+/**
+ * CLI start-up: the wall time of whole `cloudtap` processes as an operator starts them (bin/cloudtap.js, which
+ * runs the dist/ that `npm run build` makes from the current sources), against `node -e 0` — Node's own start,
+ * which no program can beat — measured in the same rounds, so the ratio holds on a loaded machine. Each round
+ * starts every command once, interleaved, and a command's ratio is the median over the rounds of its time ÷
+ * that round's `node -e 0`, so a burst of load weighs on both sides of a ratio alike. Starting the same CLI from its TypeScript sources through tsx (`npm run dev`) is measured alongside,
+ * to show what the build saves.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import { QUIET_ENV, REPO_ROOT } from '../processes';
+
+const run = promisify(execFile);
+
+export interface CliStartParams {
+  /** Rounds; the median of each command's samples is reported. */
+  repeats: number;
+  /** The sandbox account collected into the small store `resources` lists. */
+  spec: string;
+}
+
+export interface CliStartSample {
+  label: string;
+  argv: string[];
+  /** Median wall time from spawn to exit, ms. */
+  ms: number;
+  samplesMs: number[];
+  /** The median over the rounds of this command's time ÷ the same round's `node -e 0`. */
+  ratio: number;
+}
+
+export interface CliStartResult {
+  spec: string;
+  /** Resources in the small store (what `resources` lists). */
+  resources: number;
+  /** How long `npm run build` took, ms. */
+  buildMs: number;
+  node: CliStartSample;
+  version: CliStartSample;
+  resourcesCommand: CliStartSample;
+  /** `--version` from the TypeScript sources through tsx, as bin/cloudtap.js started before the build. */
+  versionFromSources: CliStartSample;
+}
+
+const BIN = join(REPO_ROOT, 'bin', 'cloudtap.js');
+const DEV = join(REPO_ROOT, 'scripts', 'cloudtap-dev.mjs');
+/** No inherited NODE_OPTIONS (the bench itself runs under tsx): each process starts as an operator's would. */
+const ENV = { PATH: process.env.PATH, HOME: process.env.HOME, ...QUIET_ENV, NODE_OPTIONS: '' };
+
+async function wallMs(argv: string[]): Promise<number> {
+  const started = performance.now();
+  await run(process.execPath, argv, { cwd: REPO_ROOT, env: ENV, maxBuffer: 64 * 1024 * 1024 });
+  return performance.now() - started;
+}
+
+export async function cliStart(params: CliStartParams): Promise<CliStartResult> {
+  const buildStarted = performance.now();
+  await run(process.execPath, [join(REPO_ROOT, 'scripts', 'build-cli.mjs')], { cwd: REPO_ROOT, env: ENV });
+  const buildMs = performance.now() - buildStarted;
+  const dataDir = await mkdtemp(join(tmpdir(), 'cloudtap-bench-cli-'));
+  try {
+    await run(process.execPath, [BIN, 'run', `--sandbox=${params.spec}`, '--data-dir', dataDir, '--json'], { cwd: REPO_ROOT, env: ENV });
+    const { stdout } = await run(process.execPath, [BIN, 'resources', '--data-dir', dataDir, '--json'], { cwd: REPO_ROOT, env: ENV, maxBuffer: 64 * 1024 * 1024 });
+    const resources = (JSON.parse(stdout) as unknown[]).length;
+    if (resources === 0) throw new Error(`the small store (${params.spec}) lists no resources: the resources figure would measure nothing`);
+
+    const commands = {
+      node: ['-e', '0'],
+      version: [BIN, '--version'],
+      resourcesCommand: [BIN, 'resources', '--data-dir', dataDir],
+      versionFromSources: [DEV, '--version'],
+    } as const;
+    const samples = Object.fromEntries(Object.keys(commands).map((k) => [k, [] as number[]])) as Record<keyof typeof commands, number[]>;
+    // One warm-up round: the first start reads every file from disk, later ones from the page cache, as an operator's would.
+    for (const argv of Object.values(commands)) await wallMs([...argv]);
+    for (let i = 0; i < params.repeats; i++) {
+      for (const [key, argv] of Object.entries(commands) as [keyof typeof commands, readonly string[]][]) samples[key].push(await wallMs([...argv]));
+    }
+    const sample = (key: keyof typeof commands, label: string): CliStartSample => ({
+      label, argv: [...commands[key]].map((a) => a.replace(REPO_ROOT, '').replace(dataDir, '<small store>')),
+      ms: median(samples[key]), samplesMs: samples[key].map(Math.round),
+      ratio: median(samples[key].map((ms, round) => ms / (samples.node[round] ?? Number.NaN))),
+    });
+    return {
+      spec: params.spec, resources, buildMs,
+      node: sample('node', 'node -e 0'),
+      version: sample('version', 'cloudtap --version'),
+      resourcesCommand: sample('resourcesCommand', 'cloudtap resources (small store)'),
+      versionFromSources: sample('versionFromSources', 'cloudtap --version from the sources (tsx)'),
+    };
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
