@@ -2,14 +2,13 @@ import { userInfo } from 'node:os';
 import { parseCommandArgs, integerFlag } from '../args';
 import { openStoreFromFlags, storeHelp, STORE_FLAGS } from '../store-flags';
 import { EventStore } from '../../src/store/event-store';
-import { RunStore } from '../../src/store/run-store';
-import { RunLedger } from '../../src/events/occurrences';
+import { listEvents, type EventStateFilter } from '../../src/store/event-queries';
 import type { TapEvent } from '../../src/events/tap-event';
 import type { Database } from '../../src/store/dynamo';
 import { table } from '../format';
 import { UsageError } from '../errors';
 
-export const EVENTS_HELP = `Usage: cloudtap events [--state open|cleared|all] [--max-severity N] [--rule R] [--group G] [--json] [STORE]
+export const EVENTS_HELP = `Usage: cloudtap events [--state open|cleared|all] [--max-severity N] [--rule R] [--group G] [--account A] [--json] [STORE]
        cloudtap events ack <event-id> --note "…" [STORE]
        cloudtap events history <event-id> [--json] [STORE]
 
@@ -22,6 +21,7 @@ Severity 1 is the most severe, 5 is OK.
   --max-severity N   only events of severity N or more severe (1–5)
   --rule R           only this rule (e.g. InstanceState, OpenIngress)
   --group G          only this group (e.g. web_server)
+  --account A        only events of this account
   --json             one JSON array of events (with their id, for ack)
 ${storeHelp()}`;
 
@@ -30,6 +30,7 @@ const LIST_OPTIONS = {
   'max-severity': { type: 'string' },
   rule: { type: 'string' },
   group: { type: 'string' },
+  account: { type: 'string' },
   json: { type: 'boolean' },
   ...STORE_FLAGS,
 } as const;
@@ -51,11 +52,13 @@ export async function eventsCommand(argv: string[]): Promise<number> {
   if (maxSeverity !== undefined && (maxSeverity < 1 || maxSeverity > 5)) throw new UsageError('--max-severity: must be 1 (most severe) to 5 (OK)');
   const workspace = await openStoreFromFlags(values, 'read');
   try {
-    const events = (await currentEvents(workspace.db)).filter((e) =>
-      (state === 'all' || e.state === state)
-      && (maxSeverity === undefined || e.severity <= maxSeverity)
-      && (!values.rule || e.rule === values.rule)
-      && (!values.group || e.group === values.group));
+    const events = await listEvents(workspace.db, {
+      state: state as EventStateFilter,
+      ...(maxSeverity !== undefined ? { maxSeverity } : {}),
+      ...(values.group ? { group: values.group } : {}),
+      ...(values.account ? { accountId: values.account } : {}),
+      ...(values.rule ? { rule: values.rule } : {}),
+    });
     events.sort((a, b) => a.severity - b.severity || b.lastTime.localeCompare(a.lastTime) || a.id.localeCompare(b.id));
     if (values.json) {
       console.log(JSON.stringify(events, null, 2));
@@ -69,12 +72,9 @@ export async function eventsCommand(argv: string[]): Promise<number> {
   }
 }
 
-/** Every event with its count and last time brought up to date from the run ledger. */
-export async function currentEvents(db: Database): Promise<TapEvent[]> {
-  const stored = [];
-  for await (const event of new EventStore(db).scan()) stored.push(event);
-  const ledger = await RunLedger.covering(stored, new RunStore(db));
-  return stored.map((e) => ledger.view(e));
+/** Every event (both states, by the state index), with its count and times brought up to date from the run ledger. */
+export function currentEvents(db: Database): Promise<TapEvent[]> {
+  return listEvents(db, { state: 'all' });
 }
 
 /** The Tap table: as many Type/Name column pairs as the deepest event has. */

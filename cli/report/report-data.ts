@@ -1,11 +1,11 @@
-import { ResourceStore } from '../../src/store/resource-store';
-import { RunStore } from '../../src/store/run-store';
+import { listResources } from '../../src/store/inventory-queries';
+import { listEvents } from '../../src/store/event-queries';
+import { recentRuns } from '../../src/store/run-queries';
 import { CLOUD_SERVICE_TYPE } from '../../src/collect/collect-task';
 import { instanceLifetime, type InstanceLifetime } from '../../src/report/configuration';
 import type { RunSummary } from '../../src/dto/run-summary';
 import type { TapEvent } from '../../src/events/tap-event';
 import type { Database } from '../../src/store/dynamo';
-import { currentEvents } from '../commands/events';
 import { activeInstancesOverTime, type GroupSeries } from './instances-over-time';
 import { runSummaryOf } from './run-summary';
 
@@ -30,27 +30,28 @@ export interface ReportData {
 const RUNS_SHOWN = 20;
 
 export async function loadReportData(db: Database, options: { generatedAt: string; source: string }): Promise<ReportData> {
-  const [inventory, events, runs] = await Promise.all([loadInventory(db), currentEvents(db), new RunStore(db).runsSince()]);
-  const openEvents = events
-    .filter((e) => e.state === 'open')
-    .sort((a, b) => a.severity - b.severity || b.lastTime.localeCompare(a.lastTime) || a.id.localeCompare(b.id));
+  const [inventory, openEvents, runs] = await Promise.all([loadInventory(db), listEvents(db, { state: 'open' }), recentRuns(db, RUNS_SHOWN)]);
+  openEvents.sort((a, b) => a.severity - b.severity || b.lastTime.localeCompare(a.lastTime) || a.id.localeCompare(b.id));
   return {
     generatedAt: options.generatedAt,
     source: options.source,
     resources: inventory.resources,
     openEvents,
     instances: { lifetimes: inventory.lifetimes, series: activeInstancesOverTime(inventory.lifetimes, options.generatedAt) },
-    runs: runs.reverse().slice(0, RUNS_SHOWN).map(runSummaryOf),
+    runs: runs.map(runSummaryOf),
   };
 }
 
-/** Counts of the resources that exist (type metadata left out), and every instance's lifetime, deleted ones too. */
+/**
+ * Counts of the resources that exist (type metadata left out), and every instance's lifetime, deleted ones too:
+ * the whole inventory is counted, so this is the one read that scans the current records.
+ */
 async function loadInventory(db: Database): Promise<{ resources: ReportData['resources']; lifetimes: InstanceLifetime[] }> {
   const byType = new Map<string, number>();
   const byRegion = new Map<string, number>();
   const lifetimes: InstanceLifetime[] = [];
   let total = 0;
-  for await (const record of new ResourceStore(db).scan()) {
+  for (const record of await listResources(db, { includeDeleted: true })) {
     if (record.type === 'EC2.Instance') {
       const lifetime = instanceLifetime(record);
       if (lifetime) lifetimes.push(lifetime);
