@@ -2,11 +2,19 @@ import type { Alarm } from '../finalize/alarms';
 import type { EventCounts, ResourceCounts, TaskResult } from './task';
 import { emptyEventCounts, emptyResourceCounts } from './task';
 
-/** A target get-tasks did not collect, and why (a region not opted in, an account it could not reach). */
+/**
+ * A target get-tasks did not collect, and why. With a region: a region not opted in (normal, not a failure).
+ * Without one: an account it could not reach (or that was not the account asked for) — that makes the run partial.
+ */
 export interface SkippedTarget {
   accountId: string;
   region?: string;
   reason: string;
+}
+
+/** Skipped accounts (no region): targets the run meant to collect and could not reach. */
+export function isUnreachableAccount(skipped: SkippedTarget): boolean {
+  return skipped.region === undefined;
 }
 
 export interface TaskFailure {
@@ -19,22 +27,67 @@ export interface TaskFailure {
   message: string;
 }
 
+/** The failures of one account with one error code: how many, one message, and the first few tasks. */
+export interface FailureGroup {
+  account: string;
+  code: string;
+  /** Failed calls (a task fails once per resource type whose listing failed). */
+  failures: number;
+  /** Distinct failed tasks. */
+  tasks: number;
+  /** Distinct regions among them. */
+  regions: number;
+  message: string;
+  /** The first MAX_TASK_IDS_PER_GROUP task ids, in task-id order. */
+  taskIds: string[];
+}
+
+/**
+ * The summary is the execution's output (Step Functions: 256 KB) and the stored run item (DynamoDB: 400 KB), so
+ * what grows with failures is capped: a sample of the failures, groups by account and code (the largest first),
+ * messages cut short. Every failed task keeps its full result in the runs table: `cloudtap trace <run> --failures`.
+ * With these caps a summary stays under ~90 KB however many tasks fail (test/dto/run-summary.test.ts).
+ */
+export const SUMMARY_LIMITS = {
+  /** Failures listed one by one; the first of each group first, so every group has its example. */
+  listedFailures: 25,
+  failureGroups: 50,
+  taskIdsPerGroup: 3,
+  messageChars: 300,
+  /** Skipped targets listed; unreachable accounts first. */
+  listedSkipped: 100,
+} as const;
+
 /** What `cloudtap run --json` prints and what Finalize stores (shared/DESIGN.md, "Operator interface"). */
 export interface RunSummary {
   runId: string;
-  /** `succeeded`: every task succeeded or was skipped; `partial`: the run completed but some tasks failed. */
+  /**
+   * `succeeded`: every task succeeded or was skipped as not opted in, and every account was reached; `partial`: the
+   * run completed, but some tasks failed or some member accounts could not be reached (the CLI's exit code 3).
+   * A run that cannot start — the collector's own account unreachable, bad input — fails as an execution instead.
+   */
   status: 'succeeded' | 'partial';
   startedAt: string;
   finishedAt: string;
   durationMs: number;
   tasks: { total: number; succeeded: number; failed: number; skipped: number };
+  /** Accounts that could not be reached (skipped entries without a region), counted in full. Absent in runs stored before it existed, as are `failureCount` and `failureGroups`. */
+  accountsUnreachable?: number;
   resources: ResourceCounts;
   events: EventCounts;
   /** DynamoDB items written by the run. */
   writes: number;
   apiCalls: number;
+  /** Failed calls in all; `failures` lists at most SUMMARY_LIMITS.listedFailures of them. */
+  failureCount?: number;
   failures: TaskFailure[];
+  /** Failures by account and error code, the largest first; at most SUMMARY_LIMITS.failureGroups (see `failureGroupsOmitted`). */
+  failureGroups?: FailureGroup[];
+  /** Groups left out of `failureGroups`, and the failures in them. */
+  failureGroupsOmitted?: { groups: number; failures: number };
   skipped: SkippedTarget[];
+  /** Skipped targets left out of `skipped`. */
+  skippedOmitted?: number;
   /** Threshold transitions of this run (one alarm each). */
   alarms?: Alarm[];
   notes?: string[];
@@ -56,22 +109,71 @@ export function summarizeRun(
     for (const key of Object.keys(events) as (keyof EventCounts)[]) events[key] += result.events[key];
     writes += result.writes;
     apiCalls += result.apiCalls;
-    if (result.status !== 'failed') continue;
-    const errors = result.errors.length > 0 ? result.errors : result.error ? [result.error] : [{ code: 'Unknown', message: 'the task failed' }];
-    for (const error of errors) {
-      failures.push({
-        taskId: result.taskId, account: result.accountId, region: result.region,
-        ...(result.service ? { service: result.service } : {}), ...(error.type ? { type: error.type } : {}),
-        code: error.code, message: error.message,
-      });
-    }
+    if (result.status === 'failed') failures.push(...taskFailures(result));
   }
+  const accountsUnreachable = new Set(run.skipped.filter(isUnreachableAccount).map((s) => s.accountId)).size;
+  const { groups, omitted } = groupFailures(failures);
+  const skipped = [...run.skipped].sort((a, b) => Number(isUnreachableAccount(b)) - Number(isUnreachableAccount(a)));
   return {
     runId: run.runId,
-    status: tasks.failed > 0 ? 'partial' : 'succeeded',
+    status: tasks.failed > 0 || accountsUnreachable > 0 ? 'partial' : 'succeeded',
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
     durationMs: Date.parse(run.finishedAt) - Date.parse(run.startedAt),
-    tasks, resources, events, writes, apiCalls, failures, skipped: run.skipped,
+    tasks, accountsUnreachable, resources, events, writes, apiCalls,
+    failureCount: failures.length,
+    failures: sampleFailures(failures, groups).map((f) => ({ ...f, message: shorten(f.message) })),
+    failureGroups: groups,
+    ...(omitted.groups > 0 ? { failureGroupsOmitted: omitted } : {}),
+    skipped: skipped.slice(0, SUMMARY_LIMITS.listedSkipped).map((s) => ({ ...s, reason: shorten(s.reason) })),
+    ...(skipped.length > SUMMARY_LIMITS.listedSkipped ? { skippedOmitted: skipped.length - SUMMARY_LIMITS.listedSkipped } : {}),
   };
+}
+
+/** A failed task's failures: one per resource type whose call failed, or the task's own error. */
+export function taskFailures(result: TaskResult): TaskFailure[] {
+  const errors = result.errors.length > 0 ? result.errors : result.error ? [result.error] : [{ code: 'Unknown', message: 'the task failed' }];
+  return errors.map((error) => ({
+    taskId: result.taskId, account: result.accountId, region: result.region,
+    ...(result.service ? { service: result.service } : {}), ...(error.type ? { type: error.type } : {}),
+    code: error.code, message: error.message,
+  }));
+}
+
+/** AWS messages can run to kilobytes (an encoded authorization message): the summary keeps the start. */
+function shorten(message: string): string {
+  return message.length > SUMMARY_LIMITS.messageChars ? `${message.slice(0, SUMMARY_LIMITS.messageChars - 1)}…` : message;
+}
+
+function groupFailures(failures: TaskFailure[]): { groups: FailureGroup[]; omitted: { groups: number; failures: number } } {
+  const byKey = new Map<string, { group: FailureGroup; tasks: Set<string>; regions: Set<string> }>();
+  for (const failure of [...failures].sort((a, b) => a.taskId.localeCompare(b.taskId))) {
+    const key = JSON.stringify([failure.account, failure.code]);
+    let entry = byKey.get(key);
+    if (!entry) {
+      entry = { group: { account: failure.account, code: failure.code, failures: 0, tasks: 0, regions: 0, message: shorten(failure.message), taskIds: [] }, tasks: new Set(), regions: new Set() };
+      byKey.set(key, entry);
+    }
+    entry.group.failures++;
+    entry.tasks.add(failure.taskId);
+    entry.regions.add(failure.region);
+    if (entry.group.taskIds.length < SUMMARY_LIMITS.taskIdsPerGroup && !entry.group.taskIds.includes(failure.taskId)) entry.group.taskIds.push(failure.taskId);
+  }
+  const all = [...byKey.values()].map(({ group, tasks, regions }) => ({ ...group, tasks: tasks.size, regions: regions.size }))
+    .sort((a, b) => b.failures - a.failures || a.account.localeCompare(b.account) || a.code.localeCompare(b.code));
+  const rest = all.slice(SUMMARY_LIMITS.failureGroups);
+  return { groups: all.slice(0, SUMMARY_LIMITS.failureGroups), omitted: { groups: rest.length, failures: rest.reduce((sum, g) => sum + g.failures, 0) } };
+}
+
+/** The first failure of each group, then the others in task order, up to the cap. */
+function sampleFailures(failures: TaskFailure[], groups: FailureGroup[]): TaskFailure[] {
+  if (failures.length <= SUMMARY_LIMITS.listedFailures) return failures;
+  const ordered = [...failures].sort((a, b) => a.taskId.localeCompare(b.taskId));
+  const firsts = groups.map((g) => ordered.find((f) => f.account === g.account && f.code === g.code)).filter((f): f is TaskFailure => !!f);
+  const sample = new Set(firsts.slice(0, SUMMARY_LIMITS.listedFailures));
+  for (const failure of ordered) {
+    if (sample.size >= SUMMARY_LIMITS.listedFailures) break;
+    sample.add(failure);
+  }
+  return [...sample];
 }

@@ -57,15 +57,20 @@ export async function finalizeRun(request: FinalizeRequest, db: Database, settin
   const runs = new RunStore(db);
   const writesBefore = db.writes;
   const stored = new Map((await runs.taskResults(request.runId)).map((r) => [r.taskId, r]));
+  const caught: TaskResult[] = [];
   const results: TaskResult[] = request.outcomes.map((outcome) => {
     if ('caught' in outcome) {
       const { failure, ...task } = outcome.caught;
-      return failedTaskResult(task, isRecord(failure) ? (failure as { Error?: string; Cause?: string }) : {});
+      const result = failedTaskResult(task, isRecord(failure) ? (failure as { Error?: string; Cause?: string }) : {});
+      caught.push(result);
+      return result;
     }
     const result = stored.get(outcome.taskId);
     if (!result) throw new Error(`run ${request.runId}: task ${outcome.taskId} reported ${outcome.status} but stored no result`);
     return result;
   });
+  // A task whose Lambda failed stored nothing itself: its result goes where every failed task's is, for `trace --failures`.
+  await mapWithConcurrency(caught, 8, (result) => runs.saveTask(request.runId, result, { taskId: result.taskId, startedAt: request.startedAt, durationMs: 0, calls: [] }));
   const context: EventSyncContext = { runId: request.runId, runStartedAt: request.startedAt, ems: settings.ems, events: new EventStore(db), runs };
   const completePartitions = new Set(results.flatMap((r) => r.completePartitions));
   const eventCounts = { opened: 0, recurred: 0, cleared: 0 };

@@ -1,6 +1,6 @@
 import { DescribeRegionsCommand } from '@aws-sdk/client-ec2';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { assumeRoleCredentials, createAwsClients } from '../aws/clients';
+import { assumeRoleCredentials, createAwsClients, type AwsClients } from '../aws/clients';
 import type { AccountTarget, CollectionRequest } from '../dto/collection-request';
 import { SCHEMA_VERSION } from '../dto/collection-request';
 import type { SkippedTarget } from '../dto/run-summary';
@@ -8,6 +8,8 @@ import type { Task, TaskAccount } from '../dto/task';
 import { taskIdOf } from '../dto/task';
 import { allServices, serviceRunsIn } from '../services/registry';
 import { taskError } from '../dto/task';
+import { InvalidInputError } from '../dto/validation';
+import { CollectorAccountUnreachableError, explainProbeError } from './probe-errors';
 import { CallTrace, withCallTrace } from '../aws/call-trace';
 import type { TaskTrace } from '../store/run-store';
 
@@ -51,18 +53,30 @@ export function runIdOf(execution: Execution): string {
 interface ProbedAccount {
   account: TaskAccount;
   enabledRegions: string[];
+  /** Every region DescribeRegions knows, enabled or not: a requested region outside it is an input error. */
+  knownRegions: string[];
 }
 
-/** Probes every target account and its regions, then emits the task list. Unreachable targets are skipped with a reason. */
+/**
+ * Probes every target account and its regions, then emits the task list. The collector's own account must answer —
+ * otherwise nothing can be collected and the run fails (CollectorAccountUnreachable) — and a requested region that no
+ * account has is an input error (InvalidInput); a member account that cannot be reached is skipped with the reason.
+ */
 export async function planCollection(request: CollectionRequest, execution: Execution, settings: PlanSettings): Promise<CollectionPlan> {
   const runId = runIdOf(execution);
   const skipped: SkippedTarget[] = [];
   const targets: AccountTarget[] = request.accounts?.length ? request.accounts : [{}];
   const trace = new CallTrace(PROBE_TASK_ID);
   const started = Date.now();
-  const probed = (await withCallTrace(trace, () => Promise.all(targets.map((target) => probeAccount(target, settings, runId, skipped)))))
-    .filter((p): p is ProbedAccount => !!p);
+  const probed = await withCallTrace(trace, async () => {
+    const own = await probeOwnAccount(settings);
+    const accounts = await Promise.all(targets.map((target) => (target.roleArn
+      ? probeMemberAccount(target, settings, runId, skipped)
+      : probeOwnTarget(target, own, settings, skipped))));
+    return accounts.filter((p): p is ProbedAccount => !!p);
+  });
   const probe: TaskTrace = { taskId: PROBE_TASK_ID, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, calls: trace.calls };
+  if (request.regions) for (const account of probed) assertRegionsExist(request.regions, account);
 
   const options = { runStartedAt: execution.startTime, ems: settings.ems };
   const tasks: Task[] = [];
@@ -109,8 +123,40 @@ export function assertFitsPayload(plan: CollectionPlan): void {
   );
 }
 
-async function probeAccount(target: AccountTarget, settings: PlanSettings, runId: string, skipped: SkippedTarget[]): Promise<ProbedAccount | undefined> {
-  const label = target.accountId ?? target.roleArn ?? 'the collector\'s own account';
+interface OwnAccount {
+  accountId: string;
+  clients: AwsClients;
+}
+
+/** The collector's own credentials: who they are. Without them nothing at all can be collected. */
+async function probeOwnAccount(settings: PlanSettings): Promise<OwnAccount> {
+  const clients = createAwsClients({ region: settings.homeRegion });
+  try {
+    const identity = await clients.sts.send(new GetCallerIdentityCommand({}));
+    return { accountId: identity.Account ?? '', clients };
+  } catch (error) {
+    throw new CollectorAccountUnreachableError(`the collector's own account could not be reached: ${explainProbeError(error, 'sts:GetCallerIdentity', settings.homeRegion)}`);
+  }
+}
+
+/** A target without a role: the collector's own account, whose regions must answer too. */
+async function probeOwnTarget(target: AccountTarget, own: OwnAccount, settings: PlanSettings, skipped: SkippedTarget[]): Promise<ProbedAccount | undefined> {
+  if (target.accountId && own.accountId !== target.accountId) {
+    skipped.push({ accountId: target.accountId, reason: `the collector's credentials reach account ${own.accountId}, not ${target.accountId}; give a roleArn to reach ${target.accountId}` });
+    return undefined;
+  }
+  let regions: AccountRegions;
+  try {
+    regions = await describeRegions(own.clients, own.accountId, skipped);
+  } catch (error) {
+    throw new CollectorAccountUnreachableError(`the collector's own account ${own.accountId} could not be probed: ${explainProbeError(error, 'ec2:DescribeRegions', settings.homeRegion)}`);
+  }
+  return { account: { ...target, accountId: own.accountId }, ...regions };
+}
+
+/** A member account, reached by AssumeRole: one that does not answer is skipped, and the run is partial. */
+async function probeMemberAccount(target: AccountTarget, settings: PlanSettings, runId: string, skipped: SkippedTarget[]): Promise<ProbedAccount | undefined> {
+  const label = target.accountId ?? target.roleArn ?? 'a member account';
   try {
     const credentials = await assumeRoleCredentials(settings.homeRegion, target.roleArn, target.externalId, `cloudtap-${runId}`);
     const clients = createAwsClients({ region: settings.homeRegion, ...(credentials ? { credentials } : {}) });
@@ -120,20 +166,41 @@ async function probeAccount(target: AccountTarget, settings: PlanSettings, runId
       skipped.push({ accountId: target.accountId, reason: `the credentials reach account ${accountId}, not ${target.accountId}; check roleArn` });
       return undefined;
     }
-    const output = await clients.ec2.send(new DescribeRegionsCommand({ AllRegions: true }));
-    const enabledRegions: string[] = [];
-    for (const region of output.Regions ?? []) {
-      if (!region.RegionName) continue;
-      if (region.OptInStatus === 'not-opted-in') skipped.push({ accountId, region: region.RegionName, reason: 'region not opted in (OptInStatus not-opted-in)' });
-      else enabledRegions.push(region.RegionName);
-    }
-    const account: TaskAccount = { ...target, accountId };
-    return { account, enabledRegions: enabledRegions.sort() };
+    return { account: { ...target, accountId }, ...(await describeRegions(clients, accountId, skipped)) };
   } catch (error) {
     const { code, message } = taskError(error);
     skipped.push({ accountId: target.accountId ?? 'unknown', reason: `${label} could not be reached: ${code} – ${message}` });
     return undefined;
   }
+}
+
+interface AccountRegions {
+  enabledRegions: string[];
+  knownRegions: string[];
+}
+
+/** The account's regions; those not opted in become skipped entries (normal, not a failure). */
+async function describeRegions(clients: AwsClients, accountId: string, skipped: SkippedTarget[]): Promise<AccountRegions> {
+  const output = await clients.ec2.send(new DescribeRegionsCommand({ AllRegions: true }));
+  const enabledRegions: string[] = [];
+  const knownRegions: string[] = [];
+  for (const region of output.Regions ?? []) {
+    if (!region.RegionName) continue;
+    knownRegions.push(region.RegionName);
+    if (region.OptInStatus === 'not-opted-in') skipped.push({ accountId, region: region.RegionName, reason: 'region not opted in (OptInStatus not-opted-in)' });
+    else enabledRegions.push(region.RegionName);
+  }
+  return { enabledRegions: enabledRegions.sort(), knownRegions: knownRegions.sort() };
+}
+
+/** A requested region the account does not have at all is a mistake in the request, reported before anything is written. */
+function assertRegionsExist(requested: string[], probed: ProbedAccount): void {
+  requested.forEach((region, i) => {
+    if (probed.knownRegions.includes(region)) return;
+    const notEnabled = probed.knownRegions.filter((r) => !probed.enabledRegions.includes(r));
+    throw new InvalidInputError(`regions[${i}]`, `"${region}" is not a region of account ${probed.account.accountId}; its regions are: ${probed.enabledRegions.join(', ')}`
+      + (notEnabled.length > 0 ? ` (and, not opted in: ${notEnabled.join(', ')})` : ''));
+  });
 }
 
 /** The requested regions that are enabled; requested ones that are not become skipped entries. */
