@@ -14,19 +14,18 @@ export function formatDuration(ms: number): string {
 
 export function formatRunSummary(summary: RunSummary): string {
   const { tasks, resources: r, events: e } = summary;
+  const unreachable = summary.accountsUnreachable ?? 0;
+  const outcome = summary.status === 'succeeded' ? 'succeeded'
+    : tasks.failed > 0 ? 'completed with failed tasks'
+      : `completed, but ${unreachable} account${unreachable === 1 ? '' : 's'} could not be reached`;
   const lines = [
-    `Run ${summary.runId} ${summary.status === 'succeeded' ? 'succeeded' : 'completed with failed tasks'} in ${formatDuration(summary.durationMs)}`,
+    `Run ${summary.runId} ${outcome} in ${formatDuration(summary.durationMs)}`,
     `  tasks      ${tasks.total} total, ${tasks.succeeded} succeeded, ${tasks.failed} failed, ${tasks.skipped} skipped`,
     `  resources  ${r.seen} seen, ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged, ${r.deleted} deleted`,
     `  events     ${e.opened} opened, ${e.recurred} recurred, ${e.cleared} cleared`,
     `  cost       ${summary.writes} DynamoDB items written, ${summary.apiCalls} AWS calls`,
   ];
-  if (summary.failures.length > 0) {
-    lines.push('', 'Failed tasks:', table(
-      ['account', 'region', 'service', 'type', 'error', 'message'],
-      summary.failures.map((f) => [f.account, f.region, f.service ?? '', f.type ?? '', f.code, f.message]),
-    ));
-  }
+  lines.push(...formatFailures(summary));
   if (summary.alarms && summary.alarms.length > 0) {
     lines.push('', 'Alarms (threshold transitions of this run):', table(
       ['alarm', 'threshold', 'sev', 'group', 'text'],
@@ -36,6 +35,30 @@ export function formatRunSummary(summary: RunSummary): string {
   for (const note of summary.notes ?? []) lines.push('', `Note: ${note}`);
   if (summary.skipped.length > 0) {
     lines.push('', 'Skipped:', table(['account', 'region', 'reason'], summary.skipped.map((s) => [s.accountId, s.region ?? '', s.reason])));
+    if (summary.skippedOmitted) lines.push(`… and ${summary.skippedOmitted} more skipped targets (the summary lists the first ${summary.skipped.length})`);
   }
   return lines.join('\n');
+}
+
+/**
+ * Every failure when the summary holds them all (the common case: a few); otherwise the failures grouped by
+ * account and error, and where the full list is.
+ */
+export function formatFailures(summary: RunSummary): string[] {
+  const count = summary.failureCount ?? summary.failures.length;
+  if (count === 0) return [];
+  if (summary.failures.length >= count || !summary.failureGroups) {
+    return ['', 'Failed tasks:', table(
+      ['account', 'region', 'service', 'type', 'error', 'message'],
+      summary.failures.map((f) => [f.account, f.region, f.service ?? '', f.type ?? '', f.code, f.message]),
+    )];
+  }
+  const lines = ['', `Failed tasks: ${count} failures in ${summary.tasks.failed} tasks, by account and error:`, table(
+    ['account', 'error', 'failures', 'tasks', 'regions', 'e.g. task', 'message'],
+    summary.failureGroups.map((g) => [g.account, g.code, g.failures, g.tasks, g.regions, g.taskIds[0] ?? '', g.message]),
+  )];
+  const omitted = summary.failureGroupsOmitted;
+  if (omitted) lines.push(`… and ${omitted.failures} failures in ${omitted.groups} more account/error groups`);
+  lines.push(`Every failure, task by task: cloudtap trace ${summary.runId} --failures`);
+  return lines;
 }

@@ -1,5 +1,6 @@
 import '../src/polyfills';
-import { UsageError } from './errors';
+import { UsageError, errorReport } from './errors';
+import { packageVersion } from './version';
 
 interface Command {
   summary: string;
@@ -50,12 +51,16 @@ function usage(): string {
     'Commands:',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
-    "Run 'cloudtap <command> --help' for a command's options.",
+    "Run 'cloudtap <command> --help' for a command's options; 'cloudtap --version' prints the version.",
   ].join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V' || name === 'version') {
+    console.log(await packageVersion());
+    return 0;
+  }
   if (!name || name === '--help' || name === '-h') {
     console.log(usage());
     return name ? 0 : 1;
@@ -79,8 +84,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (error: unknown) => {
-    if (error instanceof UsageError) console.error(`cloudtap: ${error.message}`);
-    else console.error(`cloudtap: ${(error as Error).stack ?? String(error)}`);
+    console.error(errorReport(error));
     process.exitCode = 1;
   },
 );

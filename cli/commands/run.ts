@@ -4,7 +4,7 @@ import type { RunSummary } from '../../src/dto/run-summary';
 import { runWorkflowLocally, ExecutionFailedError } from '../../local/runner';
 import { parseCommandArgs } from '../args';
 import { collectionRequestFromFlags } from '../collection-flags';
-import { UsageError } from '../errors';
+import { UsageError, flagMessage } from '../errors';
 import { formatRunSummary } from '../format';
 import { progressLine } from '../progress';
 import { parseSpecFlag, startSandboxTarget, type SandboxTarget } from '../sandbox-target';
@@ -34,7 +34,9 @@ One collection run, locally, through the same workflow definition the CDK stack 
   --stack NAME       the deployed stack whose StateMachineArn output names the state machine (default Cloudtap)
   --state-machine-arn ARN  the state machine itself, without a stack lookup
 
-Exit codes: 0 every task succeeded or was skipped; 3 some tasks failed; 1 invalid input or a fatal error.`;
+Exit codes: 0 every task succeeded (regions not opted in are skipped); 3 some tasks failed or member accounts could
+not be reached (the run is partial); 1 invalid input, or the collector's own account could not be reached, or
+another fatal error — and nothing collected.`;
 
 const OPTIONS = {
   sandbox: { type: 'string' },
@@ -68,6 +70,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   const thresholds = values.thresholds !== undefined ? await readThresholdsFile(values.thresholds) : undefined;
   const summary = await collectLocally(request, { spec, dataDir: values['data-dir'], progress: true, ...(thresholds ? { thresholds } : {}) });
   console.log(values.json ? JSON.stringify(summary, null, 2) : formatRunSummary(summary));
+  // 3 is "completed, but not everything asked for was collected": tasks failed, or member accounts could not be
+  // reached (status partial). A run that cannot collect at all (the collector's own account unreachable, bad input)
+  // never gets here: it fails, exit 1.
   return summary.status === 'succeeded' ? 0 : 3;
 }
 
@@ -101,6 +106,12 @@ export async function readThresholdsFile(path: string): Promise<Threshold[]> {
   }
 }
 
+/** GetTasks' `regions[0]: …` (an InvalidInputError's message) as the flag the user typed: `--regions: …`. */
+function invalidInputMessage(cause: string): string {
+  const separator = cause.indexOf(': ');
+  return (separator > 0 ? flagMessage(cause.slice(0, separator), cause.slice(separator + 2)) : undefined) ?? cause;
+}
+
 /** Opens the store, serves the sandbox when asked, and runs the workflow once. */
 export async function collectLocally(request: CollectionRequest, options: LocalCollectionOptions): Promise<RunSummary> {
   let sandbox: SandboxTarget | undefined;
@@ -115,7 +126,7 @@ export async function collectLocally(request: CollectionRequest, options: LocalC
     try {
       return await runWorkflowLocally({ input: request, onProgress: (p) => progress?.update(p) });
     } catch (error) {
-      if (error instanceof ExecutionFailedError && error.error === 'InvalidInput') throw new UsageError(error.cause);
+      if (error instanceof ExecutionFailedError && error.error === 'InvalidInput') throw new UsageError(invalidInputMessage(error.cause));
       throw error;
     } finally {
       restore();

@@ -127,6 +127,15 @@ function parseOptIn(raw: string, enabledCount: number): string[] {
   return names;
 }
 
+/** A percent-decoded part of the spec; a stray `%` names where it is instead of URIError's bare "URI malformed". */
+function decodeSpecPart(text: string, what: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new Error(`sandbox spec: ${what} has a "%" that is not followed by two hex digits, got "${text}"; write a literal % as %25`);
+  }
+}
+
 /** Parses a spec query string; every key is optional. Throws an Error naming the key that is wrong. */
 export function parseSandboxSpec(text: string): SandboxSpec {
   const raw = new Map<SpecKey, string>();
@@ -134,8 +143,9 @@ export function parseSandboxSpec(text: string): SandboxSpec {
   for (const pair of query.split('&')) {
     if (pair === '') continue;
     const separator = pair.indexOf('=');
-    const key = decodeURIComponent(separator < 0 ? pair : pair.slice(0, separator));
-    const value = separator < 0 ? '' : decodeURIComponent(pair.slice(separator + 1).replace(/\+/g, ' '));
+    const rawKey = separator < 0 ? pair : pair.slice(0, separator);
+    const key = decodeSpecPart(rawKey, `key "${rawKey}"`);
+    const value = separator < 0 ? '' : decodeSpecPart(pair.slice(separator + 1).replace(/\+/g, ' '), `"${key}"`);
     const known = SPEC_KEYS.find((name) => name === key);
     if (!known) throw new Error(`sandbox spec: unknown key "${key}"; valid keys are ${SPEC_KEYS.join(', ')}`);
     if (raw.has(known)) throw specError(known, 'is given twice', value);
