@@ -68,10 +68,11 @@ async function measureOnce(partitions: Map<string, ResourceRecord[]>): Promise<{
   try {
     const store = new ResourceStore(workspace.db);
     const observedAt = new Date().toISOString();
+    const at = { seq: 1, time: observedAt, runId: 'bench-ceiling' };
     const storeThread = { busyMs: () => workspace.embedded?.busyMs() ?? Number.NaN, cpuMs: () => workspace.embedded?.cpuMs() ?? Number.NaN };
     const conditionalPut = await timed(partitions, storeThread, async (partition, records) => {
       await mapWithConcurrency(records, WRITES_IN_FLIGHT_PER_PARTITION, async (record) => {
-        if (!(await store.create(partition, record, recordHash(record, []), observedAt, 'bench-ceiling'))) throw new Error('a fresh table refused a create');
+        if ((await store.create(partition, record, recordHash(record, []), at)) !== 'created') throw new Error('a fresh table refused a create');
       });
     });
     // The same items, unconditionally, into partitions of their own.
@@ -84,7 +85,7 @@ async function measureOnce(partitions: Map<string, ResourceRecord[]>): Promise<{
         PutRequest: {
           Item: {
             ...record, pk: batchPartition, sk: record.id, resourceId: record.id, accountId, region, type, hash: recordHash(record, []),
-            firstSeen: observedAt, lastChanged: observedAt, observedAt, runId: 'bench-ceiling',
+            firstSeen: observedAt, lastChanged: observedAt, seq: at.seq, runId: 'bench-ceiling',
           },
         },
       }))));

@@ -119,6 +119,10 @@ async function ackCommand(argv: string[]): Promise<number> {
 
 async function eventHistoryCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('events history', argv, { json: { type: 'boolean' }, ...STORE_FLAGS }, true);
+  if (values.help) {
+    console.log(EVENTS_HELP);
+    return 0;
+  }
   const [eventId] = positionals;
   if (!eventId) throw new UsageError('events history takes one event id; find ids with: cloudtap events --json');
   const workspace = await openStoreFromFlags(values, 'read');
@@ -126,7 +130,7 @@ async function eventHistoryCommand(argv: string[]): Promise<number> {
     const entries = await new EventStore(workspace.db).history(eventId);
     if (entries.length === 0) throw new UsageError(`no event with id ${eventId}; list them with: cloudtap events --state all`);
     if (values.json) console.log(JSON.stringify(entries, null, 2));
-    else console.log(table(['time', 'transition', 'sev', 'text', 'note'], entries.map((e) => [e.time, e.transition, e.severity, e.text, e.note ?? ''])));
+    else console.log(table(['time', 'transition', 'sev', 'text', 'note'], entries.map((e) => [e.time, e.transition, e.severity ?? '', e.text, e.note ?? ''])));
     return 0;
   } finally {
     await workspace.close();

@@ -56,7 +56,7 @@ export async function traceCommand(argv: string[]): Promise<number> {
   try {
     const runs = new RunStore(workspace.db);
     if (values.list) {
-      const recent = (await runs.runsSince()).reverse().slice(0, RUNS_LISTED).map(runSummaryOf);
+      const recent = (await runs.runsAfter()).reverse().slice(0, RUNS_LISTED).map(runSummaryOf);
       console.log(values.json ? JSON.stringify(recent, null, 2) : formatRunList(recent));
       return 0;
     }

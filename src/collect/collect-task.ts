@@ -54,13 +54,15 @@ class StreamedCallTrace extends CallTrace {
 export async function collectTask(task: Task, deps: CollectDependencies): Promise<TaskResult> {
   const started = Date.now();
   const writesBefore = deps.db.writes;
+  const runs = new RunStore(deps.db);
   const context: SyncContext = {
     runId: task.runId,
     runStartedAt: task.options.runStartedAt,
+    seq: await runs.sequenceOf(task.runId),
     ems: task.options.ems,
     resources: new ResourceStore(deps.db),
     events: new EventStore(deps.db),
-    runs: new RunStore(deps.db),
+    runs,
   };
   // Trace chunks are written from here, outside the task's trace: their own store calls are not the task's calls.
   const detached = AsyncResource.bind((write: () => Promise<void>) => write());

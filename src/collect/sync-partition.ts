@@ -45,7 +45,6 @@ export async function syncPartition(source: PartitionSource, context: SyncContex
   const { partition } = source;
   // Facts are awaited only when the first page's rules need them: the listing itself runs meanwhile.
   let facts: RegionFacts | undefined = source.rules.some((r) => r.needsFacts) && source.facts ? undefined : NO_FACTS;
-  const listingStartedAt = new Date().toISOString();
   // The listing starts at once and stays a page ahead: AWS's latency overlaps loading the index and storing pages.
   const pages = readAhead(source.pages);
   const firstPage = pages.next();
@@ -64,7 +63,7 @@ export async function syncPartition(source: PartitionSource, context: SyncContex
   try {
     for (let step = await firstPage; !step.done; step = await pages.next()) {
       facts ??= await source.facts;
-      const observedAt = new Date().toISOString();
+      const at = { seq: context.seq, time: new Date().toISOString(), runId: context.runId };
       const writes: (() => Promise<void>)[] = [];
       for (const record of step.value) {
         const hash = recordHash(record, source.volatileFields);
@@ -72,9 +71,9 @@ export async function syncPartition(source: PartitionSource, context: SyncContex
         if (observation === 'repeat') continue;
         resources.seen++;
         if (observation === 'new') {
-          writes.push(async () => { resources[(await context.resources.create(partition, record, hash, observedAt, context.runId)) ? 'created' : 'unchanged']++; });
+          writes.push(async () => { resources[await context.resources.create(partition, record, hash, at)]++; });
         } else if (observation !== 'unchanged') {
-          writes.push(async () => { resources[await context.resources.replace(partition, record, hash, observedAt, context.runId)]++; });
+          writes.push(async () => { resources[await context.resources.replace(partition, record, hash, at)]++; });
         } else {
           resources.unchanged++;
         }
@@ -94,10 +93,10 @@ export async function syncPartition(source: PartitionSource, context: SyncContex
   }
 
   // The listing completed: what it did not return is gone.
-  const deletedAt = new Date().toISOString();
+  const deletion = { seq: context.seq, time: new Date().toISOString(), runId: context.runId };
   if (!source.appendOnly) {
     await forEachWithConcurrency(index.unlisted(), WRITES_IN_FLIGHT, async (id) => {
-      if (await context.resources.markDeleted(partition, id, deletedAt, listingStartedAt, context.runId)) resources.deleted++;
+      if (await context.resources.markDeleted(partition, id, deletion)) resources.deleted++;
     });
   }
 

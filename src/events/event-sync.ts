@@ -1,19 +1,23 @@
 import type { Finding } from './rule';
 import { eventIdentity, type TypeName } from './tap-event';
 import { RunLedger } from './occurrences';
-import type { EventStore, StoredEvent } from '../store/event-store';
+import type { EventObservation, EventStore, NewEvent, StoredEvent } from '../store/event-store';
 import type { RunStore } from '../store/run-store';
 import type { EventCounts } from '../dto/task';
 import { IdTable } from '../util/id-table';
 import { mapWithConcurrency } from '../util/concurrency';
 
+/** Events found again confirmed open by one BatchGetItem (its limit). */
+const CONFIRM_BATCH = 100;
 /** Store reads in flight while the events to clear are read again. */
 const READS_IN_FLIGHT = 16;
 
 export interface EventSyncContext {
   runId: string;
-  /** The run's start: every event observation of the run is stamped with it. */
+  /** The run's start: every event observation of the run is stamped with it (for operators; never compared). */
   runStartedAt: string;
+  /** The run's sequence number (`RunStore.sequenceOf`): what orders its observations against others. */
+  seq: number;
   ems: string;
   events: EventStore;
   runs: RunStore;
@@ -45,6 +49,11 @@ export class EventSync {
   private readonly observed = new IdTable();
   /** How many of the events open at the start were found again. */
   private stillOpen = 0;
+  /**
+   * Events found again that the index says are open, not yet confirmed against the table: confirmed a batch at a
+   * time as the partition is observed, so that only a batch of them is held in full.
+   */
+  private unconfirmed = new Map<string, NewEvent>();
 
   /**
    * `open`: the ids of the partition's events that were open at the start. Only the ids are kept while the
@@ -69,15 +78,26 @@ export class EventSync {
     if (this.observed.add(id) < found) return undefined;
     if (this.open.has(id)) {
       this.stillOpen++;
-      this.counts.recurred++;
-      return undefined;
+      this.unconfirmed.set(id, this.newEvent(rule, finding, id, resourceId));
+      return this.unconfirmed.size >= CONFIRM_BATCH ? this.confirmWrite() : undefined;
     }
-    const event = {
+    return this.openWrite(this.newEvent(rule, finding, id, resourceId));
+  }
+
+  private newEvent(rule: EventSource, finding: Finding, id: string, resourceId: string): NewEvent {
+    return {
       id, class: rule.eventClass, ems: this.context.ems, rule: rule.name, group: finding.group, typeNames: finding.typeNames,
       severity: finding.severity, text: finding.text, partition: this.partition, resourceId,
     };
+  }
+
+  private get observation(): EventObservation {
+    return { seq: this.context.seq, time: this.context.runStartedAt, runId: this.context.runId };
+  }
+
+  private openWrite(event: NewEvent): () => Promise<void> {
     return async () => {
-      const transition = await this.context.events.open(event, this.context.runStartedAt, this.context.runId);
+      const transition = await this.context.events.open(event, this.observation);
       if (transition) {
         this.counts.opened++;
         if (this.recordTransitions) this.transitions.push({ event, transition });
@@ -88,10 +108,29 @@ export class EventSync {
   }
 
   /**
+   * The conditions found again whose events the index says are open are confirmed against the table itself
+   * (consistent reads, 100 a call): an index entry can outlive its item (the embedded store writes the two apart;
+   * DynamoDB's indexes are eventually consistent), and a condition taken for open on such an entry would never
+   * be written. Those not open after all are opened now.
+   */
+  private confirmWrite(): () => Promise<void> {
+    const batch = this.unconfirmed;
+    this.unconfirmed = new Map();
+    return async () => {
+      const open = await this.context.events.openAmong([...batch.keys()]);
+      for (const [id, event] of batch) {
+        if (open.has(id)) this.counts.recurred++;
+        else await this.openWrite(event)();
+      }
+    };
+  }
+
+  /**
    * Clears the events open at the start whose condition was not found again. Those are read again one by one,
    * in full (counts, texts): they are few next to the partition's open events, which are not read twice.
    */
   async reconcile(rules: readonly EventSource[], writesInFlight: (writes: (() => Promise<void>)[]) => Promise<void>): Promise<void> {
+    if (this.unconfirmed.size > 0) await writesInFlight([this.confirmWrite()]);
     if (this.stillOpen === this.open.size) return;
     const gone: string[] = [];
     for (let slot = 0; slot < this.open.size; slot++) {
@@ -109,7 +148,7 @@ export class EventSync {
     const rulesByName = new Map(rules.map((r) => [r.name, r]));
     await writesInFlight(resolved.map((event) => async () => {
       const okText = rulesByName.get(event.rule)?.clearText(event.typeNames) ?? `OK – ${event.rule} no longer holds`;
-      if (await this.context.events.clear(event, ledger.occurrences(event), okText, this.context.runStartedAt, this.context.runId)) {
+      if (await this.context.events.clear(event, ledger.occurrences(event), okText, this.observation)) {
         this.counts.cleared++;
         if (this.recordTransitions) this.transitions.push({ event, transition: 'cleared' });
       }

@@ -71,7 +71,8 @@ export async function finalizeRun(request: FinalizeRequest, db: Database, settin
   });
   // A task whose Lambda failed stored nothing itself: its result goes where every failed task's is, for `trace --failures`.
   await mapWithConcurrency(caught, 8, (result) => runs.saveTask(request.runId, result, { taskId: result.taskId, startedAt: request.startedAt, durationMs: 0, calls: [] }));
-  const context: EventSyncContext = { runId: request.runId, runStartedAt: request.startedAt, ems: settings.ems, events: new EventStore(db), runs };
+  const seq = await runs.sequenceOf(request.runId);
+  const context: EventSyncContext = { runId: request.runId, runStartedAt: request.startedAt, seq, ems: settings.ems, events: new EventStore(db), runs };
   const completePartitions = new Set(results.flatMap((r) => r.completePartitions));
   const eventCounts = { opened: 0, recurred: 0, cleared: 0 };
   const addCounts = (sync: EventSync): void => {
@@ -119,7 +120,7 @@ export async function finalizeRun(request: FinalizeRequest, db: Database, settin
   if (!allSucceeded && settings.thresholds.length > 0) summary.notes = ['thresholds not evaluated: some tasks failed, so the counts they need are incomplete'];
   // The run item itself is this run's last write.
   summary.writes += db.writes - writesBefore + 1;
-  await runs.saveRun({ ...summary, completePartitions: [...completePartitions].sort() });
+  await runs.saveRun({ ...summary, seq, completePartitions: [...completePartitions].sort() });
   return summary;
 }
 

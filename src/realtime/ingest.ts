@@ -9,7 +9,7 @@ import { eventIdentity } from '../events/tap-event';
 import { RunLedger } from '../events/occurrences';
 import type { Database } from '../store/dynamo';
 import { ResourceStore, partitionKey, recordHash } from '../store/resource-store';
-import { EventStore } from '../store/event-store';
+import { EventStore, type EventObservation } from '../store/event-store';
 import { RunStore } from '../store/run-store';
 import { taskError } from '../dto/task';
 
@@ -101,8 +101,9 @@ export interface IngestDependencies {
 }
 
 /**
- * Event times: first/last time are the notification's (when AWS saw the change, never later than now);
- * `countedThrough` is the processing time, so the run ledger never counts an earlier run again.
+ * Each ingestion takes its own sequence number: it orders the ingestion's writes against every run's (a newer
+ * observation is never overwritten by an older one, whatever the clocks say). Event times are the
+ * notification's (when AWS saw the change, never later than now).
  *
  * Refreshes the resources a notification names with a targeted describe, and updates their events at once:
  * a condition seen again counts one more occurrence, a new one opens, one that no longer holds clears.
@@ -118,6 +119,8 @@ export async function ingestNotification(notification: ChangeNotification, deps:
   const resources = new ResourceStore(deps.db);
   const events = new EventStore(deps.db);
   const now = new Date().toISOString();
+  const seq = await new RunStore(deps.db).nextSequence();
+  const at = { seq, time: now, runId: `realtime-${seq}` };
   for (const { type: key, ids } of notification.resources) {
     const type = describableTypes().find((t) => typeKey(t) === key) as ResourceType;
     const partition = partitionKey(notification.accountId, notification.region, key);
@@ -125,10 +128,11 @@ export async function ingestNotification(notification: ChangeNotification, deps:
       const { records, missing } = await describe(type, ids, context);
       for (const record of records) {
         const hash = recordHash(record, type.volatileFields);
-        result.resources[await resources.apply(partition, record, hash, await resources.get(partition, record.id), now, 'realtime')]++;
+        result.resources[await resources.apply(partition, record, hash, await resources.get(partition, record.id), at)]++;
       }
-      for (const id of missing) if (await resources.markDeleted(partition, id, now, now, 'realtime')) result.resources.deleted++;
-      await updateEvents(key, partition, records, ids, { events, resources, db: deps.db, ems: deps.ems, time: notification.time > now ? now : notification.time, now, result });
+      for (const id of missing) if (await resources.markDeleted(partition, id, at)) result.resources.deleted++;
+      const eventsAt = { ...at, time: notification.time > now ? now : notification.time };
+      await updateEvents(key, partition, records, ids, { events, resources, db: deps.db, ems: deps.ems, at: eventsAt, result });
     } catch (error) {
       const { code, message } = taskError(error);
       result.errors.push({ type: key, code, message });
@@ -162,7 +166,7 @@ async function describe(type: ResourceType, ids: string[], context: { accountId:
 
 async function updateEvents(
   key: string, partition: string, records: ResourceRecord[], ids: string[],
-  ctx: { events: EventStore; resources: ResourceStore; db: Database; ems: string; time: string; now: string; result: IngestResult },
+  ctx: { events: EventStore; resources: ResourceStore; db: Database; ems: string; at: EventObservation; result: IngestResult },
 ): Promise<void> {
   const rules = rulesFor(key);
   if (rules.length === 0) return;
@@ -177,8 +181,8 @@ async function updateEvents(
         observed.add(id);
         const existing = open.find((e) => e.id === id);
         if (existing) {
-          if (await ctx.events.recordOccurrence(existing, ledger.occurrences(existing), ctx.time, ctx.now)) ctx.result.events.recurred++;
-        } else if (await ctx.events.open({ id, class: rule.eventClass, ems: ctx.ems, rule: rule.name, group: finding.group, typeNames: finding.typeNames, severity: finding.severity, text: finding.text, partition, resourceId: record.id }, ctx.time, 'realtime', ctx.now)) {
+          if (await ctx.events.recordOccurrence(existing, ledger.occurrences(existing), ctx.at)) ctx.result.events.recurred++;
+        } else if (await ctx.events.open({ id, class: rule.eventClass, ems: ctx.ems, rule: rule.name, group: finding.group, typeNames: finding.typeNames, severity: finding.severity, text: finding.text, partition, resourceId: record.id }, ctx.at, { counted: true })) {
           ctx.result.events.opened++;
         }
       }
@@ -186,8 +190,7 @@ async function updateEvents(
   }
   for (const event of open.filter((e) => !observed.has(e.id))) {
     const rule = rules.find((r) => r.name === event.rule);
-    // Processing time, not the notification's: every run counted so far is behind this clear.
-    if (await ctx.events.clear(event, ledger.occurrences(event), rule?.clearText(event.typeNames) ?? `OK – ${event.rule} no longer holds`, ctx.now, 'realtime')) ctx.result.events.cleared++;
+    if (await ctx.events.clear(event, ledger.occurrences(event), rule?.clearText(event.typeNames) ?? `OK – ${event.rule} no longer holds`, ctx.at)) ctx.result.events.cleared++;
   }
 }
 

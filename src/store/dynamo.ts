@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand,
-  type BatchWriteCommandInput, type BatchWriteCommandOutput, type GetCommandInput, type GetCommandOutput, type PutCommandInput,
+  BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand,
+  type BatchGetCommandInput, type BatchGetCommandOutput, type BatchWriteCommandInput, type BatchWriteCommandOutput, type GetCommandInput, type GetCommandOutput, type PutCommandInput,
   type PutCommandOutput, type QueryCommandInput, type QueryCommandOutput, type ScanCommandInput, type ScanCommandOutput,
   type UpdateCommandInput, type UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
@@ -47,6 +47,10 @@ export class StoreClient {
 
   scan(input: ScanCommandInput): Promise<ScanCommandOutput> {
     return this.documents.send(new ScanCommand(input));
+  }
+
+  batchGet(input: BatchGetCommandInput): Promise<BatchGetCommandOutput> {
+    return this.documents.send(new BatchGetCommand(input));
   }
 
   batchWrite(input: BatchWriteCommandInput): Promise<BatchWriteCommandOutput> {

@@ -1,38 +1,46 @@
 import type { Acknowledgement, Severity, TapEvent, TypeName } from '../events/tap-event';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { conditionalWrite, queryItems, scanItems, type Database } from './dynamo';
+import { eventIndexAttributes } from './tables';
+
+const BATCH_GET_LIMIT = 100;
+const MAX_UNPROCESSED_ROUNDS = 10;
 
 /**
- * An event as stored. `count` and `lastTime` are materialized up to `countedThrough`; every later run that
- * collected the event's partition completely (and so saw the condition still holding) adds one more
- * occurrence. A steady-state run therefore writes nothing for conditions that persist.
+ * An event as stored. `count` and `lastTime` are materialized up to the observation `countedThroughSeq`; every
+ * later finished run that collected the event's partition completely (and so saw the condition still holding)
+ * adds one more occurrence (`RunLedger`). A steady-state run therefore writes nothing for conditions that
+ * persist, and a run that never finished (killed, timed out) counts nothing.
  */
 export interface StoredEvent extends TapEvent {
   pk: string;
   sk: 'EVENT';
-  countedThrough: string;
+  countedThroughSeq: number;
+  /** The observation that last cleared the event: only a newer one may reopen it. */
+  clearedSeq?: number;
   /**
-   * The first opening, kept on the event itself so that opening costs one write; `history` lists it first.
-   * (Events opened before it was kept here have an `opened` history item instead.)
+   * Every transition, oldest first, written by the same update as the transition itself: a transition and its
+   * history entry cannot be separated.
    */
-  opened?: Opening;
-}
-
-/** When and by which run an event was first opened, with its severity and text then. */
-export interface Opening {
-  time: string;
-  runId: string;
-  severity: Severity;
-  text: string;
+  transitions: EventHistoryEntry[];
 }
 
 export interface EventHistoryEntry {
-  eventId: string;
   time: string;
-  transition: 'opened' | 'reopened' | 'cleared' | 'acknowledged' | 'observed';
-  severity: Severity;
+  transition: 'opened' | 'reopened' | 'cleared' | 'acknowledged';
+  /** The event's severity after the transition (an acknowledgement changes none). */
+  severity?: Severity;
   text: string;
+  seq?: number;
   runId?: string;
   note?: string;
+}
+
+/** One observation's place in the store's order (see resource-store's `Observation`). */
+export interface EventObservation {
+  seq: number;
+  time: string;
+  runId: string;
 }
 
 export interface NewEvent {
@@ -80,83 +88,96 @@ export class EventStore {
   }
 
   /**
-   * Opens an event, or reopens a cleared one (count + 1). Returns the transition, or undefined when it
-   * was already open (a retried task, or an overlapping run): the condition then counts once. A first
-   * opening is one write (the event carries it); a reopening also appends a history item.
+   * Opens an event, or reopens one that an older observation cleared. Returns the transition, or undefined when
+   * it was open already (a retried task, an overlapping run): the condition then counts once. One write.
+   *
+   * A run's observation is counted when the run finishes (the ledger counts every finished run after
+   * `countedThroughSeq`), so that a run that never finishes counts nothing; a real-time observation (`counted`)
+   * has no run to finish and counts at once.
    */
-  async open(event: NewEvent, time: string, runId: string, countedThrough = time): Promise<'opened' | 'reopened' | undefined> {
+  async open(event: NewEvent, at: EventObservation, options: { counted?: boolean } = {}): Promise<'opened' | 'reopened' | undefined> {
+    const entry: EventHistoryEntry = { time: at.time, transition: 'opened', severity: event.severity, text: event.text, seq: at.seq, runId: at.runId };
+    const indexed = eventIndexAttributes(event);
     const output = await conditionalWrite(this.db, () => this.db.client.update({
       TableName: this.table,
       Key: { pk: event.id, sk: 'EVENT' },
       UpdateExpression: [
         'SET #class = :class, ems = :ems, #rule = :rule, #group = :group, typeNames = :typeNames, severity = :severity,',
-        '#state = :open, #text = :text, #partition = :partition, resourceId = :resourceId, id = :id,',
-        'firstTime = if_not_exists(firstTime, :t), lastTime = :t, countedThrough = :counted,',
-        '#count = if_not_exists(#count, :zero) + :one, opened = if_not_exists(opened, :opening) REMOVE acknowledged, clearedAt',
+        '#state = :open, #text = :text, #partition = :partition, resourceId = :resourceId, id = :id, accountId = :account,',
+        indexed.eventGroup ? 'eventGroup = :eventGroup,' : '',
+        'firstTime = if_not_exists(firstTime, :t), lastTime = if_not_exists(lastTime, :t), countedThroughSeq = :counted,',
+        `#count = if_not_exists(#count, :zero)${options.counted ? ' + :one' : ''},`,
+        'transitions = list_append(if_not_exists(transitions, :none), :entry)',
+        `REMOVE acknowledged${indexed.eventGroup ? '' : ', eventGroup'}`,
       ].join(' '),
-      ConditionExpression: 'attribute_not_exists(pk) OR (#state = :cleared AND lastTime < :t)',
+      ConditionExpression: 'attribute_not_exists(pk) OR (#state = :cleared AND clearedSeq < :seq)',
       ExpressionAttributeNames: {
         '#class': 'class', '#rule': 'rule', '#group': 'group', '#state': 'state', '#text': 'text', '#partition': 'partition', '#count': 'count',
       },
       ExpressionAttributeValues: {
         ':class': event.class, ':ems': event.ems, ':rule': event.rule, ':group': event.group, ':typeNames': event.typeNames,
         ':severity': event.severity, ':open': 'open', ':cleared': 'cleared', ':text': event.text, ':partition': event.partition,
-        ':resourceId': event.resourceId, ':id': event.id, ':t': time, ':counted': countedThrough, ':zero': 0, ':one': 1,
-        ':opening': { time, runId, severity: event.severity, text: event.text } satisfies Opening,
+        ':resourceId': event.resourceId, ':id': event.id, ':account': indexed.accountId, ':t': at.time, ':seq': at.seq,
+        ':counted': options.counted ? at.seq : at.seq - 1, ':zero': 0, ':none': [], ':entry': [entry],
+        ...(options.counted ? { ':one': 1 } : {}),
+        ...(indexed.eventGroup ? { ':eventGroup': indexed.eventGroup } : {}),
       },
       ReturnValues: 'UPDATED_OLD',
     }));
     if (!output) return undefined;
-    if (output.Attributes?.state !== 'cleared') return 'opened';
-    await this.appendHistory({ eventId: event.id, time, transition: 'reopened', severity: event.severity, text: event.text, runId });
-    return 'reopened';
+    return output.Attributes?.state === 'cleared' ? 'reopened' : 'opened';
   }
 
-  /** A real-time observation of a condition that is still open: one more occurrence, lastTime moves forward only. */
-  async recordOccurrence(event: StoredEvent, materialized: { count: number; lastTime: string }, time: string, countedThrough = time): Promise<boolean> {
+  /** A real-time observation of a condition that is still open: one more occurrence, counted at once. */
+  async recordOccurrence(event: StoredEvent, materialized: { count: number; lastTime: string }, at: EventObservation): Promise<boolean> {
     const written = await conditionalWrite(this.db, () => this.db.client.update({
       TableName: this.table,
       Key: { pk: event.id, sk: 'EVENT' },
-      UpdateExpression: 'SET #count = :count, lastTime = :t, countedThrough = :counted',
-      ConditionExpression: '#state = :open AND countedThrough < :counted',
+      UpdateExpression: 'SET #count = :count, lastTime = :t, countedThroughSeq = :seq',
+      ConditionExpression: '#state = :open AND countedThroughSeq < :seq',
       ExpressionAttributeNames: { '#state': 'state', '#count': 'count' },
-      // An observation older than the stored last time does not move it back.
-      ExpressionAttributeValues: { ':open': 'open', ':count': materialized.count + 1, ':t': time > materialized.lastTime ? time : materialized.lastTime, ':counted': countedThrough },
+      ExpressionAttributeValues: { ':open': 'open', ':count': materialized.count + 1, ':t': at.time, ':seq': at.seq },
     }));
     return written !== undefined;
   }
 
-  /** Clears an open event: severity 5, the OK text, its occurrences materialized. Never deletes it. */
-  async clear(event: StoredEvent, materialized: { count: number; lastTime: string }, okText: string, time: string, runId: string): Promise<boolean> {
+  /**
+   * Clears an open event: severity 5, the OK text, its occurrences materialized, the transition recorded, in one
+   * write. Never deletes it. An event a newer observation counted stays open.
+   */
+  async clear(event: StoredEvent, materialized: { count: number; firstTime: string; lastTime: string }, okText: string, at: EventObservation): Promise<boolean> {
+    const entry: EventHistoryEntry = { time: at.time, transition: 'cleared', severity: 5, text: okText, seq: at.seq, runId: at.runId };
     const written = await conditionalWrite(this.db, () => this.db.client.update({
       TableName: this.table,
       Key: { pk: event.id, sk: 'EVENT' },
-      UpdateExpression: 'SET #state = :cleared, severity = :ok, #text = :text, clearedAt = :t, #count = :count, lastTime = :last, countedThrough = :t',
-      ConditionExpression: '#state = :open AND countedThrough < :t',
+      UpdateExpression: [
+        'SET #state = :cleared, severity = :ok, #text = :text, clearedAt = :t, clearedSeq = :seq, #count = :count,',
+        'firstTime = :first, lastTime = :last, countedThroughSeq = :seq, transitions = list_append(if_not_exists(transitions, :none), :entry)',
+      ].join(' '),
+      ConditionExpression: '#state = :open AND countedThroughSeq < :seq',
       ExpressionAttributeNames: { '#state': 'state', '#text': 'text', '#count': 'count' },
       ExpressionAttributeValues: {
-        ':cleared': 'cleared', ':open': 'open', ':ok': 5, ':text': okText, ':t': time,
-        ':count': materialized.count, ':last': materialized.lastTime,
+        ':cleared': 'cleared', ':open': 'open', ':ok': 5, ':text': okText, ':t': at.time, ':seq': at.seq,
+        ':count': materialized.count, ':first': materialized.firstTime, ':last': materialized.lastTime, ':none': [], ':entry': [entry],
       },
     }));
-    if (!written) return false;
-    await this.appendHistory({ eventId: event.id, time, transition: 'cleared', severity: 5, text: okText, runId });
-    return true;
+    return written !== undefined;
   }
 
   async acknowledge(eventId: string, ack: Acknowledgement): Promise<StoredEvent> {
     const output = await conditionalWrite(this.db, () => this.db.client.update({
       TableName: this.table,
       Key: { pk: eventId, sk: 'EVENT' },
-      UpdateExpression: 'SET acknowledged = :ack',
+      UpdateExpression: 'SET acknowledged = :ack, transitions = list_append(if_not_exists(transitions, :none), :entry)',
       ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeValues: { ':ack': ack },
+      ExpressionAttributeValues: {
+        ':ack': ack, ':none': [],
+        ':entry': [{ time: ack.at, transition: 'acknowledged', note: ack.note, text: `acknowledged by ${ack.by}` } satisfies EventHistoryEntry],
+      },
       ReturnValues: 'ALL_NEW',
     }));
     if (!output) throw new Error(`no event with id ${eventId}; list them with: cloudtap events --state all`);
-    const event = output.Attributes as unknown as StoredEvent;
-    await this.appendHistory({ eventId, time: ack.at, transition: 'acknowledged', severity: event.severity, text: event.text, note: ack.note });
-    return event;
+    return output.Attributes as unknown as StoredEvent;
   }
 
   /** Every open event (the byState index). */
@@ -177,25 +198,37 @@ export class EventStore {
     return output.Item as StoredEvent | undefined;
   }
 
-  /** Every transition of an event, oldest first: its first opening (kept on the event), then the history items. */
-  async history(eventId: string): Promise<EventHistoryEntry[]> {
-    const entries: EventHistoryEntry[] = [];
-    let opened: Opening | undefined;
-    for await (const item of queryItems(this.db, { TableName: this.table, KeyConditionExpression: 'pk = :id', ExpressionAttributeValues: { ':id': eventId } })) {
-      if (item.sk === 'EVENT') opened = (item as unknown as StoredEvent).opened;
-      else entries.push(item as unknown as EventHistoryEntry);
+  /** Every transition of an event, oldest first; an opening after a clear reads as `reopened`. */
+  async history(eventId: string): Promise<(EventHistoryEntry & { eventId: string })[]> {
+    const event = await this.get(eventId);
+    let opened = false;
+    return (event?.transitions ?? []).map((entry) => {
+      const transition = entry.transition === 'opened' && opened ? 'reopened' : entry.transition;
+      if (entry.transition === 'opened') opened = true;
+      return { eventId, ...entry, transition };
+    });
+  }
+
+  /** The events among `ids` that exist and are open, read from the table itself (an index entry may be stale). */
+  async openAmong(ids: readonly string[]): Promise<Set<string>> {
+    const open = new Set<string>();
+    for (let i = 0; i < ids.length; i += BATCH_GET_LIMIT) {
+      let keys: Record<string, unknown>[] = ids.slice(i, i + BATCH_GET_LIMIT).map((id) => ({ pk: id, sk: 'EVENT' }));
+      for (let round = 0; keys.length > 0; round++) {
+        if (round >= MAX_UNPROCESSED_ROUNDS) throw new Error(`DynamoDB left ${keys.length} keys of ${this.table} unprocessed after ${round} rounds`);
+        if (round > 0) await sleep(Math.min(2000, 50 * 2 ** round) * Math.random());
+        const output = await this.db.client.batchGet({
+          RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'pk, #state', ExpressionAttributeNames: { '#state': 'state' } } },
+        });
+        for (const item of output.Responses?.[this.table] ?? []) if (item.state === 'open') open.add(item.pk as string);
+        keys = output.UnprocessedKeys?.[this.table]?.Keys ?? [];
+      }
     }
-    return opened ? [{ eventId, transition: 'opened', ...opened }, ...entries] : entries;
+    return open;
   }
 
   async *scan(): AsyncGenerator<StoredEvent> {
     const items = scanItems(this.db, { TableName: this.table, FilterExpression: 'sk = :event', ExpressionAttributeValues: { ':event': 'EVENT' } });
     for await (const item of items) yield item as unknown as StoredEvent;
-  }
-
-  /** Keyed by time and transition: a retried transition lands on the same item. */
-  private async appendHistory(entry: EventHistoryEntry): Promise<void> {
-    await this.db.client.put({ TableName: this.table, Item: { pk: entry.eventId, sk: `H#${entry.time}#${entry.transition}`, ...entry } });
-    this.db.countWrites(1);
   }
 }

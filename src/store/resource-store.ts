@@ -3,6 +3,7 @@ import type { ResourceRecord } from '../services/resource-type';
 import { canonicalJson, contentHash } from './canonical';
 import { conditionalWrite, queryItems, scanItems, type Database } from './dynamo';
 import { decodeLargeFields, encodeLargeField } from './item-size';
+import { TAG_INDEX_ATTRIBUTES, tagIndexAttributes } from './tables';
 
 /** The inventory partition a task covers: one resource type in one region of one account. */
 export function partitionKey(accountId: string, region: string, type: string): string {
@@ -14,7 +15,21 @@ export function parsePartition(partition: string): { accountId: string; region: 
   return { accountId, region, type };
 }
 
-const historyKey = (partition: string, id: string): string => `H#${partition}#${id}`;
+/** A resource's key in the history table: its partition and id. */
+const historyKey = (partition: string, id: string): string => `${partition}#${id}`;
+/** Sequence numbers in sort keys, zero-padded so that they sort as numbers. */
+const padSeq = (seq: number): string => String(seq).padStart(12, '0');
+
+/**
+ * One observation's place in the store's order. `seq` is taken atomically from the runs table (a run's, or a
+ * real-time ingestion's): whether an observation is newer never depends on two machines' clocks agreeing.
+ * `time` is what operators read (firstSeen, lastChanged, history times), never compared.
+ */
+export interface Observation {
+  seq: number;
+  time: string;
+  runId: string;
+}
 
 /** A stored resource record. */
 export interface StoredResource extends ResourceRecord {
@@ -27,7 +42,8 @@ export interface StoredResource extends ResourceRecord {
   hash: string;
   firstSeen: string;
   lastChanged: string;
-  observedAt: string;
+  /** The observation that wrote the record's current state (created, updated, deleted or restored it). */
+  seq: number;
   deletedAt?: string;
   runId: string;
 }
@@ -40,6 +56,9 @@ export interface HistoryEntry {
   runId: string;
   change: 'updated' | 'deleted' | 'restored';
   diff: FieldDiff;
+  /** The record's state the change started from, and the one it made (observation sequence numbers). */
+  fromSeq: number;
+  toSeq: number;
 }
 
 /** The hash of what a record says, volatile fields left out: equal hashes mean nothing to write. */
@@ -92,86 +111,94 @@ export class ResourceStore {
   }
 
   /**
-   * Writes a new record. The condition keeps a newer observation (another run's) from being overwritten;
-   * returns false when the store already held a newer one.
+   * Writes a new record, once: `firstSeen` is never overwritten. When the store holds the record already (another
+   * run or a real-time update created it since the partition's index was read), the observation is applied to
+   * what is stored instead, as an update when it is newer and differs.
    */
-  async create(partition: string, record: ResourceRecord, hash: string, observedAt: string, runId: string): Promise<boolean> {
+  async create(partition: string, record: ResourceRecord, hash: string, at: Observation): Promise<'created' | 'updated' | 'unchanged'> {
     const { accountId, region, type } = parsePartition(partition);
     const item: StoredResource = {
       ...record, pk: partition, sk: record.id, resourceId: record.id, accountId, region, type, hash,
-      firstSeen: observedAt, lastChanged: observedAt, observedAt, runId,
+      firstSeen: at.time, lastChanged: at.time, seq: at.seq, runId: at.runId, ...tagIndexAttributes(record.tags),
     };
     const written = await conditionalWrite(this.db, () => this.db.client.put({
       TableName: this.table,
       Item: encodeLargeField(item, 'data', `${partition} ${record.id}`),
-      ConditionExpression: 'attribute_not_exists(pk) OR observedAt < :t',
-      ExpressionAttributeValues: { ':t': observedAt },
+      ConditionExpression: 'attribute_not_exists(pk)',
     }));
-    return written !== undefined;
-  }
-
-  /** Replaces a changed record and appends its history entry; an older observation never overwrites a newer one. */
-  async update(previous: StoredResource, record: ResourceRecord, hash: string, observedAt: string, runId: string): Promise<boolean> {
-    const diff = diffRecords(previous, record);
-    const restored = previous.deletedAt !== undefined;
-    const encoded = encodeLargeField({ data: record.data }, 'data', `${previous.pk} ${record.id}`);
-    const [dataField, removed] = 'dataGzip' in encoded ? ['dataGzip', 'deletedAt, #data'] : ['#data', 'deletedAt, dataGzip'];
-    const written = await conditionalWrite(this.db, () => this.db.client.update({
-      TableName: this.table,
-      Key: { pk: previous.pk, sk: previous.sk },
-      UpdateExpression: `SET #name = :name, arn = :arn, tags = :tags, ${dataField} = :data, #hash = :hash, lastChanged = :t, observedAt = :t, runId = :run REMOVE ${removed}`,
-      ConditionExpression: 'observedAt < :t',
-      ExpressionAttributeNames: { '#name': 'name', '#data': 'data', '#hash': 'hash' },
-      ExpressionAttributeValues: {
-        ':name': record.name ?? null, ':arn': record.arn, ':tags': record.tags, ':data': 'dataGzip' in encoded ? encoded.dataGzip : record.data,
-        ':hash': hash, ':t': observedAt, ':run': runId,
-      },
-    }));
-    if (!written) return false;
-    await this.appendHistory(previous.pk, { resourceId: previous.sk, time: observedAt, runId, change: restored ? 'restored' : 'updated', diff });
-    return true;
+    if (written) return 'created';
+    return this.replace(partition, record, hash, at);
   }
 
   /**
-   * Brings one record in line with an observation, given the stored record (or none): created when the store
-   * has none, updated (with history) when its content changed or it had been deleted; a newer observation
-   * already stored leaves it unchanged.
+   * Brings a stored record in line with a newer observation: its history entry first (keyed by the state it
+   * starts from and the one it makes, so a retry or a rerun writes the same item), then the record, on the
+   * condition that it is still the state the diff was taken from. Another writer in between: read again and go
+   * on from what it wrote, unless that was a newer observation than this one (then this one is stale and dropped).
    */
-  async apply(partition: string, record: ResourceRecord, hash: string, stored: StoredResource | undefined, observedAt: string, runId: string): Promise<'created' | 'updated' | 'unchanged'> {
-    if (!stored) return (await this.create(partition, record, hash, observedAt, runId)) ? 'created' : 'unchanged';
-    if (stored.hash === hash && stored.deletedAt === undefined) return 'unchanged';
-    return (await this.update(stored, record, hash, observedAt, runId)) ? 'updated' : 'unchanged';
+  async replace(partition: string, record: ResourceRecord, hash: string, at: Observation, previous?: StoredResource): Promise<'updated' | 'unchanged'> {
+    for (let stored = previous ?? (await this.get(partition, record.id)); stored && stored.seq < at.seq;) {
+      if (stored.hash === hash && stored.deletedAt === undefined) return 'unchanged';
+      const change = stored.deletedAt !== undefined ? 'restored' : 'updated';
+      await this.appendHistory(partition, { resourceId: record.id, time: at.time, runId: at.runId, change, diff: diffRecords(stored, record), fromSeq: stored.seq, toSeq: at.seq });
+      const encoded = encodeLargeField({ data: record.data }, 'data', `${partition} ${record.id}`);
+      const [dataField, removed] = 'dataGzip' in encoded ? ['dataGzip', ['deletedAt', '#data']] : ['#data', ['deletedAt', 'dataGzip']];
+      const from = stored.seq;
+      const tagAttributes = tagIndexAttributes(record.tags);
+      const setTags = Object.keys(tagAttributes).map((name, i) => `${name} = :tag${i}`);
+      const removedTags = TAG_INDEX_ATTRIBUTES.filter((name) => !(name in tagAttributes));
+      const written = await conditionalWrite(this.db, () => this.db.client.update({
+        TableName: this.table,
+        Key: { pk: partition, sk: record.id },
+        UpdateExpression: [
+          `SET ${['#name = :name', 'arn = :arn', 'tags = :tags', `${dataField} = :data`, '#hash = :hash', 'lastChanged = :t', 'seq = :seq', 'runId = :run', ...setTags].join(', ')}`,
+          `REMOVE ${[...removed, ...removedTags].join(', ')}`,
+        ].join(' '),
+        ConditionExpression: 'seq = :from',
+        ExpressionAttributeNames: { '#name': 'name', '#data': 'data', '#hash': 'hash' },
+        ExpressionAttributeValues: {
+          ':name': record.name ?? null, ':arn': record.arn, ':tags': record.tags, ':data': 'dataGzip' in encoded ? encoded.dataGzip : record.data,
+          ':hash': hash, ':t': at.time, ':seq': at.seq, ':run': at.runId, ':from': from,
+          ...Object.fromEntries(Object.values(tagAttributes).map((value, i) => [`:tag${i}`, value])),
+        },
+      }));
+      if (written) return 'updated';
+      stored = await this.get(partition, record.id);
+    }
+    return 'unchanged';
   }
 
-  /** Updates a stored record that changed or had been deleted, from the whole stored record (the diff needs it). */
-  async replace(partition: string, record: ResourceRecord, hash: string, observedAt: string, runId: string): Promise<'updated' | 'unchanged'> {
-    const previous = await this.get(partition, record.id);
-    return previous && (await this.update(previous, record, hash, observedAt, runId)) ? 'updated' : 'unchanged';
+  /** Brings one record in line with an observation, given the stored record (or none). */
+  async apply(partition: string, record: ResourceRecord, hash: string, stored: StoredResource | undefined, at: Observation): Promise<'created' | 'updated' | 'unchanged'> {
+    return stored ? this.replace(partition, record, hash, at, stored) : this.create(partition, record, hash, at);
   }
 
   /**
-   * Marks a record deleted. Only called for partitions whose listing completed in this run; the condition
-   * keeps a record that some run observed after this listing began.
+   * Marks a record deleted. Only called for partitions whose listing completed in this run; a record some newer
+   * observation wrote (another run, a real-time update) is left as it is. History first, as for an update.
    */
-  async markDeleted(partition: string, id: string, deletedAt: string, listingStartedAt: string, runId: string): Promise<boolean> {
-    const written = await conditionalWrite(this.db, () => this.db.client.update({
-      TableName: this.table,
-      Key: { pk: partition, sk: id },
-      UpdateExpression: 'SET deletedAt = :t, lastChanged = :t, runId = :run',
-      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deletedAt) AND observedAt < :listing',
-      ExpressionAttributeValues: { ':t': deletedAt, ':run': runId, ':listing': listingStartedAt },
-    }));
-    if (!written) return false;
-    await this.appendHistory(partition, { resourceId: id, time: deletedAt, runId, change: 'deleted', diff: {} });
-    return true;
+  async markDeleted(partition: string, id: string, at: Observation): Promise<boolean> {
+    for (let stored = await this.get(partition, id); stored && stored.deletedAt === undefined && stored.seq < at.seq;) {
+      const from = stored.seq;
+      await this.appendHistory(partition, { resourceId: id, time: at.time, runId: at.runId, change: 'deleted', diff: {}, fromSeq: from, toSeq: at.seq });
+      const written = await conditionalWrite(this.db, () => this.db.client.update({
+        TableName: this.table,
+        Key: { pk: partition, sk: id },
+        UpdateExpression: 'SET deletedAt = :t, lastChanged = :t, seq = :seq, runId = :run',
+        ConditionExpression: 'seq = :from AND attribute_not_exists(deletedAt)',
+        ExpressionAttributeValues: { ':t': at.time, ':seq': at.seq, ':run': at.runId, ':from': from },
+      }));
+      if (written) return true;
+      stored = await this.get(partition, id);
+    }
+    return false;
   }
 
-  /** History entries are keyed by time and run: a retried write lands on the same item. */
+  /** Keyed by the states a change goes from and to: a retried or rerun change lands on the same item. */
   private async appendHistory(partition: string, entry: HistoryEntry): Promise<void> {
     await this.db.client.put({
-      TableName: this.table,
-      // Not `resourceId`: that attribute marks current records (the byResourceId index, scans).
-      Item: encodeLargeField({ pk: historyKey(partition, entry.resourceId), sk: `${entry.time}#${entry.runId}`, time: entry.time, runId: entry.runId, change: entry.change, diff: entry.diff }, 'diff', `history of ${entry.resourceId}`),
+      TableName: this.db.tables.history,
+      Item: encodeLargeField({ pk: historyKey(partition, entry.resourceId), sk: `${padSeq(entry.fromSeq)}>${padSeq(entry.toSeq)}`, ...entry }, 'diff', `history of ${entry.resourceId}`),
     });
     this.db.countWrites(1);
   }
@@ -197,19 +224,39 @@ export class ResourceStore {
     return found;
   }
 
+  /**
+   * A resource's changes, oldest first: the chain of entries that leads to its stored state. A history entry is
+   * written before its change, so an entry whose change never landed (a crash between the two, a newer writer
+   * that won) is not on the chain, and is not shown.
+   */
   async history(partition: string, resourceId: string): Promise<HistoryEntry[]> {
+    const [stored, items] = await Promise.all([this.get(partition, resourceId), this.historyItems(partition, resourceId)]);
+    const byTarget = new Map(items.map((entry) => [entry.toSeq, entry]));
+    const chain: HistoryEntry[] = [];
+    for (let entry = stored && byTarget.get(stored.seq); entry; entry = byTarget.get(entry.fromSeq)) {
+      chain.unshift(entry);
+      byTarget.delete(entry.toSeq);
+    }
+    return chain;
+  }
+
+  private async historyItems(partition: string, resourceId: string): Promise<HistoryEntry[]> {
     const entries: HistoryEntry[] = [];
-    for await (const item of this.query({
-      TableName: this.table,
+    for await (const item of queryItems(this.db, {
+      TableName: this.db.tables.history,
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': historyKey(partition, resourceId) },
-    })) entries.push({ ...decodeLargeFields(item as unknown as Omit<HistoryEntry, 'resourceId'>), resourceId });
+      ConsistentRead: true,
+    })) {
+      const { pk: _pk, sk: _sk, ...entry } = decodeLargeFields(item as unknown as HistoryEntry & { pk: string; sk: string });
+      entries.push(entry);
+    }
     return entries;
   }
 
-  /** Every current record (history entries left out). */
+  /** Every current record. */
   async *scan(): AsyncGenerator<StoredResource> {
-    for await (const item of scanItems(this.db, { TableName: this.table, FilterExpression: 'attribute_exists(resourceId)' })) {
+    for await (const item of scanItems(this.db, { TableName: this.table })) {
       yield decodeLargeFields(item as unknown as StoredResource);
     }
   }

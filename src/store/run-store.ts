@@ -1,12 +1,21 @@
 import type { RunSummary } from '../dto/run-summary';
 import type { TracedCall } from '../aws/call-trace';
 import type { TaskResult } from '../dto/task';
-import { Database, STORE_SERVICE, batchWrite, queryItems } from './dynamo';
+import { Database, STORE_SERVICE, batchWrite, conditionalWrite, queryItems } from './dynamo';
 
-/** A finished run as stored: its summary plus the partitions it collected completely. */
+/** A finished run as stored: its summary, its sequence number, and the partitions it collected completely. */
 export interface StoredRun extends RunSummary {
+  seq: number;
   completePartitions: string[];
 }
+
+/** The counter sequence numbers are taken from; run ids never start with `#`. */
+const SEQUENCE_KEY = { pk: '#SEQUENCE', sk: '#SEQUENCE' };
+/** A run's sequence number, once taken, is kept under its run id. */
+const RUN_SEQUENCE_SK = 'SEQ';
+
+/** Sequence numbers this process has learned, by run id: a Lambda container reuses them across tasks. */
+const knownSequences = new Map<string, number>();
 
 /** A task's calls, stored with its run. */
 export interface TaskTrace {
@@ -47,6 +56,43 @@ function traceItem(runId: string, taskId: string, startedAt: string, n: number, 
 export class RunStore {
   constructor(private readonly db: Database) {}
 
+  /**
+   * A new sequence number, taken atomically: every observation (a run, a real-time ingestion) has its own, and a
+   * later one is larger. Ordering observations by it needs no two clocks to agree.
+   */
+  async nextSequence(): Promise<number> {
+    const output = await this.db.client.update({
+      TableName: this.db.tables.runs,
+      Key: SEQUENCE_KEY,
+      UpdateExpression: 'ADD #value :one',
+      ExpressionAttributeNames: { '#value': 'value' },
+      ExpressionAttributeValues: { ':one': 1 },
+      ReturnValues: 'UPDATED_NEW',
+    });
+    this.db.countWrites(1);
+    return output.Attributes?.value as number;
+  }
+
+  /**
+   * The run's sequence number: the first of its tasks to ask takes one and records it under the run id; the
+   * others (and retries, and Finalize) read it. Two tasks asking at once: one record wins, both use it.
+   */
+  async sequenceOf(runId: string): Promise<number> {
+    const known = knownSequences.get(runId);
+    if (known !== undefined) return known;
+    const key = { pk: runId, sk: RUN_SEQUENCE_SK };
+    let seq = (await this.db.client.get({ TableName: this.db.tables.runs, Key: key, ConsistentRead: true })).Item?.seq as number | undefined;
+    if (seq === undefined) {
+      const taken = await this.nextSequence();
+      const written = await conditionalWrite(this.db, () => this.db.client.put({
+        TableName: this.db.tables.runs, Item: { ...key, seq: taken }, ConditionExpression: 'attribute_not_exists(pk)',
+      }));
+      seq = written ? taken : ((await this.db.client.get({ TableName: this.db.tables.runs, Key: key, ConsistentRead: true })).Item?.seq as number);
+    }
+    knownSequences.set(runId, seq);
+    return seq;
+  }
+
   async saveRun(run: StoredRun): Promise<void> {
     await this.db.client.put({ TableName: this.db.tables.runs, Item: { pk: run.runId, sk: 'RUN', kind: 'run', ...run } });
     this.db.countWrites(1);
@@ -57,14 +103,14 @@ export class RunStore {
     return output.Item as StoredRun | undefined;
   }
 
-  /** Runs that started after `since` (all when absent), oldest first. */
-  async runsSince(since?: string): Promise<StoredRun[]> {
+  /** Finished runs whose sequence number is above `after` (all when absent), oldest first. */
+  async runsAfter(after?: number): Promise<StoredRun[]> {
     const runs: StoredRun[] = [];
     for await (const item of queryItems(this.db, {
       TableName: this.db.tables.runs,
-      IndexName: 'byStartedAt',
-      KeyConditionExpression: since ? 'kind = :kind AND startedAt > :since' : 'kind = :kind',
-      ExpressionAttributeValues: since ? { ':kind': 'run', ':since': since } : { ':kind': 'run' },
+      IndexName: 'bySeq',
+      KeyConditionExpression: after !== undefined ? 'kind = :kind AND seq > :after' : 'kind = :kind',
+      ExpressionAttributeValues: after !== undefined ? { ':kind': 'run', ':after': after } : { ':kind': 'run' },
     })) runs.push(item as unknown as StoredRun);
     return runs;
   }
@@ -72,7 +118,7 @@ export class RunStore {
   async latestRun(): Promise<StoredRun | undefined> {
     for await (const item of queryItems(this.db, {
       TableName: this.db.tables.runs,
-      IndexName: 'byStartedAt',
+      IndexName: 'bySeq',
       KeyConditionExpression: 'kind = :kind',
       ExpressionAttributeValues: { ':kind': 'run' },
       ScanIndexForward: false,
@@ -85,7 +131,7 @@ export class RunStore {
   async lastCompleteCollection(partition: string): Promise<string | undefined> {
     for await (const item of queryItems(this.db, {
       TableName: this.db.tables.runs,
-      IndexName: 'byStartedAt',
+      IndexName: 'bySeq',
       KeyConditionExpression: 'kind = :kind',
       ExpressionAttributeValues: { ':kind': 'run' },
       ProjectionExpression: 'startedAt, completePartitions',

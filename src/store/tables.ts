@@ -2,7 +2,7 @@
  * The key and index definitions of cloudtap's tables: the CDK stack and the embedded DynamoDB
  * are both built from these, so local and deployed tables cannot drift apart.
  */
-export type TableId = 'resources' | 'events' | 'runs';
+export type TableId = 'resources' | 'history' | 'events' | 'runs';
 
 export interface KeyAttribute {
   name: string;
@@ -81,19 +81,17 @@ export function eventIndexAttributes(event: { partition: string; group: string |
  * | resources of a region (or region and type), every account | the accounts from byResourceId: resourceId = R (their Region records), then per account the two above |
  * | resources by tag key and value | resources.byTag<Key>: tag_<Key> = V (+ begins_with(pk, …)); designated keys only |
  * | a resource by id | resources.byResourceId: resourceId = I |
- * | a resource's history | resources table: pk = "H#" + partition + "#" + resource id |
+ * | a resource's history | history table: pk = "A#R#T#" + resource id |
  * | open (or cleared) events, by severity | events.byState: state = S (+ severity <= N) |
  * | events of a group | events.byGroup: eventGroup = G (+ state = S) |
  * | events of an account | events.byAccount: accountId = A (+ state = S) |
  * | open events of a partition (collect) | events.byPartition: partition = P |
  * | an event and its history | events table: pk = event id |
- * | runs, newest first | runs.byStartedAt: kind = "run", descending |
+ * | runs, newest first | runs.bySeq: kind = "run", descending |
  */
 export const TABLES: Record<TableId, TableDefinition> = {
   /**
-   * Current records: pk = partition (account#region#type), sk = resource id.
-   * History entries: pk = `H#` + partition + `#` + id, sk = observation time + run id (they carry none of the
-   * index attributes below, so no index holds them).
+   * Current records: pk = partition (account#region#type), sk = resource id. (History has its own table.)
    *
    * The indexes sort by `pk`, so one account (`A#`), region (`A#R#`) or partition narrows any of them by key.
    * byType and byAccount are keyed by few values (a type, an account): DynamoDB splits a key's items across
@@ -109,6 +107,16 @@ export const TABLES: Record<TableId, TableDefinition> = {
       { name: 'byAccount', partitionKey: { name: 'accountId', type: 'S' }, sortKey: { name: 'pk', type: 'S' } },
       ...INDEXED_TAG_KEYS.map((key) => ({ name: tagIndexName(key), partitionKey: { name: tagIndexAttribute(key), type: 'S' as const }, sortKey: { name: 'pk', type: 'S' as const } })),
     ],
+  },
+  /**
+   * Resource history: pk = partition + `#` + resource id, sk = the sequence numbers of the states a change went
+   * from and to (`<from>><to>`, zero-padded). Its own table, so that reading the inventory never reads history.
+   */
+  history: {
+    id: 'history',
+    partitionKey: { name: 'pk', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+    globalIndexes: [],
   },
   /**
    * Events: pk = event id (identity hash), sk = `EVENT` (the event, carrying its first opening); later
@@ -127,12 +135,16 @@ export const TABLES: Record<TableId, TableDefinition> = {
       { name: 'byGroup', partitionKey: { name: 'eventGroup', type: 'S' }, sortKey: { name: 'state', type: 'S' } },
     ],
   },
-  /** Runs: pk = run id, sk = `RUN` for the summary, `TASK#<task id>#<n>` for a task's result and calls. */
+  /**
+   * Runs: pk = run id, sk = `RUN` for the summary, `SEQ` for the run's sequence number, `TASK#<task id>#<n>` for a
+   * task's result and calls; pk = sk = `#SEQUENCE` holds the counter the sequence numbers are taken from. Runs
+   * are ordered by sequence number, not by their start times (which come from different machines' clocks).
+   */
   runs: {
     id: 'runs',
     partitionKey: { name: 'pk', type: 'S' },
     sortKey: { name: 'sk', type: 'S' },
-    globalIndexes: [{ name: 'byStartedAt', partitionKey: { name: 'kind', type: 'S' }, sortKey: { name: 'startedAt', type: 'S' } }],
+    globalIndexes: [{ name: 'bySeq', partitionKey: { name: 'kind', type: 'S' }, sortKey: { name: 'seq', type: 'N' } }],
   },
 };
 
@@ -141,6 +153,7 @@ export const TABLE_IDS = Object.keys(TABLES) as TableId[];
 /** Environment variables that carry the table names into the Lambdas (and the local handlers). */
 export const TABLE_ENV: Record<TableId, string> = {
   resources: 'CLOUDTAP_RESOURCES_TABLE',
+  history: 'CLOUDTAP_HISTORY_TABLE',
   events: 'CLOUDTAP_EVENTS_TABLE',
   runs: 'CLOUDTAP_RUNS_TABLE',
 };
@@ -158,5 +171,5 @@ export function tableNamesFromEnv(env: NodeJS.ProcessEnv = process.env): TableNa
 }
 
 export function localTableNames(prefix: string): TableNames {
-  return { resources: `${prefix}-resources`, events: `${prefix}-events`, runs: `${prefix}-runs` };
+  return { resources: `${prefix}-resources`, history: `${prefix}-history`, events: `${prefix}-events`, runs: `${prefix}-runs` };
 }

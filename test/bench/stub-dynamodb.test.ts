@@ -31,8 +31,8 @@ describe('the bench\'s stub store answers the stores\' own calls', () => {
   it('returns a partition\'s index over several pages, in key order, with what markDeleted changed', async () => {
     const resources = new ResourceStore(db);
     const records = Array.from({ length: 1200 }, (_, i) => record(1199 - i));
-    for (const r of records) await resources.create(partition, r, recordHash(r, []), '2026-11-21T00:00:00.000Z', 'run-1');
-    expect(await resources.markDeleted(partition, 'vol-000007', '2026-11-21T01:00:00.000Z', '2026-11-21T00:30:00.000Z', 'run-2')).toBe(true);
+    for (const r of records) await resources.create(partition, r, recordHash(r, []), { seq: 1, time: '2026-11-21T00:00:00.000Z', runId: 'run-1' });
+    expect(await resources.markDeleted(partition, 'vol-000007', { seq: 2, time: '2026-11-21T01:00:00.000Z', runId: 'run-2' })).toBe(true);
 
     const entries = [];
     for await (const entry of resources.indexEntries(partition)) entries.push(entry);
@@ -41,7 +41,7 @@ describe('the bench\'s stub store answers the stores\' own calls', () => {
     const byId = new Map(records.map((r) => [r.id, recordHash(r, [])]));
     expect(entries.every((e) => e.hash === byId.get(e.id))).toBe(true);
     expect(stub.requests.Query).toBeGreaterThan(2);
-    // The deletion's history item is kept under its own partition key, as the real table keeps it.
+    // The deletion's history item is kept in the history table, as the real one keeps it.
     expect((await resources.history(partition, 'vol-000007')).map((h) => h.change)).toEqual(['deleted']);
   });
 
@@ -50,13 +50,15 @@ describe('the bench\'s stub store answers the stores\' own calls', () => {
     const event = (id: string, on: string): NewEvent => ({
       id, class: 'cloudtap.Inventory', ems: 'cloudtap', rule: 'unencrypted', group: null, typeNames: [], severity: 2, text: `${id} is open`, partition: on, resourceId: id,
     });
-    expect(await events.open(event('e-1', partition), '2026-11-21T00:00:00.000Z', 'run-1')).toBe('opened');
-    expect(await events.open(event('e-2', partition), '2026-11-21T00:00:00.000Z', 'run-1')).toBe('opened');
-    expect(await events.open(event('e-3', 'elsewhere'), '2026-11-21T00:00:00.000Z', 'run-1')).toBe('opened');
+    const at = { seq: 1, time: '2026-11-21T00:00:00.000Z', runId: 'run-1' };
+    expect(await events.open(event('e-1', partition), at)).toBe('opened');
+    expect(await events.open(event('e-2', partition), at)).toBe('opened');
+    expect(await events.open(event('e-3', 'elsewhere'), at)).toBe('opened');
     const open = await events.openEventsOf(partition);
     expect([...open.keys()].sort()).toEqual(['e-1', 'e-2']);
-    expect(open.get('e-1')).toMatchObject({ state: 'open', count: 1, firstTime: '2026-11-21T00:00:00.000Z', opened: { runId: 'run-1' } });
-    await events.clear(open.get('e-2')!, { count: 1, lastTime: '2026-11-21T00:00:00.000Z' }, 'ok', '2026-11-21T02:00:00.000Z', 'run-2');
+    // Counted when run-1's record lands (the ledger), not by the opening itself.
+    expect(open.get('e-1')).toMatchObject({ state: 'open', count: 0, countedThroughSeq: 0, firstTime: '2026-11-21T00:00:00.000Z', transitions: [{ transition: 'opened', runId: 'run-1' }] });
+    await events.clear(open.get('e-2')!, { count: 1, firstTime: '2026-11-21T00:00:00.000Z', lastTime: '2026-11-21T00:00:00.000Z' }, 'ok', { seq: 2, time: '2026-11-21T02:00:00.000Z', runId: 'run-2' });
     const ids = [];
     for await (const id of events.openEventIdsOf(partition)) ids.push(id);
     expect(ids).toEqual(['e-1']);

@@ -40,10 +40,10 @@ describe('one partition brought in line with a listing', () => {
 
   const sync = (pages: AsyncIterable<ResourceRecord[]>) => {
     run++;
-    // Runs a second apart: every condition compares observation times.
+    // Runs a second apart, in sequence: every condition compares observation sequence numbers.
     const runStartedAt = new Date(Date.UTC(2026, 0, 1, 0, 0, run)).toISOString();
     const context: SyncContext = {
-      runId: `run-${run}`, runStartedAt, ems: 'test',
+      runId: `run-${run}`, runStartedAt, seq: run, ems: 'test',
       resources: new ResourceStore(workspace.db), events: new EventStore(workspace.db), runs: new RunStore(workspace.db),
     };
     const source: PartitionSource = { partition: PARTITION, pages, volatileFields: [], rules: [unattached] };
@@ -96,7 +96,7 @@ describe('one partition brought in line with a listing', () => {
     if (!event) throw new Error('the test expects an open event');
     const pages = (async function* () {
       // Another run clears the event while this listing goes on.
-      await events.clear(event, { count: event.count, lastTime: event.lastTime }, 'OK – cleared by another run', '2026-01-01T00:00:59.000Z', 'other-run');
+      await events.clear(event, { count: event.count, firstTime: event.firstTime, lastTime: event.lastTime }, 'OK – cleared by another run', { seq: run + 1, time: '2026-01-01T00:00:59.000Z', runId: 'other-run' });
       yield [volume('vol-a', 'deleting'), volume('vol-c')];
     })();
     const outcome = await sync(pages);

@@ -40,7 +40,7 @@ describe('the real-time path', () => {
       expect(record?.data.state).toBe('stopped');
       const event = (await currentEvents(workspace.db)).find((e) => e.rule === 'InstanceState' && e.resourceId === instanceId);
       expect(event).toMatchObject({ state: 'open', severity: 2, count: 1, group: stopped?.attributes.role ?? null });
-      expect((await new RunStore(workspace.db).runsSince()).length).toBe(1);
+      expect((await new RunStore(workspace.db).runsAfter()).length).toBe(1);
     } finally {
       await workspace.close();
     }
