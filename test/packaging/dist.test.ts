@@ -29,11 +29,14 @@ describe('the built CLI (dist/, as npm ci leaves it)', () => {
   });
   afterAll(() => rm(work, { recursive: true, force: true }));
 
-  it('bin/cloudtap.js starts it: --help lists the commands, with no TypeScript loader in the process', async () => {
+  it('bin/cloudtap.js starts it: --help lists the commands and --version prints the package\'s, with no TypeScript loader in the process', async () => {
     const help = await runEntry(BIN, ['--help']);
     expect(help.stderr).toBe('');
     expect(help.code).toBe(0);
     for (const name of ['run', 'resources', 'history', 'events', 'report', 'trace', 'sandbox', 'ingest']) expect(help.stdout).toContain(`  ${name}`);
+    const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    const printed = await runEntry(BIN, ['--version']);
+    expect(printed).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
     // The launcher imports nothing but dist/: a loader reached from it would show up as a package import here.
     expect(staticImports(await readFile(BIN, 'utf8'))).toEqual(['node:fs']);
   });
