@@ -5,6 +5,7 @@ import { LAMBDA_NODE_OPTIONS } from './bundling';
 import type { Threshold } from '../../src/events/threshold';
 import { API_CALL, REALTIME_API_CALLS, STATE_CHANGE, realtimeIamActions } from '../../src/realtime/ingest';
 import { Annotations, AssetHashType, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -20,6 +21,11 @@ import { REGION_TASK_ACTIONS } from '../../src/collect/collect-task';
 import { PROBE_ACTIONS } from '../../src/plan/get-tasks';
 import { DEFAULT_CONCURRENCY } from '../../src/lambda/settings';
 import { SCHEMA_VERSION, type CollectionRequest } from '../../src/dto/collection-request';
+import { SERVICE_NAME, metricsNamespace } from '../../src/lambda/metric-names';
+import { deadLetterQueue } from './dead-letter-queue';
+import { NAG_REASONS, acknowledge } from './nag';
+import { CollectorOperations } from './operations';
+import { INDEX_ACTIONS, tableAccessOf } from './table-access';
 
 export interface CollectorStackProps extends StackProps {
   /** Map concurrency of a run whose request sets none (`CLOUDTAP_DEFAULT_CONCURRENCY`). @default 20 */
@@ -45,10 +51,20 @@ export interface CollectorStackProps extends StackProps {
   readonly thresholds?: readonly Threshold[];
   /** Route EC2 state changes and CloudTrail API calls to normalize, for real-time updates between runs. @default true */
   readonly realtime?: boolean;
+  /**
+   * Concurrent executions reserved for (and the most allowed to) normalize, which EventBridge invokes once per
+   * change: a burst waits in Lambda's asynchronous queue instead of taking the account's concurrency. @default 10
+   */
+  readonly normalizeConcurrency?: number;
+  /** An address subscribed to the alarm topic (it must confirm the subscription). @default none */
+  readonly alarmEmail?: string;
+  /** Alarms go to this existing SNS topic instead of one the stack creates. @default a topic of the stack */
+  readonly alarmTopicArn?: string;
 }
 
 export const DEFAULT_SCHEDULE_EXPRESSION = 'rate(6 hours)';
 export const DEFAULT_RUN_TIMEOUT = Duration.hours(2);
+export const DEFAULT_NORMALIZE_CONCURRENCY = 10;
 
 /** AWS documents at most this many concurrent iterations for an inline Map, whatever MaxConcurrency says. */
 const INLINE_MAP_MAX_CONCURRENCY = 40;
@@ -98,6 +114,10 @@ export class CollectorStack extends Stack {
   readonly functions: Record<FunctionId, LambdaFunction>;
   readonly stateMachine: sfn.StateMachine;
   readonly schedule: events.Rule;
+  readonly logGroups: Record<FunctionId, logs.LogGroup>;
+  /** Dead-letter queues by what they catch. */
+  readonly deadLetterQueues: Record<string, sqs.Queue>;
+  readonly operations: CollectorOperations;
 
   constructor(scope: Construct, id: string, props: CollectorStackProps = {}) {
     super(scope, id, props);
@@ -137,16 +157,26 @@ export class CollectorStack extends Stack {
       CLOUDTAP_HOME_REGION: this.region,
       CLOUDTAP_DEFAULT_CONCURRENCY: String(defaultConcurrency),
       CLOUDTAP_EMS: `${this.stackName}:${this.account}:${this.region}`,
-      POWERTOOLS_SERVICE_NAME: 'cloudtap',
-      POWERTOOLS_METRICS_NAMESPACE: 'cloudtap',
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(this.stackName),
       NODE_OPTIONS: LAMBDA_NODE_OPTIONS.join(' '),
       ...Object.fromEntries(TABLE_IDS.map((tableId) => [TABLE_ENV[tableId], this.tables[tableId].tableName])),
     };
 
     this.functions = {} as Record<FunctionId, LambdaFunction>;
+    this.logGroups = {} as Record<FunctionId, logs.LogGroup>;
+    this.deadLetterQueues = {};
+    const realtime = props.realtime ?? true;
     for (const [functionId, spec] of Object.entries(FUNCTIONS) as [FunctionId, (typeof FUNCTIONS)[FunctionId]][]) {
       const name = `${pascalCase(spec.dir)}Function`;
-      this.functions[functionId] = new LambdaFunction(this, name, {
+      const logGroup = new logs.LogGroup(this, `${name}Logs`, { retention: logRetention });
+      // A role of its own instead of AWSLambdaBasicExecutionRole (logs:* on *): it may write to its own log group only.
+      const role = new iam.Role(this, `${name}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: `${spec.description} (execution role)` });
+      logGroup.grantWrite(role);
+      // Only normalize is invoked asynchronously (by EventBridge): what it fails for good is kept.
+      const asyncDeadLetters = functionId === 'normalize' ? deadLetterQueue(this, 'NormalizeDeadLetters') : undefined;
+      if (asyncDeadLetters) this.deadLetterQueues['real-time events normalize failed to apply (after Lambda\'s retries)'] = asyncDeadLetters;
+      const fn = new LambdaFunction(this, name, {
         code: bundledCode(`${REPO_ROOT}lambdas/${spec.dir}/index.ts`),
         handler: 'index.handler',
         runtime: Runtime.NODEJS_22_X,
@@ -156,8 +186,19 @@ export class CollectorStack extends Stack {
         timeout: spec.timeout,
         tracing: Tracing.ACTIVE,
         environment,
-        logGroup: new logs.LogGroup(this, `${name}Logs`, { retention: logRetention }),
+        role,
+        logGroup,
+        ...(asyncDeadLetters ? { deadLetterQueue: asyncDeadLetters } : {}),
+        ...(functionId === 'normalize' ? { reservedConcurrentExecutions: props.normalizeConcurrency ?? DEFAULT_NORMALIZE_CONCURRENCY } : {}),
       });
+      acknowledge(fn, {
+        'AwsSolutions-L1': NAG_REASONS.runtime,
+        'Serverless-LambdaLatestVersion': NAG_REASONS.runtime,
+        ...(asyncDeadLetters ? {} : { 'Serverless-LambdaDLQ': NAG_REASONS.synchronousOnly }),
+      });
+      acknowledge(role, { 'AwsSolutions-IAM5[Resource::*]': NAG_REASONS.functionWildcard });
+      this.functions[functionId] = fn;
+      this.logGroups[functionId] = logGroup;
     }
     const { getTasks, collect, normalize } = this.functions;
 
@@ -165,8 +206,15 @@ export class CollectorStack extends Stack {
     // permissions (Resource "*"); sts:AssumeRole is scoped to the member roles, or not granted at all.
     allowCalls(getTasks, PROBE_ACTIONS, memberRoleArns);
     allowCalls(collect, [...collectIamActions(), ...REGION_TASK_ACTIONS, 'sts:AssumeRole'], memberRoleArns);
-    for (const fn of [collect, normalize]) {
-      for (const table of Object.values(this.tables)) table.grantReadWriteData(fn);
+    // Table actions: lib/stacks/table-access.ts, on each table's ARN and its indexes' by name.
+    for (const [functionId, fn] of Object.entries(this.functions) as [FunctionId, LambdaFunction][]) {
+      for (const [tableId, actions] of tableAccessOf(functionId, TABLE_IDS)) {
+        const table = this.tables[tableId];
+        fn.addToRolePolicy(new iam.PolicyStatement({ actions: [...actions], resources: [table.tableArn] }));
+        const indexActions = actions.filter((action) => INDEX_ACTIONS.includes(action));
+        const indexes = TABLES[tableId].globalIndexes.map((index) => `${table.tableArn}/index/${index.name}`);
+        if (indexActions.length && indexes.length) fn.addToRolePolicy(new iam.PolicyStatement({ actions: indexActions, resources: indexes }));
+      }
     }
     // Alarms: one EventBridge event per threshold transition, on this account's default bus.
     const alarmBus = events.EventBus.fromEventBusName(this, 'AlarmBus', 'default');
@@ -188,24 +236,33 @@ export class CollectorStack extends Stack {
           // A retained log group with a fixed name would make redeploying a deleted stack fail ("already exists").
           removalPolicy: RemovalPolicy.DESTROY,
         }),
-        level: sfn.LogLevel.ERROR,
+        // Every state transition (no execution data: requests and results stay out of the logs).
+        level: sfn.LogLevel.ALL,
         includeExecutionData: false,
       },
     });
-    // The definition is a string, so CDK cannot infer the invocations: grant exactly the three functions.
-    for (const fn of Object.values(this.functions)) fn.grantInvoke(this.stateMachine);
+    // The definition is a string, so CDK cannot infer the invocations: grant exactly the three functions (unqualified,
+    // as the definition names them; grantInvoke would add every version and alias, `:*`).
+    this.stateMachine.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: Object.values(this.functions).map((fn) => fn.functionArn) }));
+    acknowledge(this.stateMachine.role, { 'AwsSolutions-IAM5[Resource::*]': NAG_REASONS.stateMachineWildcard });
 
+    const scheduleDeadLetters = deadLetterQueue(this, 'ScheduleDeadLetters');
+    this.deadLetterQueues['scheduled runs EventBridge could not start'] = scheduleDeadLetters;
     this.schedule = new events.Rule(this, 'CollectionSchedule', {
       description: 'Starts a cloudtap collection run',
       schedule: events.Schedule.expression(props.scheduleExpression ?? DEFAULT_SCHEDULE_EXPRESSION),
       enabled: props.scheduleEnabled ?? true,
-      targets: [new targets.SfnStateMachine(this.stateMachine, { input: events.RuleTargetInput.fromObject(scheduledRequest(props)) })],
+      targets: [new targets.SfnStateMachine(this.stateMachine, {
+        input: events.RuleTargetInput.fromObject(scheduledRequest(props)), deadLetterQueue: scheduleDeadLetters,
+      })],
     });
 
-    if (props.realtime ?? true) {
+    if (realtime) {
       // Real time: the resources a change names are described again by normalize, with the types' own calls.
       allowCalls(normalize, realtimeIamActions(), []);
-      const target = new targets.LambdaFunction(normalize, { retryAttempts: 4 });
+      const realtimeDeadLetters = deadLetterQueue(this, 'RealtimeDeadLetters');
+      this.deadLetterQueues['real-time events EventBridge could not hand to normalize'] = realtimeDeadLetters;
+      const target = new targets.LambdaFunction(normalize, { retryAttempts: 4, deadLetterQueue: realtimeDeadLetters });
       new events.Rule(this, 'InstanceStateChanges', {
         description: 'EC2 instance state changes → cloudtap normalize (inventory and events between runs)',
         eventPattern: { source: ['aws.ec2'], detailType: [STATE_CHANGE] },
@@ -218,10 +275,24 @@ export class CollectorStack extends Stack {
       });
     }
 
+    this.operations = new CollectorOperations(this, 'Operations', {
+      deployment: this.stackName,
+      ems: environment.CLOUDTAP_EMS!,
+      functions: this.functions,
+      stateMachine: this.stateMachine,
+      deadLetterQueues: this.deadLetterQueues,
+      scheduleExpression: props.scheduleExpression ?? DEFAULT_SCHEDULE_EXPRESSION,
+      scheduleEnabled: props.scheduleEnabled ?? true,
+      thresholdAlarms: (props.thresholds ?? []).length > 0,
+      ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
+      ...(props.alarmTopicArn ? { alarmTopicArn: props.alarmTopicArn } : {}),
+    });
+
     new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn, description: 'The collection state machine (cloudtap run --remote starts it)' });
-    new CfnOutput(this, 'ResourcesTableName', { value: this.tables.resources.tableName, description: 'Inventory: current resources and their history' });
-    new CfnOutput(this, 'EventsTableName', { value: this.tables.events.tableName, description: 'Tap events and their history' });
-    new CfnOutput(this, 'RunsTableName', { value: this.tables.runs.tableName, description: 'Run summaries, task results and traces' });
+    // One output per table, `<Id>TableName`: what `--stack` reads to find the tables.
+    for (const tableId of TABLE_IDS) {
+      new CfnOutput(this, `${pascalCase(tableId)}TableName`, { value: this.tables[tableId].tableName, description: `The ${tableId} table (src/store/tables.ts)` });
+    }
   }
 }
 

@@ -5,7 +5,7 @@ import {
 import { InvalidInputError } from '../../src/dto/validation';
 import { parseThresholds, type Threshold } from '../../src/events/threshold';
 import { DEFAULT_CONCURRENCY } from '../../src/lambda/settings';
-import { DEFAULT_SCHEDULE_EXPRESSION, type CollectorStackProps } from './collector-stack';
+import { DEFAULT_NORMALIZE_CONCURRENCY, DEFAULT_SCHEDULE_EXPRESSION, type CollectorStackProps } from './collector-stack';
 
 /**
  * The deployment knobs, read from CDK context (`cdk.json` "context", or `cdk deploy -c knob=value`).
@@ -21,6 +21,9 @@ export const CONTEXT_KNOBS = {
   regions: [] as string[],
   thresholds: [] as Threshold[],
   realtime: true,
+  normalizeConcurrency: DEFAULT_NORMALIZE_CONCURRENCY,
+  alarmEmail: '',
+  alarmTopicArn: '',
 } as const;
 
 export type ContextKnob = keyof typeof CONTEXT_KNOBS;
@@ -43,6 +46,12 @@ export class ContextKnobError extends Error {
 const STACK_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 const RATE_PATTERN = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
 const CRON_PATTERN = /^cron\(\S+( \S+){5}\)$/;
+/** Deliberately plain: SNS checks the address itself, this catches a pasted name or a missing domain before a deploy. */
+const EMAIL_PATTERN = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;]+$/;
+/** A standard SNS topic (CloudWatch alarms cannot publish to FIFO topics), in any partition. */
+const TOPIC_ARN_PATTERN = /^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+/** Lambda keeps 100 of an account's default 1,000 concurrent executions unreserved. */
+const MAX_RESERVED_CONCURRENCY = 900;
 
 export function readCollectorDeployment(node: Node): CollectorDeployment {
   const knob = <K extends ContextKnob>(name: K): unknown => node.tryGetContext(name) ?? CONTEXT_KNOBS[name];
@@ -73,6 +82,9 @@ export function readCollectorDeployment(node: Node): CollectorDeployment {
       regions,
       thresholds: thresholds(knob('thresholds')),
       realtime: boolean('realtime', knob('realtime')),
+      normalizeConcurrency: integer('normalizeConcurrency', knob('normalizeConcurrency'), 1, MAX_RESERVED_CONCURRENCY),
+      ...optional('alarmEmail', alarmEmail(knob('alarmEmail'))),
+      ...optional('alarmTopicArn', alarmTopicArn(knob('alarmTopicArn'))),
     },
   };
 }
@@ -93,6 +105,29 @@ function thresholds(value: unknown): Threshold[] {
     if (error instanceof InvalidInputError) throw new ContextKnobError('thresholds', error.message, 'see README, "Thresholds"');
     throw error;
   }
+}
+
+function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
+  return value ? ({ [key]: value } as Record<K, string>) : {};
+}
+
+function alarmEmail(value: unknown): string | undefined {
+  if (value === '' || value === null) return undefined;
+  if (typeof value !== 'string' || !EMAIL_PATTERN.test(value.trim())) {
+    throw new ContextKnobError('alarmEmail', `${JSON.stringify(value)} is not an e-mail address`, 'use one address, e.g. ops@example.com, or leave it empty for no subscription');
+  }
+  return value.trim();
+}
+
+function alarmTopicArn(value: unknown): string | undefined {
+  if (value === '' || value === null) return undefined;
+  if (typeof value === 'string' && value.trim().endsWith('.fifo')) {
+    throw new ContextKnobError('alarmTopicArn', `${value.trim()} is a FIFO topic, which CloudWatch alarms cannot publish to`, 'use a standard topic in the stack\'s region, or leave it empty for a topic of the stack');
+  }
+  if (typeof value !== 'string' || !TOPIC_ARN_PATTERN.test(value.trim())) {
+    throw new ContextKnobError('alarmTopicArn', `${JSON.stringify(value)} is not an SNS topic ARN`, 'use arn:aws:sns:<region>:<12-digit account id>:<topic name>, or leave it empty for a topic of the stack');
+  }
+  return value.trim();
 }
 
 function integer(name: ContextKnob, value: unknown, min: number, max: number): number {

@@ -4,6 +4,7 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { collectionWorkflow, FUNCTION_ARN_PLACEHOLDER, STATE, type FunctionId } from '../../lib/workflow/definition';
 import { deployedWorkflow } from '../../lib/stacks/collector-stack';
 import { TABLE_ENV, TABLE_IDS, TABLES } from '../../src/store/tables';
+import { ITEM_ACTIONS, TABLE_ACCESS } from '../../lib/stacks/table-access';
 import { collectIamActions } from '../../src/services/registry';
 import { REGION_TASK_ACTIONS } from '../../src/collect/collect-task';
 import { PROBE_ACTIONS } from '../../src/plan/get-tasks';
@@ -57,10 +58,10 @@ describe('the collector stack with cdk.json defaults', () => {
     expect(states[STATE.collectTasks]?.ItemProcessor?.States[STATE.collect]?.Parameters?.FunctionName).toMatch(/:function:CollectFunctionArn$/);
   });
 
-  it('traces the state machine and logs its errors without execution data', () => {
+  it('traces the state machine and logs every transition without execution data', () => {
     const machine = only(synthesized.template.findResources('AWS::StepFunctions::StateMachine'));
     expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });
-    expect(machine.Properties.LoggingConfiguration).toMatchObject({ Level: 'ERROR', IncludeExecutionData: false });
+    expect(machine.Properties.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
     synthesized.template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/vendedlogs/states/Cloudtap-collection', RetentionInDays: 30 });
   });
 
@@ -87,15 +88,15 @@ describe('the collector stack with cdk.json defaults', () => {
         CLOUDTAP_DEFAULT_CONCURRENCY: '20',
         CLOUDTAP_EMS: { 'Fn::Join': ['', ['Cloudtap:', { Ref: 'AWS::AccountId' }, ':', { Ref: 'AWS::Region' }]] },
         POWERTOOLS_SERVICE_NAME: 'cloudtap',
-        POWERTOOLS_METRICS_NAMESPACE: 'cloudtap',
+        POWERTOOLS_METRICS_NAMESPACE: 'cloudtap/Cloudtap',
         ...Object.fromEntries(TABLE_IDS.map((id) => [TABLE_ENV[id], { Ref: logicalId(stack, stack.tables[id]) }])),
       });
     }
   });
 
-  it('keeps the inventory: three on-demand, encrypted, point-in-time-recoverable tables that survive a stack delete, keyed as TABLES says', () => {
+  it('keeps the inventory: on-demand, encrypted, point-in-time-recoverable tables that survive a stack delete, keyed as TABLES says', () => {
     const { stack, template } = synthesized;
-    template.resourceCountIs('AWS::DynamoDB::Table', 3);
+    template.resourceCountIs('AWS::DynamoDB::Table', TABLE_IDS.length);
     for (const id of TABLE_IDS) {
       const definition = TABLES[id];
       const table = template.toJSON().Resources[logicalId(stack, stack.tables[id])] as Resource;
@@ -143,32 +144,55 @@ describe('the collector stack with cdk.json defaults', () => {
     expect(actionsOn(grants, isTableArn)).toEqual(expect.arrayContaining(['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']));
   });
 
-  it('grants each table to collect and normalize by its own ARN, never by a wildcard', () => {
+  it('grants collect and normalize exactly the table actions of table-access.ts, on each table and its indexes by name: no DeleteItem, no Scan', () => {
     const { stack, template } = synthesized;
     for (const fn of [stack.functions.collect, stack.functions.normalize]) {
-      const tableResources = grantsOf(stack, template, fn).filter((grant) => grant.actions.some((a) => a.startsWith('dynamodb:'))).flatMap((grant) => grant.resources);
+      const tableGrants = grantsOf(stack, template, fn).filter((grant) => grant.actions.some((a) => a.startsWith('dynamodb:')));
       const tableArns = TABLE_IDS.map((id) => ({ 'Fn::GetAtt': [logicalId(stack, stack.tables[id]), 'Arn'] }));
-      const indexArns = tableArns.map((arn) => ({ 'Fn::Join': ['', [arn, '/index/*']] }));
-      expect(tableResources).toEqual(expect.arrayContaining([...tableArns, ...indexArns]));
-      expect(tableResources).toHaveLength(tableArns.length + indexArns.length);
+      const indexArns = TABLE_IDS.flatMap((id) => TABLES[id].globalIndexes.map((index) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(stack, stack.tables[id]), 'Arn'] }, `/index/${index.name}`]] })));
+      expect(actionsOn(tableGrants, (r) => tableArns.some((arn) => JSON.stringify(arn) === JSON.stringify(r)))).toEqual([...ITEM_ACTIONS].sort());
+      expect(actionsOn(tableGrants, (r) => JSON.stringify(r).includes('/index/'))).toEqual(['dynamodb:Query']);
+      const resources = tableGrants.flatMap((grant) => grant.resources);
+      expect(resources).toEqual(expect.arrayContaining([...tableArns, ...indexArns]));
+      expect(new Set(resources.map((r) => JSON.stringify(r))).size).toBe(tableArns.length + indexArns.length);
+      const actions = tableGrants.flatMap((grant) => grant.actions);
+      expect(actions).not.toContain('dynamodb:DeleteItem');
+      expect(actions).not.toContain('dynamodb:Scan');
+      expect(actions.filter((a) => a.includes('*'))).toEqual([]);
     }
   });
 
-  it('lets get-tasks probe accounts and regions, and touch no table', () => {
+  it('lets get-tasks probe accounts and regions, and take the run\'s sequence number: UpdateItem and GetItem on the runs table only', () => {
     const { stack, template } = synthesized;
     const grants = grantsOf(stack, template, stack.functions.getTasks);
     expect(wildcardResourceActions(grants)).toEqual(PROBE_ACTIONS.filter((action) => action !== 'sts:AssumeRole').sort());
-    expect(grants.flatMap((grant) => grant.actions).filter((action) => action.startsWith('dynamodb:'))).toEqual([]);
-    expect(grants.flatMap((grant) => grant.resources).filter(isTableArn)).toEqual([]);
+    const tableGrants = grants.filter((grant) => grant.actions.some((a) => a.startsWith('dynamodb:')));
+    expect(tableGrants).toEqual([{ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [{ 'Fn::GetAtt': [logicalId(stack, stack.tables.runs), 'Arn'] }] }]);
+    expect(TABLE_ACCESS.getTasks).toEqual({ runs: ['dynamodb:UpdateItem', 'dynamodb:GetItem'] });
+  });
+
+  it('gives each function a role of its own that may write only to its own log group, with no managed policy', () => {
+    const { stack, template } = synthesized;
+    for (const [id, fn] of Object.entries(stack.functions) as [FunctionId, (typeof stack.functions)[FunctionId]][]) {
+      const role = template.toJSON().Resources[logicalId(stack, fn.role as unknown as { node: { defaultChild?: unknown } })] as Resource;
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      const logGrants = grantsOf(stack, template, fn).filter((grant) => grant.actions.some((a) => a.startsWith('logs:')));
+      expect(logGrants).toEqual([{
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [{ 'Fn::GetAtt': [logicalId(stack, stack.logGroups[id]), 'Arn'] }],
+      }]);
+    }
+    expect(new Set(Object.values(stack.functions).map((fn) => fn.role))).toHaveProperty('size', 3);
   });
 
   it('lets normalize use the tables, describe exactly what the real-time refresh declares, and put alarms on the default bus only', () => {
     const { stack, template } = synthesized;
     const grants = grantsOf(stack, template, stack.functions.normalize);
     expect(wildcardResourceActions(grants)).toEqual(realtimeIamActions());
-    const others = grants.filter((grant) => grant.actions.some((a) => !a.startsWith('dynamodb:') && !a.startsWith('xray:') && !realtimeIamActions().includes(a)));
-    expect(others.flatMap((grant) => grant.actions)).toEqual(['events:PutEvents']);
-    expect(JSON.stringify(others.flatMap((grant) => grant.resources))).toContain(':event-bus/default');
+    const others = grants.filter((grant) => grant.actions.some((a) => !/^(dynamodb|xray|logs):/.test(a) && !realtimeIamActions().includes(a)));
+    expect(others.flatMap((grant) => grant.actions).sort()).toEqual(['events:PutEvents', 'sqs:SendMessage']);
+    expect(JSON.stringify(others.find((grant) => grant.actions.includes('events:PutEvents'))?.resources)).toContain(':event-bus/default');
+    expect(others.find((grant) => grant.actions.includes('sqs:SendMessage'))?.resources).toEqual([{ 'Fn::GetAtt': [logicalId(stack, stack.deadLetterQueues[Object.keys(stack.deadLetterQueues).find((k) => k.includes('normalize failed'))!]!), 'Arn'] }]);
   });
 
   it('routes EC2 state changes and the API calls that change collected resources to normalize', () => {
@@ -196,14 +220,14 @@ describe('the collector stack with cdk.json defaults', () => {
     expect(new Set(invoked)).toEqual(new Set(functionIds));
   });
 
-  it('outputs what `cloudtap run --remote` reads: the state machine ARN and the three table names', () => {
+  it('outputs what `cloudtap run --remote` and `--stack` read: the state machine ARN and every table\'s name', () => {
     const { stack, template } = synthesized;
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
-    expect(Object.keys(outputs).sort()).toEqual(['EventsTableName', 'ResourcesTableName', 'RunsTableName', 'StateMachineArn']);
+    const tableOutput = (id: string) => `${id.charAt(0).toUpperCase()}${id.slice(1)}TableName`;
+    expect(Object.keys(outputs).sort()).toEqual(['StateMachineArn', ...TABLE_IDS.map(tableOutput)].sort());
+    expect(outputs).toMatchObject({ ResourcesTableName: {}, EventsTableName: {}, RunsTableName: {} });
     expect(outputs.StateMachineArn?.Value).toEqual({ Ref: logicalId(stack, stack.stateMachine) });
-    expect(outputs.ResourcesTableName?.Value).toEqual({ Ref: logicalId(stack, stack.tables.resources) });
-    expect(outputs.EventsTableName?.Value).toEqual({ Ref: logicalId(stack, stack.tables.events) });
-    expect(outputs.RunsTableName?.Value).toEqual({ Ref: logicalId(stack, stack.tables.runs) });
+    for (const id of TABLE_IDS) expect(outputs[tableOutput(id)]?.Value).toEqual({ Ref: logicalId(stack, stack.tables[id]) });
   });
 });
 

@@ -11,7 +11,10 @@ describe('context knobs', () => {
   it('deploys the Cloudtap stack, Map concurrency 20, every six hours, own account only, everything, with cdk.json as it is', () => {
     expect(read({})).toEqual({
       stackName: 'Cloudtap',
-      props: { defaultConcurrency: 20, scheduleExpression: 'rate(6 hours)', scheduleEnabled: true, memberRoleArns: [], services: [], regions: [], thresholds: [], realtime: true },
+      props: {
+        defaultConcurrency: 20, scheduleExpression: 'rate(6 hours)', scheduleEnabled: true, memberRoleArns: [], services: [], regions: [], thresholds: [], realtime: true,
+        normalizeConcurrency: 10,
+      },
     });
   });
 
@@ -21,12 +24,13 @@ describe('context knobs', () => {
 
   it('accepts the string forms `cdk deploy -c knob=value` passes', () => {
     expect(read({
-      maxConcurrency: '35', schedule: 'false', services: 'ec2', regions: 'eu-west-1, us-east-1',
+      maxConcurrency: '35', schedule: 'false', services: 'ec2', regions: 'eu-west-1, us-east-1', normalizeConcurrency: '25',
+      alarmEmail: ' ops@example.com ', alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops-alarms',
       memberRoleArns: 'arn:aws:iam::111111111111:role/a,arn:aws:iam::222222222222:role/b,arn:aws:iam::111111111111:role/a',
     }).props).toEqual({
       defaultConcurrency: 35, scheduleExpression: 'rate(6 hours)', scheduleEnabled: false, services: ['EC2'], regions: ['eu-west-1', 'us-east-1'],
       memberRoleArns: ['arn:aws:iam::111111111111:role/a', 'arn:aws:iam::222222222222:role/b'],
-      thresholds: [], realtime: true,
+      thresholds: [], realtime: true, normalizeConcurrency: 25, alarmEmail: 'ops@example.com', alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops-alarms',
     });
   });
 
@@ -59,6 +63,14 @@ describe('context knobs', () => {
     [{ memberRoleArns: 42 }, 'context knob "memberRoleArns": 42 is not a list of strings'],
     [{ services: ['S3'] }, 'context knob "services": services[0]: unknown service "S3"; valid services are: EC2'],
     [{ regions: ['europe'] }, 'context knob "regions": regions[0]: "europe" is not a region name; use names such as us-east-1'],
+    [{ normalizeConcurrency: 0 }, 'context knob "normalizeConcurrency": 0 is not a whole number from 1 to 900; use e.g. 10'],
+    [{ normalizeConcurrency: 1000 }, 'context knob "normalizeConcurrency": 1000 is not a whole number from 1 to 900'],
+    [{ alarmEmail: 'ops team' }, 'context knob "alarmEmail": "ops team" is not an e-mail address; use one address, e.g. ops@example.com'],
+    [{ alarmEmail: 'a@example.com,b@example.com' }, 'context knob "alarmEmail": "a@example.com,b@example.com" is not an e-mail address'],
+    [{ alarmEmail: 42 }, 'context knob "alarmEmail": 42 is not an e-mail address'],
+    [{ alarmTopicArn: 'ops-alarms' }, 'context knob "alarmTopicArn": "ops-alarms" is not an SNS topic ARN; use arn:aws:sns:<region>:<12-digit account id>:<topic name>'],
+    [{ alarmTopicArn: 'arn:aws:sqs:eu-west-1:123456789012:ops' }, 'context knob "alarmTopicArn": "arn:aws:sqs:eu-west-1:123456789012:ops" is not an SNS topic ARN'],
+    [{ alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops.fifo' }, 'context knob "alarmTopicArn": arn:aws:sns:eu-west-1:123456789012:ops.fifo is a FIFO topic, which CloudWatch alarms cannot publish to'],
     [{ stackName: 'cloud_tap' }, 'context knob "stackName": "cloud_tap" is not a CloudFormation stack name; use letters, digits and hyphens'],
   ])('refuses %j, naming the knob, the problem and what is valid', (context, message) => {
     expect(() => read(context)).toThrow(ContextKnobError);
