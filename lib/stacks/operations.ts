@@ -109,8 +109,8 @@ export class CollectorOperations extends Construct {
       });
     }
     const queues = { ...props.deadLetterQueues, ...this.deadLetterQueues };
-    for (const [n, [what, queue]] of Object.entries(queues).entries()) {
-      this.alarm(`DeadLetters${n + 1}`, queue.metricApproximateNumberOfMessagesVisible({ period: ALARM_PERIOD, statistic: 'Maximum' }), {
+    for (const [what, queue] of Object.entries(queues)) {
+      this.alarm(`${queue.node.id}Depth`, queue.metricApproximateNumberOfMessagesVisible({ period: ALARM_PERIOD, statistic: 'Maximum' }), {
         description: `Dead letters: ${what}. Read them in the SQS console (or aws sqs receive-message), fix the cause, then redrive or purge; see README "After cdk deploy".`,
         threshold: 0, comparison: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
       });
