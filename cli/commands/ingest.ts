@@ -5,7 +5,7 @@ import { overlayEnvironment } from '../environment';
 import { parseSpecFlag, startSandboxTarget, type SandboxTarget } from '../sandbox-target';
 import { UsageError } from '../errors';
 import { handler as normalize } from '../../lambdas/normalize/index';
-import { InvalidInputError } from '../../src/dto/validation';
+import { InvalidInputError, expectDepthWithin, expectIsoTime, isRecord } from '../../src/dto/validation';
 import type { IngestResult } from '../../src/realtime/ingest';
 
 export const INGEST_HELP = `Usage: cloudtap ingest <event.json> [--sandbox[=SPEC]] [--json] [--stack NAME [--region R] [--profile P] | --data-dir DIR]
@@ -35,6 +35,7 @@ export async function ingestCommand(argv: string[]): Promise<number> {
   } catch (error) {
     throw new UsageError(`${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not JSON (${(error as Error).message})`}`);
   }
+  checkEventFile(event, file);
   const workspace = await openStoreFromFlags(values, 'write');
   let sandbox: SandboxTarget | undefined;
   // The normalize handler reads the store's table names and endpoint from the environment, as in Lambda.
@@ -65,6 +66,20 @@ export async function ingestCommand(argv: string[]): Promise<number> {
     await sandbox?.close();
     restore();
     await workspace.close();
+  }
+}
+
+/**
+ * What a hand-written file gets wrong and EventBridge never does — nesting without end, a time such as "yesterday" —
+ * refused before the store is opened, naming the field; normalize validates everything else.
+ */
+function checkEventFile(event: unknown, file: string): void {
+  try {
+    expectDepthWithin(event, 'event');
+    if (isRecord(event) && event.time !== undefined) expectIsoTime(event.time, 'event.time');
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw new UsageError(`${file}: ${error.message}`);
+    throw error;
   }
 }
 

@@ -1,14 +1,19 @@
-import { parseCommandArgs } from '../args';
+import { integerFlag, parseCommandArgs } from '../args';
 import { openStoreFromFlags, storeHelp, STORE_FLAGS } from '../store-flags';
-import { RunStore, type TaskTrace } from '../../src/store/run-store';
+import { RunStore, type StoredRun, type TaskTrace } from '../../src/store/run-store';
 import type { TracedCall } from '../../src/aws/call-trace';
-import type { RunSummary } from '../../src/dto/run-summary';
+import { taskFailures, type RunSummary, type TaskFailure } from '../../src/dto/run-summary';
 import type { TaskError, TaskStatus } from '../../src/dto/task';
-import { formatDuration, table } from '../format';
+import { formatDuration, formatFailures, table } from '../format';
 import { UsageError } from '../errors';
 import { runSummaryOf } from '../report/run-summary';
 
+/** Failed tasks per page of `--failures`: a page of a failure storm still reads on one screen or two. */
+const FAILURE_PAGE_TASKS = 20;
+const MAX_FAILURE_PAGE_TASKS = 1000;
+
 export const TRACE_HELP = `Usage: cloudtap trace [<run-id>|latest] [--json] [--stack NAME [--region R] [--profile P] | --data-dir DIR]
+       cloudtap trace [<run-id>|latest] --failures [--after TASK-ID] [--limit N] [--json] [--stack NAME … | --data-dir DIR]
        cloudtap trace --list [--json] [--stack NAME … | --data-dir DIR]
 
 A run's timeline: each task a bar on the run's time axis, under it the AWS calls it made, in order
@@ -16,13 +21,23 @@ A run's timeline: each task a bar on the run's time axis, under it the AWS calls
 Then the slowest tasks and calls, and the totals of calls, retries, throttles and errors.
 
   <run-id>|latest   the run to show (default: latest)
+  --failures        every failure of the run, task by task, in task-id order, with AWS's whole message (the run
+                    summary groups them and lists a sample); a page at a time: --limit tasks (default ${FAILURE_PAGE_TASKS}),
+                    and the command that prints the next page
+  --after TASK-ID   with --failures: start after this task (the last one of the previous page)
+  --limit N         with --failures: failed tasks per page (1–${MAX_FAILURE_PAGE_TASKS})
   --list            the recent runs, newest first: id, start, duration, status, tasks, AWS calls
   --json            {runId, run: <run summary>, tasks: [{taskId, startedAt, durationMs, status, calls: […]}]}
-                    with every call, DynamoDB calls included; with --list, an array of run summaries
+                    with every call, DynamoDB calls included; with --list, an array of run summaries; with
+                    --failures, {runId, failedTasks, failures: [{taskId, account, region, service, type, code,
+                    message}], next} where next is the --after of the next page (absent on the last)
 ${storeHelp()}`;
 
 const OPTIONS = {
   list: { type: 'boolean' },
+  failures: { type: 'boolean' },
+  after: { type: 'string' },
+  limit: { type: 'string' },
   json: { type: 'boolean' },
   ...STORE_FLAGS,
 } as const;
@@ -52,12 +67,20 @@ export async function traceCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length > 1) throw new UsageError(`trace takes one run id (or latest), got: ${positionals.join(' ')}`);
+  const limit = integerFlag('limit', values.limit) ?? FAILURE_PAGE_TASKS;
+  if (limit < 1 || limit > MAX_FAILURE_PAGE_TASKS) throw new UsageError(`--limit: must be 1 to ${MAX_FAILURE_PAGE_TASKS} failed tasks a page, got ${limit}`);
+  if (!values.failures && (values.after !== undefined || values.limit !== undefined)) throw new UsageError('--after and --limit page through --failures; add --failures');
   const workspace = await openStoreFromFlags(values, 'read');
   try {
     const runs = new RunStore(workspace.db);
     if (values.list) {
       const recent = (await runs.runsAfter()).reverse().slice(0, RUNS_LISTED).map(runSummaryOf);
       console.log(values.json ? JSON.stringify(recent, null, 2) : formatRunList(recent));
+      return 0;
+    }
+    if (values.failures) {
+      const page = await loadFailurePage(runs, positionals[0] ?? 'latest', workspace.location, { limit, ...(values.after ? { after: values.after } : {}) });
+      console.log(values.json ? JSON.stringify(page, null, 2) : formatFailurePage(page, positionals[0] ?? 'latest'));
       return 0;
     }
     const trace = await loadRunTrace(runs, positionals[0] ?? 'latest', workspace.location);
@@ -69,10 +92,50 @@ export async function traceCommand(argv: string[]): Promise<number> {
   }
 }
 
-async function loadRunTrace(runs: RunStore, runRef: string, location: string): Promise<RunTrace> {
+async function findRun(runs: RunStore, runRef: string, location: string): Promise<StoredRun> {
   const run = runRef === 'latest' ? await runs.latestRun() : await runs.getRun(runRef);
   if (!run && runRef === 'latest') throw new UsageError(`no runs in ${location} yet; collect one with: cloudtap run --sandbox`);
   if (!run) throw new UsageError(`no run with id "${runRef}" in ${location}; list the runs with: cloudtap trace --list`);
+  return run;
+}
+
+/** What `cloudtap trace --failures --json` prints: one page of a run's failures, in task-id order. */
+export interface FailurePage {
+  runId: string;
+  /** Failed tasks in the whole run. */
+  failedTasks: number;
+  failures: TaskFailure[];
+  /** The `--after` of the next page; absent on the last one. */
+  next?: string;
+}
+
+/**
+ * A page of the run's failures, from the result every failed task stored in the runs table (the summary keeps only
+ * a sample). Paged by task: a task's failures (one per resource type) are never split across pages.
+ */
+async function loadFailurePage(runs: RunStore, runRef: string, location: string, page: { after?: string; limit: number }): Promise<FailurePage> {
+  const run = await findRun(runs, runRef, location);
+  const failed = (await runs.taskResults(run.runId)).filter((r) => r.status === 'failed').sort((a, b) => a.taskId.localeCompare(b.taskId));
+  const start = page.after === undefined ? 0 : failed.findIndex((r) => r.taskId > (page.after as string));
+  const tasks = start < 0 ? [] : failed.slice(start, start + page.limit);
+  const last = tasks.at(-1);
+  const hasMore = start >= 0 && start + page.limit < failed.length;
+  return { runId: run.runId, failedTasks: failed.length, failures: tasks.flatMap(taskFailures), ...(hasMore && last ? { next: last.taskId } : {}) };
+}
+
+export function formatFailurePage(page: FailurePage, runRef: string): string {
+  if (page.failedTasks === 0) return `Run ${page.runId}: no failed tasks`;
+  const lines = [
+    `Run ${page.runId}: ${page.failedTasks} failed tasks; ${page.failures.length} failures of ${new Set(page.failures.map((f) => f.taskId)).size} tasks on this page`,
+    '',
+    table(['task', 'type', 'error', 'message'], page.failures.map((f) => [f.taskId, f.type ?? '', f.code, f.message])),
+  ];
+  if (page.next) lines.push('', `Next page: cloudtap trace ${runRef === 'latest' ? page.runId : runRef} --failures --after ${page.next}`);
+  return lines.join('\n');
+}
+
+async function loadRunTrace(runs: RunStore, runRef: string, location: string): Promise<RunTrace> {
+  const run = await findRun(runs, runRef, location);
   const [traces, results] = await Promise.all([runs.taskTraces(run.runId), runs.taskResults(run.runId)]);
   const resultOf = new Map(results.map((r) => [r.taskId, r]));
   const tasks = traces.map((trace): TracedTask => {
@@ -253,9 +316,7 @@ export function formatTrace(trace: RunTrace, width: number): string {
     lines.push('');
   }
   lines.push('Slowest tasks', ...slowestTasks(trace.tasks), '', 'Slowest AWS calls', ...slowestCalls(trace.tasks), '', formatTotals(traceTotals(trace.tasks)));
-  if (run.failures.length > 0) {
-    lines.push('', 'Failed tasks:', ...run.failures.map((f) => `  ${f.taskId}: ${f.code}: ${f.message}`));
-  }
+  lines.push(...formatFailures(run).map((line) => (line ? `  ${line}` : line)));
   return lines.join('\n');
 }
 
