@@ -2,12 +2,13 @@ import { parseTask, type TaskResult } from '../../src/dto/task';
 import { collectTask } from '../../src/collect/collect-task';
 import { Database } from '../../src/store/dynamo';
 import { lambdaHandler } from '../../src/lambda/middleware';
+import { leaseSettingsFromEnv } from '../../src/lambda/settings';
 import { collectObservation } from '../../src/lambda/observations';
 
 /** Collect: runs one task of the Map and returns its counts. */
 async function collect(event: unknown): Promise<TaskResult> {
   const task = parseTask(event);
-  return collectTask(task, { db: Database.fromEnv() });
+  return collectTask(task, { db: Database.fromEnv(), lease: leaseSettingsFromEnv() });
 }
 
 export const handler = lambdaHandler(collect, collectObservation);

@@ -12,6 +12,7 @@ import { rulesFor } from '../services/rules';
 import type { Database } from '../store/dynamo';
 import { ResourceStore, partitionKey } from '../store/resource-store';
 import { EventStore } from '../store/event-store';
+import { DEFAULT_LEASE_SETTINGS, type LeaseSettings } from '../store/partition-lease';
 import { RunStore, type TaskTraceWriter } from '../store/run-store';
 import { listPages } from './pages';
 import { syncPartition, type PartitionOutcome, type PartitionSource, type SyncContext } from './sync-partition';
@@ -35,6 +36,8 @@ export class TaskThrottledError extends Error {
 
 export interface CollectDependencies {
   db: Database;
+  /** How partition leases are held and waited for (default: `DEFAULT_LEASE_SETTINGS`). */
+  lease?: LeaseSettings;
   /** Overrides client creation (tests); by default clients come from the SDK's configuration. */
   clientsFor?: (task: Task) => Promise<RegionalClients>;
 }
@@ -63,6 +66,8 @@ export async function collectTask(task: Task, deps: CollectDependencies): Promis
     resources: new ResourceStore(deps.db),
     events: new EventStore(deps.db),
     runs,
+    db: deps.db,
+    lease: deps.lease ?? DEFAULT_LEASE_SETTINGS,
   };
   // Trace chunks are written from here, outside the task's trace: their own store calls are not the task's calls.
   const detached = AsyncResource.bind((write: () => Promise<void>) => write());

@@ -1,8 +1,10 @@
 import type { ResourceRecord } from '../services/resource-type';
 import { NO_FACTS, type RegionFacts, type TapRule } from '../events/rule';
 import { EventSync, type EventSyncContext } from '../events/event-sync';
-import { ResourceStore, recordHash } from '../store/resource-store';
-import { forEachWithConcurrency, mapWithConcurrency } from '../util/concurrency';
+import { ResourceStore, recordHash, type ChangedRecord } from '../store/resource-store';
+import { PartitionLease, type LeaseSettings } from '../store/partition-lease';
+import type { Database } from '../store/dynamo';
+import { mapWithConcurrency } from '../util/concurrency';
 import { readAhead } from './pages';
 import { PartitionIndex } from './partition-index';
 import type { EventCounts, ResourceCounts } from '../dto/task';
@@ -12,6 +14,9 @@ const WRITES_IN_FLIGHT = 16;
 
 export interface SyncContext extends EventSyncContext {
   resources: ResourceStore;
+  /** The store the partition leases are kept in (the runs table). */
+  db: Database;
+  lease: LeaseSettings;
 }
 
 async function runWrites(writes: (() => Promise<void>)[]): Promise<void> {
@@ -40,8 +45,95 @@ export interface PartitionOutcome {
  * updated with history, unchanged ones not written at all, and — only because the listing completed —
  * records no longer listed marked deleted and their open events cleared. If listing throws, nothing is
  * deleted or cleared: the error propagates before reconciliation.
+ *
+ * The partition's records are written under its lease (`PartitionLease`), taken at the first record to write (an
+ * unchanged partition costs no write for it): by BatchWriteItem, 25 items a request, when nobody wrote the
+ * partition since its index was read and no stored record is newer than this run's observation; one conditional
+ * write at a time otherwise (an overlapping newer run or a real-time update got there first, and must not be
+ * overwritten).
  */
 export async function syncPartition(source: PartitionSource, context: SyncContext): Promise<PartitionOutcome> {
+  const writer = new PartitionWriter(source.partition, context);
+  try {
+    const outcome = await syncListing(source, context, writer);
+    await writer.release();
+    return outcome;
+  } catch (error) {
+    await writer.release().catch(() => writer.abandon());
+    throw error;
+  }
+}
+
+/** The partition's lease, taken when the first record is to be written, and how its records are written under it. */
+class PartitionWriter {
+  private lease: PartitionLease | undefined;
+  private batched = false;
+  /** The lease's generation and the newest stored observation, when the index was read. */
+  private readAt = 0;
+  private newestStored = 0;
+
+  constructor(private readonly partition: string, private readonly context: SyncContext) {}
+
+  async readIndex(index: PartitionIndex): Promise<void> {
+    this.readAt = await PartitionLease.generation(this.context.db, this.partition);
+    for await (const { id, hash, deleted, seq } of this.context.resources.indexEntries(this.partition)) {
+      index.addStored(id, hash, deleted);
+      if (seq > this.newestStored) this.newestStored = seq;
+    }
+  }
+
+  private async hold(): Promise<PartitionLease> {
+    if (!this.lease) {
+      this.lease = await PartitionLease.acquire(this.context.db, this.partition, this.context.runId, this.context.lease, this.readAt);
+      // Unconditional writes only where what was read is still what is stored, and nothing stored is newer than this run.
+      this.batched = this.lease.fresh && this.newestStored <= this.context.seq;
+    }
+    await this.lease.confirm();
+    return this.lease;
+  }
+
+  /** A page's new and changed records: one write (or a conditional write each) to run among the page's writes. */
+  async pageWrites(created: ChangedRecord[], changed: ChangedRecord[], counts: ResourceCounts): Promise<(() => Promise<void>)[]> {
+    if (created.length + changed.length === 0) return [];
+    const lease = await this.hold();
+    const { resources, seq, runId } = this.context;
+    const at = { seq, time: new Date().toISOString(), runId };
+    if (this.batched) {
+      return [async () => {
+        await resources.writeBatch(this.partition, created, changed, at, lease);
+        counts.created += created.length;
+        counts.updated += changed.length;
+      }];
+    }
+    // Someone wrote the partition since its index was read: what is stored now decides (read 100 a call), and
+    // each write is conditional on the state it was compared with.
+    const records = [...created, ...changed];
+    const stored = await resources.getMany(this.partition, records.map(({ record }) => record.id));
+    return records.map(({ record, hash }) => async () => { counts[await resources.apply(this.partition, record, hash, stored.get(record.id), at)]++; });
+  }
+
+  /** Marks deleted what the completed listing did not return. */
+  async deleteUnlisted(unlisted: Iterable<string>, counts: ResourceCounts): Promise<void> {
+    const { resources, seq, runId } = this.context;
+    const at = { seq, time: new Date().toISOString(), runId };
+    for (const ids of chunked(unlisted, DELETIONS_PER_BATCH)) {
+      const lease = await this.hold();
+      if (this.batched) counts.deleted += await resources.deleteBatch(this.partition, ids, at, lease);
+      else await mapWithConcurrency(ids, WRITES_IN_FLIGHT, async (id) => { if (await resources.markDeleted(this.partition, id, at)) counts.deleted++; });
+    }
+  }
+
+  /** Applies what real-time updates posted meanwhile and lets the lease go. */
+  async release(): Promise<void> {
+    await this.lease?.release((posted) => this.context.resources.applyPosted(this.partition, posted));
+  }
+
+  abandon(): void {
+    this.lease?.abandon();
+  }
+}
+
+async function syncListing(source: PartitionSource, context: SyncContext, writer: PartitionWriter): Promise<PartitionOutcome> {
   const { partition } = source;
   // Facts are awaited only when the first page's rules need them: the listing itself runs meanwhile.
   let facts: RegionFacts | undefined = source.rules.some((r) => r.needsFacts) && source.facts ? undefined : NO_FACTS;
@@ -53,7 +145,7 @@ export async function syncPartition(source: PartitionSource, context: SyncContex
   const index = new PartitionIndex();
   let events: EventSync;
   try {
-    [, events] = await Promise.all([loadIndex(index, partition, context.resources), EventSync.start(partition, context)]);
+    [, events] = await Promise.all([writer.readIndex(index), EventSync.start(partition, context)]);
   } catch (error) {
     void firstPage.then(() => pages.return(), () => {});
     throw error;
@@ -63,20 +155,17 @@ export async function syncPartition(source: PartitionSource, context: SyncContex
   try {
     for (let step = await firstPage; !step.done; step = await pages.next()) {
       facts ??= await source.facts;
-      const at = { seq: context.seq, time: new Date().toISOString(), runId: context.runId };
       const writes: (() => Promise<void>)[] = [];
+      const created: ChangedRecord[] = [];
+      const changed: ChangedRecord[] = [];
       for (const record of step.value) {
         const hash = recordHash(record, source.volatileFields);
         const observation = index.observe(record.id, hash);
         if (observation === 'repeat') continue;
         resources.seen++;
-        if (observation === 'new') {
-          writes.push(async () => { resources[await context.resources.create(partition, record, hash, at)]++; });
-        } else if (observation !== 'unchanged') {
-          writes.push(async () => { resources[await context.resources.replace(partition, record, hash, at)]++; });
-        } else {
-          resources.unchanged++;
-        }
+        if (observation === 'new') created.push({ record, hash });
+        else if (observation !== 'unchanged') changed.push({ record, hash });
+        else resources.unchanged++;
         for (const rule of source.rules) {
           for (const finding of rule.evaluate(record, facts ?? NO_FACTS)) {
             const write = events.observe(rule, finding, record.id);
@@ -84,6 +173,7 @@ export async function syncPartition(source: PartitionSource, context: SyncContex
           }
         }
       }
+      writes.push(...(await writer.pageWrites(created, changed, resources)));
       await runWrites(writes);
     }
   } catch (error) {
@@ -93,17 +183,24 @@ export async function syncPartition(source: PartitionSource, context: SyncContex
   }
 
   // The listing completed: what it did not return is gone.
-  const deletion = { seq: context.seq, time: new Date().toISOString(), runId: context.runId };
-  if (!source.appendOnly) {
-    await forEachWithConcurrency(index.unlisted(), WRITES_IN_FLIGHT, async (id) => {
-      if (await context.resources.markDeleted(partition, id, deletion)) resources.deleted++;
-    });
-  }
+  if (!source.appendOnly) await writer.deleteUnlisted(index.unlisted(), resources);
 
   await events.reconcile(source.rules, runWrites);
   return { resources, events: events.counts };
 }
 
-async function loadIndex(index: PartitionIndex, partition: string, store: ResourceStore): Promise<void> {
-  for await (const { id, hash, deleted } of store.indexEntries(partition)) index.addStored(id, hash, deleted);
+/** Deletions read and written together: one BatchGetItem's worth. */
+const DELETIONS_PER_BATCH = 100;
+
+function* chunked<T>(items: Iterable<T>, size: number): Generator<T[]> {
+  let chunk: T[] = [];
+  for (const item of items) {
+    chunk.push(item);
+    if (chunk.length === size) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) yield chunk;
 }
+

@@ -2,6 +2,7 @@ import type { PlanSettings } from '../plan/get-tasks';
 import type { FinalizeSettings } from '../finalize/finalize-run';
 import { parseThresholds } from '../events/threshold';
 import { eventBridgePublisher, recordOnly } from '../finalize/alarms';
+import { DEFAULT_LEASE_SETTINGS, type LeaseSettings } from '../store/partition-lease';
 
 /** The default Map concurrency when neither cdk.json context nor the request sets one. */
 export const DEFAULT_CONCURRENCY = 20;
@@ -14,6 +15,17 @@ export function planSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): PlanS
     defaultConcurrency: Number.isInteger(concurrency) && concurrency > 0 ? concurrency : DEFAULT_CONCURRENCY,
     ems: env.CLOUDTAP_EMS ?? 'cloudtap-local',
   };
+}
+
+/**
+ * Partition leases (`CLOUDTAP_LEASE_SECONDS`): how long a holder may go without renewing before another writer takes
+ * it for dead. The default suits Lambda; a local run may use less so that a run after a killed one waits less.
+ */
+export function leaseSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): LeaseSettings {
+  const seconds = Number(env.CLOUDTAP_LEASE_SECONDS);
+  if (env.CLOUDTAP_LEASE_SECONDS === undefined) return DEFAULT_LEASE_SETTINGS;
+  if (!Number.isFinite(seconds) || seconds < 1) throw new Error(`CLOUDTAP_LEASE_SECONDS is "${env.CLOUDTAP_LEASE_SECONDS}": give a number of seconds, 1 or more`);
+  return { ...DEFAULT_LEASE_SETTINGS, leaseMs: seconds * 1000 };
 }
 
 /** Thresholds arrive as JSON in CLOUDTAP_THRESHOLDS (from cdk.json context, or a local thresholds file). */

@@ -10,6 +10,7 @@ import { RunLedger } from '../events/occurrences';
 import type { Database } from '../store/dynamo';
 import { ResourceStore, partitionKey, recordHash } from '../store/resource-store';
 import { EventStore, type EventObservation } from '../store/event-store';
+import { DEFAULT_LEASE_SETTINGS, PartitionLease, type LeaseSettings, type PostedUpdate } from '../store/partition-lease';
 import { RunStore } from '../store/run-store';
 import { taskError } from '../dto/task';
 
@@ -88,7 +89,8 @@ export function parseChangeNotification(input: unknown): ChangeNotification {
 
 export interface IngestResult {
   notification: ChangeNotification;
-  resources: { created: number; updated: number; unchanged: number; deleted: number };
+  /** `posted`: updates handed to the run writing the partition at the time, which applies them. */
+  resources: { created: number; updated: number; unchanged: number; deleted: number; posted: number };
   events: { opened: number; recurred: number; cleared: number };
   writes: number;
   errors: { type: string; code: string; message: string }[];
@@ -96,6 +98,7 @@ export interface IngestResult {
 
 export interface IngestDependencies {
   db: Database;
+  lease?: LeaseSettings;
   ems: string;
   clientsFor?: (accountId: string, region: string) => AwsClients;
 }
@@ -112,7 +115,7 @@ export interface IngestDependencies {
 export async function ingestNotification(notification: ChangeNotification, deps: IngestDependencies): Promise<IngestResult> {
   const writesBefore = deps.db.writes;
   const result: IngestResult = {
-    notification, resources: { created: 0, updated: 0, unchanged: 0, deleted: 0 }, events: { opened: 0, recurred: 0, cleared: 0 }, writes: 0, errors: [],
+    notification, resources: { created: 0, updated: 0, unchanged: 0, deleted: 0, posted: 0 }, events: { opened: 0, recurred: 0, cleared: 0 }, writes: 0, errors: [],
   };
   const clients = (deps.clientsFor ?? ((accountId, region) => createAwsClients({ region, accountId })))(notification.accountId, notification.region);
   const context = { accountId: notification.accountId, region: notification.region, clients };
@@ -126,11 +129,24 @@ export async function ingestNotification(notification: ChangeNotification, deps:
     const partition = partitionKey(notification.accountId, notification.region, key);
     try {
       const { records, missing } = await describe(type, ids, context);
-      for (const record of records) {
-        const hash = recordHash(record, type.volatileFields);
-        result.resources[await resources.apply(partition, record, hash, await resources.get(partition, record.id), at)]++;
+      const updates: PostedUpdate[] = [
+        ...records.map((record) => ({ at, record, hash: recordHash(record, type.volatileFields) })),
+        ...missing.map((missingId) => ({ at, missingId })),
+      ];
+      // A partition a run is writing takes the update through its inbox: the run applies it before it lets go.
+      const lease = await PartitionLease.postOrAcquire(deps.db, partition, at.runId, updates, deps.lease ?? DEFAULT_LEASE_SETTINGS);
+      if (lease) {
+        try {
+          for (const { record, hash } of updates) {
+            if (record && hash) result.resources[await resources.apply(partition, record, hash, await resources.get(partition, record.id), at)]++;
+          }
+          for (const id of missing) if (await resources.markDeleted(partition, id, at)) result.resources.deleted++;
+        } finally {
+          await lease.release((posted) => resources.applyPosted(partition, posted));
+        }
+      } else {
+        result.resources.posted += updates.length;
       }
-      for (const id of missing) if (await resources.markDeleted(partition, id, at)) result.resources.deleted++;
       const eventsAt = { ...at, time: notification.time > now ? now : notification.time };
       await updateEvents(key, partition, records, ids, { events, resources, db: deps.db, ems: deps.ems, at: eventsAt, result });
     } catch (error) {

@@ -7,6 +7,7 @@ import {
   type UpdateCommandInput, type UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import { traced } from '../aws/traced-client';
+import { mapWithConcurrency } from '../util/concurrency';
 import { tableNamesFromEnv, type TableNames } from './tables';
 
 /** The service name the store's calls have in a task's trace. */
@@ -110,19 +111,51 @@ export function storeClient(region: string, endpoint?: string): StoreClient {
 const BATCH_WRITE_LIMIT = 25;
 const MAX_UNPROCESSED_ROUNDS = 10;
 
-/** BatchWrite in chunks of 25, retrying UnprocessedItems with exponential backoff. */
-export async function batchWrite(db: Database, table: string, requests: WriteRequests[string]): Promise<void> {
-  for (let i = 0; i < requests.length; i += BATCH_WRITE_LIMIT) {
-    let pending = requests.slice(i, i + BATCH_WRITE_LIMIT);
+/** BatchWrite in chunks of 25 (`inFlight` at once), retrying UnprocessedItems with exponential backoff. */
+export async function batchWrite(
+  db: Database, table: string, requests: WriteRequests[string], options: { inFlight?: number; beforeEach?: () => Promise<void> } = {},
+): Promise<void> {
+  const chunks: WriteRequests[string][] = [];
+  for (let i = 0; i < requests.length; i += BATCH_WRITE_LIMIT) chunks.push(requests.slice(i, i + BATCH_WRITE_LIMIT));
+  await mapWithConcurrency(chunks, options.inFlight ?? 1, async (chunk) => {
+    let pending = chunk;
     for (let round = 0; pending.length > 0; round++) {
       if (round >= MAX_UNPROCESSED_ROUNDS) throw new Error(`DynamoDB left ${pending.length} items of ${table} unprocessed after ${round} rounds`);
       if (round > 0) await sleep(Math.min(2000, 50 * 2 ** round) * Math.random());
+      await options.beforeEach?.();
       const output = await db.client.batchWrite({ RequestItems: { [table]: pending } });
       const unprocessed = output.UnprocessedItems?.[table] ?? [];
       db.countWrites(pending.length - unprocessed.length);
       pending = unprocessed;
     }
+  });
+}
+
+const BATCH_GET_LIMIT = 100;
+
+/** The items of `keys` (BatchGetItem, 100 a call, consistent), retrying UnprocessedKeys with exponential backoff. */
+export async function batchGet(
+  db: Database, table: string, keys: Record<string, unknown>[], projection?: { expression: string; names?: Record<string, string> },
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  for (let i = 0; i < keys.length; i += BATCH_GET_LIMIT) {
+    let pending = keys.slice(i, i + BATCH_GET_LIMIT);
+    for (let round = 0; pending.length > 0; round++) {
+      if (round >= MAX_UNPROCESSED_ROUNDS) throw new Error(`DynamoDB left ${pending.length} keys of ${table} unprocessed after ${round} rounds`);
+      if (round > 0) await sleep(Math.min(2000, 50 * 2 ** round) * Math.random());
+      const output = await db.client.batchGet({
+        RequestItems: {
+          [table]: {
+            Keys: pending, ConsistentRead: true,
+            ...(projection ? { ProjectionExpression: projection.expression, ...(projection.names ? { ExpressionAttributeNames: projection.names } : {}) } : {}),
+          },
+        },
+      });
+      items.push(...(output.Responses?.[table] ?? []));
+      pending = output.UnprocessedKeys?.[table]?.Keys ?? [];
+    }
   }
+  return items;
 }
 
 export function isConditionalFailure(error: unknown): boolean {

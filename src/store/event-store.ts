@@ -1,10 +1,6 @@
 import type { Acknowledgement, Severity, TapEvent, TypeName } from '../events/tap-event';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { conditionalWrite, queryItems, scanItems, type Database } from './dynamo';
+import { batchGet, conditionalWrite, queryItems, scanItems, type Database } from './dynamo';
 import { eventIndexAttributes } from './tables';
-
-const BATCH_GET_LIMIT = 100;
-const MAX_UNPROCESSED_ROUNDS = 10;
 
 /**
  * An event as stored. `count` and `lastTime` are materialized up to the observation `countedThroughSeq`; every
@@ -211,20 +207,8 @@ export class EventStore {
 
   /** The events among `ids` that exist and are open, read from the table itself (an index entry may be stale). */
   async openAmong(ids: readonly string[]): Promise<Set<string>> {
-    const open = new Set<string>();
-    for (let i = 0; i < ids.length; i += BATCH_GET_LIMIT) {
-      let keys: Record<string, unknown>[] = ids.slice(i, i + BATCH_GET_LIMIT).map((id) => ({ pk: id, sk: 'EVENT' }));
-      for (let round = 0; keys.length > 0; round++) {
-        if (round >= MAX_UNPROCESSED_ROUNDS) throw new Error(`DynamoDB left ${keys.length} keys of ${this.table} unprocessed after ${round} rounds`);
-        if (round > 0) await sleep(Math.min(2000, 50 * 2 ** round) * Math.random());
-        const output = await this.db.client.batchGet({
-          RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'pk, #state', ExpressionAttributeNames: { '#state': 'state' } } },
-        });
-        for (const item of output.Responses?.[this.table] ?? []) if (item.state === 'open') open.add(item.pk as string);
-        keys = output.UnprocessedKeys?.[this.table]?.Keys ?? [];
-      }
-    }
-    return open;
+    const items = await batchGet(this.db, this.table, ids.map((id) => ({ pk: id, sk: 'EVENT' })), { expression: 'pk, #state', names: { '#state': 'state' } });
+    return new Set(items.filter((item) => item.state === 'open').map((item) => item.pk as string));
   }
 
   async *scan(): AsyncGenerator<StoredEvent> {

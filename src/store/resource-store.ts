@@ -1,7 +1,8 @@
 import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { ResourceRecord } from '../services/resource-type';
 import { canonicalJson, contentHash } from './canonical';
-import { conditionalWrite, queryItems, scanItems, type Database } from './dynamo';
+import { batchGet, batchWrite, conditionalWrite, queryItems, scanItems, type Database } from './dynamo';
+import type { PartitionLease, PostedUpdate } from './partition-lease';
 import { decodeLargeFields, encodeLargeField } from './item-size';
 import { TAG_INDEX_ATTRIBUTES, tagIndexAttributes } from './tables';
 
@@ -61,6 +62,15 @@ export interface HistoryEntry {
   toSeq: number;
 }
 
+/** A listed record and its hash. */
+export interface ChangedRecord {
+  record: ResourceRecord;
+  hash: string;
+}
+
+/** BatchWriteItem requests in flight per page: a page of 1,000 records is 40 of them. */
+const BATCHES_IN_FLIGHT = 4;
+
 /** The hash of what a record says, volatile fields left out: equal hashes mean nothing to write. */
 export function recordHash(record: ResourceRecord, volatileFields: readonly string[]): string {
   const data: Record<string, unknown> = { ...record.data };
@@ -93,15 +103,16 @@ export class ResourceStore {
    * Every record of a partition as change detection sees it — id, hash, whether it is marked deleted — streamed
    * page by page: the caller keeps them as compactly as it can (a region's partitions are held while collected).
    */
-  async *indexEntries(partition: string): AsyncGenerator<{ id: string; hash: string; deleted: boolean }> {
+  async *indexEntries(partition: string): AsyncGenerator<{ id: string; hash: string; deleted: boolean; seq: number }> {
     for await (const item of this.query({
       TableName: this.table,
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': partition },
-      ProjectionExpression: 'sk, #hash, deletedAt',
+      ProjectionExpression: 'sk, #hash, deletedAt, seq',
       ExpressionAttributeNames: { '#hash': 'hash' },
+      ConsistentRead: true,
     })) {
-      yield { id: item.sk as string, hash: item.hash as string, deleted: item.deletedAt !== undefined };
+      yield { id: item.sk as string, hash: item.hash as string, deleted: item.deletedAt !== undefined, seq: item.seq as number };
     }
   }
 
@@ -110,20 +121,68 @@ export class ResourceStore {
     return output.Item ? decodeLargeFields(output.Item as unknown as StoredResource) : undefined;
   }
 
+  /** The item of a new record. */
+  private newItem(partition: string, record: ResourceRecord, hash: string, at: Observation, firstSeen = at.time): Record<string, unknown> {
+    const { accountId, region, type } = parsePartition(partition);
+    const item: StoredResource = {
+      ...record, pk: partition, sk: record.id, resourceId: record.id, accountId, region, type, hash,
+      firstSeen, lastChanged: at.time, seq: at.seq, runId: at.runId, ...tagIndexAttributes(record.tags),
+    };
+    return encodeLargeField(item, 'data', `${partition} ${record.id}`);
+  }
+
+  /**
+   * Writes a page's changes without conditions, by BatchWriteItem (25 items a request): history entries first,
+   * then the records. Only for the holder of the partition's lease, which no other writer writes meanwhile, and
+   * only when no stored record of the partition is newer than this observation (`syncPartition` checks).
+   * `changed` are ids the store holds with another hash or marked deleted.
+   */
+  async writeBatch(partition: string, created: ChangedRecord[], changed: ChangedRecord[], at: Observation, lease: PartitionLease): Promise<void> {
+    const previous = await this.getMany(partition, changed.map((c) => c.record.id));
+    const history: Record<string, unknown>[] = [];
+    const items = created.map(({ record, hash }) => this.newItem(partition, record, hash, at));
+    for (const { record, hash } of changed) {
+      const stored = previous.get(record.id);
+      if (stored) {
+        const change = stored.deletedAt !== undefined ? 'restored' : 'updated';
+        history.push(this.historyItem(partition, { resourceId: record.id, time: at.time, runId: at.runId, change, diff: diffRecords(stored, record), fromSeq: stored.seq, toSeq: at.seq }));
+      }
+      items.push(this.newItem(partition, record, hash, at, stored?.firstSeen));
+    }
+    const options = { inFlight: BATCHES_IN_FLIGHT, beforeEach: () => lease.confirm() };
+    await batchWrite(this.db, this.db.tables.history, history.map((Item) => ({ PutRequest: { Item } })), options);
+    await batchWrite(this.db, this.table, items.map((Item) => ({ PutRequest: { Item } })), options);
+  }
+
+  /** Marks records deleted without conditions, history first: as `writeBatch`, for the lease holder. Returns how many. */
+  async deleteBatch(partition: string, ids: readonly string[], at: Observation, lease: PartitionLease): Promise<number> {
+    const raw = await batchGet(this.db, this.table, ids.map((id) => ({ pk: partition, sk: id })));
+    const live = raw.filter((item) => item.deletedAt === undefined);
+    const history = live.map((item) => this.historyItem(partition, {
+      resourceId: item.sk as string, time: at.time, runId: at.runId, change: 'deleted', diff: {}, fromSeq: item.seq as number, toSeq: at.seq,
+    }));
+    const items = live.map((item) => ({ ...item, deletedAt: at.time, lastChanged: at.time, seq: at.seq, runId: at.runId }));
+    const options = { inFlight: BATCHES_IN_FLIGHT, beforeEach: () => lease.confirm() };
+    await batchWrite(this.db, this.db.tables.history, history.map((Item) => ({ PutRequest: { Item } })), options);
+    await batchWrite(this.db, this.table, items.map((Item) => ({ PutRequest: { Item } })), options);
+    return live.length;
+  }
+
+  /** Full stored records, read consistently (BatchGetItem, 100 a call). */
+  async getMany(partition: string, ids: readonly string[]): Promise<Map<string, StoredResource>> {
+    const items = await batchGet(this.db, this.table, ids.map((id) => ({ pk: partition, sk: id })));
+    return new Map(items.map((item) => [item.sk as string, decodeLargeFields(item as unknown as StoredResource)]));
+  }
+
   /**
    * Writes a new record, once: `firstSeen` is never overwritten. When the store holds the record already (another
    * run or a real-time update created it since the partition's index was read), the observation is applied to
    * what is stored instead, as an update when it is newer and differs.
    */
   async create(partition: string, record: ResourceRecord, hash: string, at: Observation): Promise<'created' | 'updated' | 'unchanged'> {
-    const { accountId, region, type } = parsePartition(partition);
-    const item: StoredResource = {
-      ...record, pk: partition, sk: record.id, resourceId: record.id, accountId, region, type, hash,
-      firstSeen: at.time, lastChanged: at.time, seq: at.seq, runId: at.runId, ...tagIndexAttributes(record.tags),
-    };
     const written = await conditionalWrite(this.db, () => this.db.client.put({
       TableName: this.table,
-      Item: encodeLargeField(item, 'data', `${partition} ${record.id}`),
+      Item: this.newItem(partition, record, hash, at),
       ConditionExpression: 'attribute_not_exists(pk)',
     }));
     if (written) return 'created';
@@ -173,6 +232,14 @@ export class ResourceStore {
     return stored ? this.replace(partition, record, hash, at, stored) : this.create(partition, record, hash, at);
   }
 
+  /** Real-time updates posted to a held partition: applied by their own sequence numbers, conditionally. */
+  async applyPosted(partition: string, posted: readonly PostedUpdate[]): Promise<void> {
+    for (const update of posted) {
+      if (update.record && update.hash) await this.apply(partition, update.record, update.hash, await this.get(partition, update.record.id), update.at);
+      else if (update.missingId) await this.markDeleted(partition, update.missingId, update.at);
+    }
+  }
+
   /**
    * Marks a record deleted. Only called for partitions whose listing completed in this run; a record some newer
    * observation wrote (another run, a real-time update) is left as it is. History first, as for an update.
@@ -195,11 +262,12 @@ export class ResourceStore {
   }
 
   /** Keyed by the states a change goes from and to: a retried or rerun change lands on the same item. */
+  private historyItem(partition: string, entry: HistoryEntry): Record<string, unknown> {
+    return encodeLargeField({ pk: historyKey(partition, entry.resourceId), sk: `${padSeq(entry.fromSeq)}>${padSeq(entry.toSeq)}`, ...entry }, 'diff', `history of ${entry.resourceId}`);
+  }
+
   private async appendHistory(partition: string, entry: HistoryEntry): Promise<void> {
-    await this.db.client.put({
-      TableName: this.db.tables.history,
-      Item: encodeLargeField({ pk: historyKey(partition, entry.resourceId), sk: `${padSeq(entry.fromSeq)}>${padSeq(entry.toSeq)}`, ...entry }, 'diff', `history of ${entry.resourceId}`),
-    });
+    await this.db.client.put({ TableName: this.db.tables.history, Item: this.historyItem(partition, entry) });
     this.db.countWrites(1);
   }
 

@@ -5,6 +5,7 @@ import type { ResourceRecord } from '../../src/services/resource-type';
 import { EventStore } from '../../src/store/event-store';
 import { ResourceStore } from '../../src/store/resource-store';
 import { RunStore } from '../../src/store/run-store';
+import { DEFAULT_LEASE_SETTINGS } from '../../src/store/partition-lease';
 import type { Workspace } from '../../cli/workspace';
 import { localStore } from '../support/local-run';
 
@@ -45,6 +46,7 @@ describe('one partition brought in line with a listing', () => {
     const context: SyncContext = {
       runId: `run-${run}`, runStartedAt, seq: run, ems: 'test',
       resources: new ResourceStore(workspace.db), events: new EventStore(workspace.db), runs: new RunStore(workspace.db),
+      db: workspace.db, lease: DEFAULT_LEASE_SETTINGS,
     };
     const source: PartitionSource = { partition: PARTITION, pages, volatileFields: [], rules: [unattached] };
     return syncPartition(source, context);
