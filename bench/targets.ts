@@ -6,7 +6,7 @@ import type { CollectAloneResult } from './scenarios/collect-alone';
 import type { ColdStartResult } from './scenarios/cold-start';
 import type { CliStartResult } from './scenarios/cli-start';
 
-export type Verdict = 'met' | 'missed' | 'at the limit';
+export type Verdict = 'met' | 'missed';
 
 /** One line of the results table. */
 export interface Outcome {
@@ -31,7 +31,7 @@ export interface BenchResults {
 
 export const TARGETS = {
   criticalPathRatio: 1.25,
-  resourcesPerSecond: 5000,
+  /** First-run items written/s ÷ the embedded store's BatchWrite ceiling (issue 14). */
   withinCeiling: 0.8,
   steadyStateWrites: 0.01,
   peakRssBytes: 256 * 1024 * 1024,
@@ -111,49 +111,43 @@ function signed(value: number): string {
 export function evaluate(results: BenchResults): Outcome[] {
   const outcomes: Outcome[] = [];
   const { ceiling, throughput, criticalPath, economy, coldStart } = results;
-  const conditionalCeiling = ceiling.conditionalPut.itemsPerSecond;
+  const batchCeiling = ceiling.batchWrite.itemsPerSecond;
 
-  // Critical path: against the plan's ideal; where the store's writes take longer than the ideal, against them.
+  // Critical path: against max(the plan's ideal, the run's items ÷ the BatchWrite ceiling) — neither AWS's latency
+  // nor the store's fastest way in can be beaten.
   for (const [label, run] of [['first run', criticalPath.first], ['unchanged re-run', criticalPath.second]] as const) {
-    const ratio = run.wallMs / run.ideal.idealMs;
-    const storeFloorMs = (run.writes / conditionalCeiling) * 1000;
+    const storeFloorMs = (run.writes / batchCeiling) * 1000;
     const limitMs = Math.max(run.ideal.idealMs, storeFloorMs);
+    const ratio = run.wallMs / limitMs;
     const met = run.status === 'succeeded' && ratio <= TARGETS.criticalPathRatio;
-    const atLimit = !met && run.status === 'succeeded' && storeFloorMs > run.ideal.idealMs && run.wallMs / limitMs <= TARGETS.criticalPathRatio;
     outcomes.push({
       scenario: `critical path, ${label}`,
-      measure: 'wall time ÷ ideal from the plan',
-      figure: `${fmt(ratio, 2)} (${fmt(run.wallMs / 1000, 1)} s ÷ ${fmt(run.ideal.idealMs / 1000, 2)} s)${run.status === 'succeeded' ? '' : ` — run ${run.status}`}`,
+      measure: 'wall time ÷ max(ideal from the plan, items written ÷ BatchWrite ceiling)',
+      figure: `${fmt(ratio, 2)} (${fmt(run.wallMs / 1000, 1)} s ÷ ${fmt(limitMs / 1000, 2)} s, the ${storeFloorMs > run.ideal.idealMs ? 'store\'s' : 'plan\'s'})${run.status === 'succeeded' ? '' : ` — run ${run.status}`}`,
       target: `≤ ${TARGETS.criticalPathRatio}`,
-      verdict: met ? 'met' : atLimit ? 'at the limit' : 'missed',
-      ...(storeFloorMs > run.ideal.idealMs
-        ? {
-          limit: `store: ${fmt(run.writes)} conditional writes ÷ ${fmt(conditionalCeiling)}/s = ${fmt(storeFloorMs / 1000, 1)} s → ${fmt(run.wallMs / storeFloorMs, 2)} × that limit; ` +
-            `the store's thread was busy ${pct(run.storeBusyMs / run.wallMs, 0)} of the run`,
-        }
-        : {
-          limit: `CPU: the process used ${fmt(run.cpuMs / 1000, 1)} s of CPU in ${fmt(run.wallMs / 1000, 1)} s: the collector's thread ${fmt(run.threadCpuMs.collector / 1000, 1)} s, ` +
-            `the store's ${fmt(run.threadCpuMs.store / 1000, 1)} s, V8's and LevelDB's helper threads the rest`,
-        }),
+      verdict: met ? 'met' : 'missed',
+      limit: `plan's ideal ${fmt(run.ideal.idealMs / 1000, 2)} s; store: ${fmt(run.writes)} items ÷ ${fmt(batchCeiling)}/s by BatchWrite = ${fmt(storeFloorMs / 1000, 2)} s; ` +
+        `the store's thread was busy ${pct(run.storeBusyMs / run.wallMs, 0)} of the run; CPU: the process used ${fmt(run.cpuMs / 1000, 1)} s in ${fmt(run.wallMs / 1000, 1)} s ` +
+        `(the collector's thread ${fmt(run.threadCpuMs.collector / 1000, 1)} s, the store's ${fmt(run.threadCpuMs.store / 1000, 1)} s)` +
+        (run.failures.length > 0 ? `; failed tasks: ${run.failures.slice(0, 3).map((f) => `${f.region} ${f.type ?? f.service ?? ''} ${f.code}: ${f.message}`).join('; ')}` : ''),
     });
   }
 
   const rate = (throughput.first.resources.seen / throughput.first.wallMs) * 1000;
   const itemRate = (throughput.first.writes / throughput.first.wallMs) * 1000;
-  const share = rate / conditionalCeiling;
-  const rateMet = throughput.first.status === 'succeeded' && (rate >= TARGETS.resourcesPerSecond || share >= TARGETS.withinCeiling);
+  const share = itemRate / batchCeiling;
+  const rateMet = throughput.first.status === 'succeeded' && share >= TARGETS.withinCeiling;
   outcomes.push({
     scenario: 'throughput',
-    measure: 'resources/s end to end',
-    figure: `${fmt(rate)}/s (${fmt(itemRate)} items written/s)${throughput.first.status === 'succeeded' ? '' : ` — run ${throughput.first.status}`}`,
-    target: `≥ ${fmt(TARGETS.resourcesPerSecond)}/s, or ≥ ${pct(TARGETS.withinCeiling, 0)} of the store's ceiling`,
+    measure: 'items written/s end to end ÷ the store\'s BatchWrite ceiling in items/s',
+    figure: `${pct(share, 0)} (${fmt(itemRate)} items/s ÷ ${fmt(batchCeiling)}/s; ${fmt(rate)} resources/s)${throughput.first.status === 'succeeded' ? '' : ` — run ${throughput.first.status}`}`,
+    target: `≥ ${pct(TARGETS.withinCeiling, 0)}`,
     verdict: rateMet ? 'met' : 'missed',
-    limit: `store ceiling: ${fmt(conditionalCeiling)} conditional puts/s (${fmt(ceiling.batchWrite.itemsPerSecond)}/s by BatchWrite, which cannot be conditional) → ${pct(share, 0)} of it ` +
-      `in resources; in items the run wrote at ${pct(itemRate / conditionalCeiling, 0)} of it (${fmt(throughput.first.writes / Math.max(1, throughput.first.resources.seen), 2)} items per resource: ` +
-      `its events and the run's bookkeeping), the store's thread busy ${pct(throughput.first.storeBusyMs / throughput.first.wallMs, 0)} of the run; ` +
+    limit: `store ceiling: ${fmt(batchCeiling)} items/s by BatchWrite (${fmt(ceiling.conditionalPut.itemsPerSecond)}/s by conditional PutItem); ` +
+      `${fmt(throughput.first.writes / Math.max(1, throughput.first.resources.seen), 2)} items per resource (its events, history and the run's bookkeeping), the store's thread busy ${pct(throughput.first.storeBusyMs / throughput.first.wallMs, 0)} of the run; ` +
       `CPU: the process used ${fmt(throughput.first.cpuMs / 1000, 1)} s of CPU in ${fmt(throughput.first.wallMs / 1000, 1)} s, ${pct(throughput.first.cpuMs / throughput.first.wallMs / cpus().length, 0)} of the machine's ${cpus().length} cores ` +
         `(the collector's thread ${fmt(throughput.first.threadCpuMs.collector / 1000, 1)} s, the store's ${fmt(throughput.first.threadCpuMs.store / 1000, 1)} s, V8's and LevelDB's helpers the rest); ` +
-        `per item written the run took ${fmt(throughput.first.cpuMs / Math.max(1, throughput.first.writes), 2)} ms of CPU, the ceiling's conditional put ${fmt(ceiling.conditionalPut.cpuMsPerItem, 2)} ms`,
+        `per item written the run took ${fmt(throughput.first.cpuMs / Math.max(1, throughput.first.writes), 2)} ms of CPU, the ceiling's BatchWrite ${fmt(ceiling.batchWrite.cpuMsPerItem, 2)} ms`,
   });
 
   const before = throughput.firstBeforeSecond ?? throughput.first;
@@ -195,7 +189,7 @@ export function evaluate(results: BenchResults): Outcome[] {
     outcomes.push({
       scenario: `CLI start, ${sample.label}`,
       measure: 'wall time of the whole process ÷ node -e 0, median of paired rounds',
-      figure: `${fmt(sample.ratio, 2)} × (${fmt(sample.ms)} ms; node -e 0 ${fmt(cliStart.node.ms)} ms)`,
+      figure: `${fmt(sample.ratio, 2)} × (${fmt(sample.ms)} ms; node -e 0 ${fmt(cliStart.node.ms)} ms); CPU ${fmt(sample.cpuRatio, 2)} × (${fmt(sample.cpuMs)} ms)`,
       target: `≤ ${target} ×`,
       verdict: sample.ratio <= target ? 'met' : 'missed',
     });

@@ -3,8 +3,10 @@
  * runs the dist/ that `npm run build` makes from the current sources), against `node -e 0` — Node's own start,
  * which no program can beat — measured in the same rounds, so the ratio holds on a loaded machine. Each round
  * starts every command once, interleaved, and a command's ratio is the median over the rounds of its time ÷
- * that round's `node -e 0`, so a burst of load weighs on both sides of a ratio alike. Starting the same CLI from its TypeScript sources through tsx (`npm run dev`) is measured alongside,
- * to show what the build saves.
+ * that round's `node -e 0`, so a burst of load weighs on both sides of a ratio alike. Each process also
+ * reports the CPU it used (every thread's, the embedded store's included): on a shared machine the wall time
+ * swings with the load, the CPU much less. Starting the same CLI from its TypeScript sources through tsx
+ * (`npm run dev`) is measured alongside, to show what the build saves.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -31,6 +33,10 @@ export interface CliStartSample {
   samplesMs: number[];
   /** The median over the rounds of this command's time ÷ the same round's `node -e 0`. */
   ratio: number;
+  /** Median CPU time of the process (user + system, all its threads), ms. */
+  cpuMs: number;
+  /** The median over the rounds of this command's CPU ÷ the same round's `node -e 0`'s. */
+  cpuRatio: number;
 }
 
 export interface CliStartResult {
@@ -51,10 +57,16 @@ const DEV = join(REPO_ROOT, 'scripts', 'cloudtap-dev.mjs');
 /** No inherited NODE_OPTIONS (the bench itself runs under tsx): each process starts as an operator's would. */
 const ENV = { PATH: process.env.PATH, HOME: process.env.HOME, ...QUIET_ENV, NODE_OPTIONS: '' };
 
-async function wallMs(argv: string[]): Promise<number> {
+/** Loaded before the program: prints the process's CPU as it exits (a few lines, nothing else loaded). */
+const REPORT_CPU = 'data:text/javascript,process.on("exit",()=>{const u=process.cpuUsage();process.stderr.write(`\\ncloudtap-bench-cpu-us:${u.user+u.system}\\n`)})';
+
+async function measure(argv: string[]): Promise<{ wallMs: number; cpuMs: number }> {
   const started = performance.now();
-  await run(process.execPath, argv, { cwd: REPO_ROOT, env: ENV, maxBuffer: 64 * 1024 * 1024 });
-  return performance.now() - started;
+  const { stderr } = await run(process.execPath, ['--import', REPORT_CPU, ...argv], { cwd: REPO_ROOT, env: ENV, maxBuffer: 64 * 1024 * 1024 });
+  const wallMs = performance.now() - started;
+  const cpu = /cloudtap-bench-cpu-us:(\d+)/.exec(stderr);
+  if (!cpu) throw new Error(`node ${argv.join(' ')} did not report its CPU: ${stderr}`);
+  return { wallMs, cpuMs: Number(cpu[1]) / 1000 };
 }
 
 export async function cliStart(params: CliStartParams): Promise<CliStartResult> {
@@ -74,16 +86,18 @@ export async function cliStart(params: CliStartParams): Promise<CliStartResult> 
       resourcesCommand: [BIN, 'resources', '--data-dir', dataDir],
       versionFromSources: [DEV, '--version'],
     } as const;
-    const samples = Object.fromEntries(Object.keys(commands).map((k) => [k, [] as number[]])) as Record<keyof typeof commands, number[]>;
+    type Key = keyof typeof commands;
+    const samples = Object.fromEntries(Object.keys(commands).map((k) => [k, [] as { wallMs: number; cpuMs: number }[]])) as Record<Key, { wallMs: number; cpuMs: number }[]>;
     // One warm-up round: the first start reads every file from disk, later ones from the page cache, as an operator's would.
-    for (const argv of Object.values(commands)) await wallMs([...argv]);
+    for (const argv of Object.values(commands)) await measure([...argv]);
     for (let i = 0; i < params.repeats; i++) {
-      for (const [key, argv] of Object.entries(commands) as [keyof typeof commands, readonly string[]][]) samples[key].push(await wallMs([...argv]));
+      for (const [key, argv] of Object.entries(commands) as [Key, readonly string[]][]) samples[key].push(await measure([...argv]));
     }
-    const sample = (key: keyof typeof commands, label: string): CliStartSample => ({
+    const pairedRatio = (key: Key, of: 'wallMs' | 'cpuMs') => median(samples[key].map((s, round) => s[of] / (samples.node[round]?.[of] ?? Number.NaN)));
+    const sample = (key: Key, label: string): CliStartSample => ({
       label, argv: [...commands[key]].map((a) => a.replace(REPO_ROOT, '').replace(dataDir, '<small store>')),
-      ms: median(samples[key]), samplesMs: samples[key].map(Math.round),
-      ratio: median(samples[key].map((ms, round) => ms / (samples.node[round] ?? Number.NaN))),
+      ms: median(samples[key].map((s) => s.wallMs)), samplesMs: samples[key].map((s) => Math.round(s.wallMs)), ratio: pairedRatio(key, 'wallMs'),
+      cpuMs: median(samples[key].map((s) => s.cpuMs)), cpuRatio: pairedRatio(key, 'cpuMs'),
     });
     return {
       spec: params.spec, resources, buildMs,
