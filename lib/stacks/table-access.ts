@@ -22,8 +22,8 @@ export const TABLE_ACCESS: Record<FunctionId, TableAccess | 'every table'> = {
   collect: 'every table',
   // Finalize (the run's summary, account-wide rules, thresholds) and real-time updates (records and events).
   normalize: 'every table',
-  // Only the run's sequence number, taken atomically (UpdateItem ADD) on the runs table, and read back.
-  getTasks: { runs: ['dynamodb:UpdateItem', 'dynamodb:GetItem'] },
+  // None: it plans from the execution input and its probes. (The run's sequence number is taken by the first task that writes.)
+  getTasks: {},
 };
 
 /** The access of one function, table by table, with 'every table' spelled out over `tableIds`. */
