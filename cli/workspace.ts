@@ -168,7 +168,7 @@ async function startEmbedded(directory: string, create: boolean): Promise<Embedd
         throw new UsageError(`the store in ${directory} ends in a write that was cut short (${error.file}: ${error.detail}), as a killed \`cloudtap run\` or a truncated file leaves it; nothing was changed. `
           + `If a run is writing to it right now, wait for it. Otherwise run \`cloudtap run\` again, which drops the unfinished write and collects what it held, or ${advice}`);
       case 'damaged':
-        throw new UsageError(`the store in ${directory} is damaged: ${error.file}: ${error.detail}; nothing was changed. To go on, ${advice}`);
+        throw new UsageError(`the store in ${directory} is damaged: ${error.file}: ${error.detail}; its data files were left as they are. To go on, ${advice}`);
     }
   }
   if (store.droppedUnfinishedWrite) {

@@ -103,6 +103,7 @@ export async function startEmbeddedDynamoDb(directory?: string, options: Embedde
 /** LevelDB's reason for not opening, as an EmbeddedStoreError where it is the store's state (in use, damaged). */
 function startError(directory: string | undefined, code: string | undefined, message: string): Error {
   if (directory && code === 'LEVEL_LOCKED') return new EmbeddedStoreError('locked', directory, directory, 'it is in use by another process');
+  // Found by LevelDB's own open (e.g. a table file gone), which by then has rotated its info LOG, and nothing else.
   if (directory && code === 'LEVEL_CORRUPTION') return new EmbeddedStoreError('damaged', directory, directory, `LevelDB finds it damaged (${message})`);
   return Object.assign(new Error(`the embedded DynamoDB could not start${directory ? ` in ${directory}` : ''}: ${message}`), { code });
 }

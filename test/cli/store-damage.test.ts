@@ -152,6 +152,19 @@ describe('a damaged store is refused, named, and left as it is', () => {
     expect(await snapshot(directory)).toEqual(before);
   });
 
+  it('a table file gone (found by LevelDB itself): exit 1 naming it; the data files are left as they are', async () => {
+    const { dataDir, directory } = await copyOfStore();
+    // Opening the store again turns the log it recovers into a table file (LevelDB does that on every open).
+    await (await openStore({ access: 'create', dataDir })).close();
+    const table = (await readdir(directory)).find((name) => name.endsWith('.ldb'));
+    expect(table).toBeDefined();
+    await rm(join(directory, table ?? ''));
+    const dataFiles = async () => Object.fromEntries(Object.entries(await snapshot(directory)).filter(([name]) => !name.startsWith('LOG')));
+    const before = await dataFiles();
+    expectRefusal(await cloudtap(['resources', '--data-dir', dataDir]), `the store in ${directory} is damaged`, table ?? '', 'its data files were left as they are');
+    expect(await dataFiles()).toEqual(before);
+  });
+
   it('the tables are checked, not created: a store without them is refused by name', async () => {
     const dataDir = await tempDir();
     const bare = await startEmbeddedDynamoDb(join(dataDir, 'dynamodb'), { create: true });
