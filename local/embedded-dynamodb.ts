@@ -1,4 +1,5 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { threadCpuMs } from './thread-cpu';
 import { inspectLevelDb, type LevelDbProblem } from './leveldb-check';
@@ -58,7 +59,11 @@ export async function startEmbeddedDynamoDb(directory?: string, options: Embedde
     if (found.state === 'ok' && found.unfinishedWrite) {
       // A writer killed mid-write leaves its last, unacknowledged write cut short: a run may go on without it
       // (its rerun writes what is missing); a reader must not drop it for good by opening the store.
-      if (!create) throw new EmbeddedStoreError('unfinished-write', directory, found.unfinishedWrite.file, found.unfinishedWrite.detail);
+      if (!create) {
+        // A process writing right now shows the same end for a moment: a log that grows is in use, not damaged.
+        if (await stillGrowing(found.unfinishedWrite.file)) throw new EmbeddedStoreError('locked', directory, directory, 'it is in use by another process');
+        throw new EmbeddedStoreError('unfinished-write', directory, found.unfinishedWrite.file, found.unfinishedWrite.detail);
+      }
       droppedUnfinishedWrite = found.unfinishedWrite;
     }
     if (create) await mkdir(directory, { recursive: true });
@@ -98,6 +103,12 @@ export async function startEmbeddedDynamoDb(directory?: string, options: Embedde
       worker.postMessage({ type: 'close' });
     })),
   };
+}
+
+async function stillGrowing(file: string): Promise<boolean> {
+  const before = (await stat(file)).size;
+  await sleep(250);
+  return (await stat(file).catch(() => undefined))?.size !== before;
 }
 
 /** LevelDB's reason for not opening, as an EmbeddedStoreError where it is the store's state (in use, damaged). */
