@@ -1,5 +1,5 @@
 import { createAwsClients, type AwsClients } from '../aws/clients';
-import { InvalidInputError, expectRecord, expectString, isRecord } from '../dto/validation';
+import { InvalidInputError, expectIsoTime, expectRecord, expectString, isRecord } from '../dto/validation';
 import { ACCOUNT_ID_PATTERN, REGION_PATTERN } from '../dto/collection-request';
 import { allResourceTypes, allServices } from '../services/registry';
 import { typeKey, type ResourceRecord, type ResourceType } from '../services/resource-type';
@@ -81,7 +81,7 @@ export function parseChangeNotification(input: unknown): ChangeNotification {
     kind,
     accountId: expectString(event.account, 'event.account', ACCOUNT_ID_PATTERN, 'an account id is 12 digits'),
     region: expectString(event.region, 'event.region', REGION_PATTERN, 'use names such as us-east-1'),
-    time: new Date(Date.parse(expectString(event.time, 'event.time'))).toISOString(),
+    time: expectIsoTime(event.time, 'event.time'),
     ...(eventName ? { eventName } : {}),
     resources: [...found].map(([type, ids]) => ({ type, ids: [...ids].sort() })),
   };
