@@ -3,10 +3,11 @@ import { cliStart } from './scenarios/cli-start';
 import { coldStart } from './scenarios/cold-start';
 import { collectAlone } from './scenarios/collect-alone';
 import { criticalPath } from './scenarios/critical-path';
+import { sdkAlone } from './scenarios/sdk-alone';
 import { storeCeiling } from './scenarios/store-ceiling';
 import { throughput } from './scenarios/throughput';
 
-const SCENARIOS = { storeCeiling, throughput, criticalPath, collectAlone, coldStart, cliStart } as const;
+const SCENARIOS = { storeCeiling, throughput, sdkAlone, criticalPath, collectAlone, coldStart, cliStart } as const;
 export type ScenarioName = keyof typeof SCENARIOS;
 
 const [name, params] = process.argv.slice(2);

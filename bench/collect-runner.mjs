@@ -8,7 +8,20 @@ import { performance } from 'node:perf_hooks';
 import { clearInterval, setInterval } from 'node:timers';
 import { pathToFileURL } from 'node:url';
 
-const [bundle, taskJson, heapProfile] = process.argv.slice(2);
+const [bundle, taskJson, heapProfile, countOutput] = process.argv.slice(2);
+
+// What the function writes (its log lines and metrics, which CloudWatch Logs would ingest), counted and not shown.
+let outputBytes = 0;
+if (countOutput === 'count-output') {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.write = (chunk, encoding, callback) => {
+      outputBytes += typeof chunk === 'string' ? Buffer.byteLength(chunk, typeof encoding === 'string' ? encoding : 'utf8') : chunk.length;
+      const done = typeof encoding === 'function' ? encoding : callback;
+      if (done) process.nextTick(done);
+      return true;
+    };
+  }
+}
 const vmHwm = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) * 1024;
 
 async function main() {
@@ -55,7 +68,7 @@ async function main() {
   await sampling;
   process.send({
     type: 'done', result, durationMs, cpuMs: Math.round((used.user + used.system) / 1000), peakRss: vmHwm(), rssAfterImport,
-    largest, ...(peakProfile ? { liveHeapMax, heapProfile: peakProfile } : {}),
+    largest, ...(peakProfile ? { liveHeapMax, heapProfile: peakProfile } : {}), ...(countOutput === 'count-output' ? { outputBytes } : {}),
   });
 }
 

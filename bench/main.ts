@@ -18,6 +18,7 @@ import type { CriticalPathResult } from './scenarios/critical-path';
 import type { CollectAloneResult } from './scenarios/collect-alone';
 import type { ColdStartResult } from './scenarios/cold-start';
 import type { CliStartResult } from './scenarios/cli-start';
+import type { SdkAloneResult } from './scenarios/sdk-alone';
 
 /** The issue's budget for the whole bench on 2 cores. */
 const BUDGET_MS = 10 * 60 * 1000;
@@ -53,6 +54,9 @@ try {
   log(`throughput and steady state: ${throughputSpec}, ${plan.throughputRepeats} first runs and an unchanged one`);
   const throughput = await runScenario<ThroughputResult>('throughput', { spec: throughputSpec, profile: true, repeats: plan.throughputRepeats });
 
+  log(`SDK alone: the pages of ${throughputSpec} replayed from memory through the SDK's clients, ${plan.sdkRepeats} repeats`);
+  const sdk = await runScenario<SdkAloneResult>('sdkAlone', { spec: throughputSpec, repeats: plan.sdkRepeats });
+
   const criticalSpec = `regions=${plan.criticalPath.regions}&instances=${plan.criticalPath.instances}&latencyMs=${plan.criticalPath.latencyMs}`;
   log(`critical path: ${criticalSpec}, two runs`);
   const criticalPath = await runScenario<CriticalPathResult>('criticalPath', { spec: criticalSpec, profile: true });
@@ -60,13 +64,14 @@ try {
   const memory: CollectAloneResult[] = [];
   const { nodeFlags } = plan.memory;
   for (const instances of plan.memory.sizes) {
-    log(`memory: the collect handler alone, one region with ${instances} instances, stub store, first and unchanged runs`);
-    memory.push(await runScenario<CollectAloneResult>('collectAlone', { bundleFile: collectBundle, instances, store: 'stub', heapProfile: true, nodeFlags }));
+    log(`memory: the collect handler alone, one region with ${instances} instances, stub store, first and unchanged runs${instances === plan.economyInstances ? ', then an hour later (cost model)' : ''}`);
+    const churnRun = instances === plan.economyInstances;
+    memory.push(await runScenario<CollectAloneResult>('collectAlone', { bundleFile: collectBundle, instances, store: 'stub', heapProfile: true, nodeFlags, churnRun }));
   }
   const economy = memory.find((m) => m.instances === plan.economyInstances);
   if (!economy) throw new Error(`the plan's API economy size, ${plan.economyInstances} instances, is not one of its memory sizes`);
 
-  const results: BenchResults = { ceiling, throughput, criticalPath, memory, economy, coldStart, cliStart };
+  const results: BenchResults = { ceiling, throughput, sdk, criticalPath, memory, economy, coldStart, cliStart };
   const outcomes = evaluate(results);
   const durationMs = Date.now() - started;
   const report: BenchReport = { startedAt, durationMs, machine: machine(loadBefore, loadavg().map((l) => Math.round(l * 100) / 100)), plan, outcomes, results };

@@ -19,6 +19,8 @@ export interface BenchPlan {
   /** The memory size whose first run is the API economy run (the issue's 10,000 instances). */
   economyInstances: number;
   coldStartRepeats: number;
+  /** Replays of the unchanged run's pages through the SDK alone; the least CPU is the figure. */
+  sdkRepeats: number;
   /** CLI start-up: rounds of every command, and the sandbox account collected into the store `resources` lists. */
   cliStart: { repeats: number; spec: string };
   notes: string[];
@@ -35,8 +37,8 @@ export const CEILING_REPEATS = 3;
 
 export function benchPlan(quick: boolean): BenchPlan {
   const plan = quick
-    ? { ceilingInstances: 200, throughput: { regions: 4, instances: 150 }, throughputRepeats: 2, criticalPath: { regions: 16, instances: 25, latencyMs: 50 }, memory: { nodeFlags: HEAP_LIMIT, sizes: [300, 600] }, economyInstances: 600, coldStartRepeats: 2, cliStart: { repeats: 3, spec: 'regions=1&instances=10' } }
-    : { ceilingInstances: 1000, throughput: { regions: 4, instances: 1000 }, throughputRepeats: CEILING_REPEATS, criticalPath: { regions: 16, instances: 250, latencyMs: 50 }, memory: { nodeFlags: HEAP_LIMIT, sizes: [10_000, 25_000] }, economyInstances: 10_000, coldStartRepeats: 5, cliStart: { repeats: 10, spec: 'regions=1&instances=25' } };
+    ? { ceilingInstances: 200, throughput: { regions: 4, instances: 150 }, throughputRepeats: 2, criticalPath: { regions: 16, instances: 25, latencyMs: 50 }, memory: { nodeFlags: HEAP_LIMIT, sizes: [300, 600] }, economyInstances: 600, coldStartRepeats: 2, sdkRepeats: 2, cliStart: { repeats: 3, spec: 'regions=1&instances=10' } }
+    : { ceilingInstances: 1000, throughput: { regions: 4, instances: 1000 }, throughputRepeats: CEILING_REPEATS, criticalPath: { regions: 16, instances: 250, latencyMs: 50 }, memory: { nodeFlags: HEAP_LIMIT, sizes: [10_000, 25_000] }, economyInstances: 10_000, coldStartRepeats: 5, sdkRepeats: CEILING_REPEATS, cliStart: { repeats: 10, spec: 'regions=1&instances=25' } };
   const notes = [
     `Throughput: 4 regions × ${plan.throughput.instances.toLocaleString('en-US')} instances instead of 4 × 20,000. The rate is per resource and the run streams, so it does not depend on the size once start-up is amortised; ` +
       'at the full size the run takes (4 × 20,000 × the resources per instance) ÷ that rate. ' +
@@ -51,6 +53,8 @@ export function benchPlan(quick: boolean): BenchPlan {
       'what grows with a region is the partitions\' indexes, the ids seen and the events\' ids; pages stream.',
     `API economy: ${plan.economyInstances.toLocaleString('en-US')} instances${plan.economyInstances === 10_000 ? '' : ' (quick mode)'}: the first run of that size above; the sandbox counts the calls, its truth says which instances have no Role tag.`,
     'Cold start: the three bundles at full size.',
+    `SDK alone: the pages of the throughput account (${plan.throughput.regions} regions × ${plan.throughput.instances.toLocaleString('en-US')} instances), replayed ${plan.sdkRepeats} times; CPU is per page, so the ratio to the unchanged run's CPU carries to any size.`,
+    `Cost model: the ${plan.economyInstances.toLocaleString('en-US')}-instance region of the memory scenario, collected a third time an hour later; its counts per resource scaled to 100,000 resources.`,
     `CLI start-up: ${plan.cliStart.repeats} rounds of whole processes; \`resources\` lists a store holding one sandbox region (${plan.cliStart.spec}), the small store of the issue.`,
   ];
   return { ...plan, notes };

@@ -4,6 +4,7 @@ import { estimateMemory, TARGETS, type BenchResults, type Outcome } from './targ
 import type { BenchPlan } from './plan';
 import type { MeasuredRun } from './local-run';
 import { FUNCTION_TIMEOUT_SECONDS } from '../lib/workflow/definition';
+import { costMarkdown, costModel } from './cost-model';
 
 export interface Machine {
   cpus: number;
@@ -82,7 +83,8 @@ function runLine(label: string, run: MeasuredRun): string {
 /** The generated part of BENCHMARKS.md: machine, results, details and the profiles of this run. */
 export function markdown(report: BenchReport): string {
   const { results, plan, machine: m } = report;
-  const { ceiling, throughput, criticalPath, economy, coldStart } = results;
+  const { ceiling, throughput, criticalPath, economy, coldStart, sdk } = results;
+  const costs = costModel(economy, criticalPath);
   const memory = estimateMemory(results.memory, TARGETS.memoryInstances);
   const runHeader = '| run | status | wall | CPU | resources | created / updated / unchanged | events opened | items written | AWS calls | slowest task | store thread busy | CPU of the collector\'s / the store\'s thread |\n' +
     '|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|';
@@ -100,7 +102,8 @@ export function markdown(report: BenchReport): string {
     ...plan.notes.map((n) => `* ${n}`), '',
     '### Store ceiling', '',
     `The records of a sandbox region with ${fmt(plan.ceilingInstances)} instances (${Object.entries(ceiling.recordMix).map(([t, n]) => `${fmt(n)} ${t}`).join(', ')}), ` +
-      'written by `ResourceStore.create` (conditional PutItem, 16 in flight per partition, every partition at once — as `syncPartition` writes) and by `batchWrite` (25 items a call), into dynalite on LevelDB in its worker thread, as `cloudtap run` has it. ' +
+      'written by `ResourceStore.create` (conditional PutItem, 16 in flight per partition, every partition at once) and, the same items, by `batchWrite` (25 items a call), into dynalite on LevelDB in its worker thread, as `cloudtap run` has it. ' +
+      'BatchWrite is the fastest way in, and the ceiling the throughput and critical path targets are held to. ' +
       `Each is measured ${ceiling.conditionalPut.samplesPerSecond.length} times, each into a fresh store, and the best is the ceiling (the machine is shared: noise only lowers a rate). ` +
       'CPU per item counts every thread of the process (the client\'s, the store\'s, V8\'s and LevelDB\'s helpers); the store\'s thread\'s own CPU is the kernel\'s count for that thread.', '',
     '| write | items | time | items/s (best) | every repeat | CPU per item | store thread: busy, CPU per item |', '|---|---:|---:|---:|---|---:|---:|',
@@ -116,6 +119,11 @@ export function markdown(report: BenchReport): string {
     timeoutWarning([['throughput, first run', throughput.first], ['unchanged', throughput.second]]),
     cpuTable((throughput.firstBeforeSecond ?? throughput.first).profile, 'Where the profiled first run\'s CPU went (the collector\'s thread; the store\'s thread is the last columns above)'),
     cpuTable(throughput.second.profile, 'Where the unchanged run\'s CPU went (the collector\'s thread)'),
+    '### The SDK alone, for the unchanged run\'s pages', '',
+    `The listings of \`${sdk.spec}\` (every type, every region, with the enrichment calls) made once against the sandbox with the SDK's own clients, each response kept; then the same ${fmt(sdk.calls)} commands ` +
+      `sent again, answered from memory by a request handler (${fmt(sdk.responseBytes / MB, 1)} MB of responses): middleware, serialization, signing, XML parsing and deserialization, no network and none of the collector's code. ` +
+      `Main-thread CPU per repeat: ${sdk.samplesMs.join(', ')} ms; the least is the figure (${fmt(sdk.threadCpuMs)} ms; ${fmt(sdk.processCpuMs)} ms the whole process). ` +
+      `The unchanged run's collector's thread used ${fmt(throughput.second.threadCpuMs.collector)} ms: ${fmt(throughput.second.threadCpuMs.collector / sdk.threadCpuMs, 2)} × the SDK's.`, '',
     `### Critical path (\`${criticalPath.spec}\`)`, '',
     runHeader, runLine('first', criticalPath.first), runLine('unchanged', criticalPath.second), '',
     timeoutWarning([['critical path, first run', criticalPath.first], ['unchanged', criticalPath.second]]),
@@ -138,6 +146,7 @@ export function markdown(report: BenchReport): string {
       `at ${fmt(memory.instances)}: live ${fmt(k.liveHeapAt / MB)} MB, peak RSS ${fmt(k.peakRssAt / MB)} MB (the ${fmt(k.measured.instances)}-instance peak plus the faster of the two growths).`), '',
     ...results.memory.flatMap((r) => [heapTable(r.first.heap, `Live heap at its largest, first run, ${fmt(r.instances)} instances`),
       heapTable(r.second.heap, `Live heap at its largest, unchanged run, ${fmt(r.instances)} instances`)]),
+    costMarkdown(costs),
     '### API economy', '',
     `One region with ${fmt(economy.instances)} instances (${fmt(economy.economy.instances)} listed, terminated ones included), collect handler alone, first run; calls counted by the sandbox:`, '',
     '| operation | calls |', '|---|---:|',

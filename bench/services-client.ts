@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { SandboxStats } from '../local/sandbox/server';
 import { enabledRegions, parseSandboxSpec } from '../local/sandbox/spec';
 import { BENCH_DIR, forkProcess, nextMessage, stop } from './processes';
+import type { StubMeter } from './stub-dynamodb';
 
 /** Table names of the bench's stores (the CLI's own prefix: the stores are the bench's temporary ones). */
 export const BENCH_TABLE_PREFIX = 'cloudtap';
@@ -21,7 +22,12 @@ export interface Services {
   /** Environment that points the AWS SDK at the sandbox, as `cloudtap run --sandbox` does in-process. */
   sdkEnvironment: Record<string, string | undefined>;
   stats(): Promise<SandboxStats>;
+  /** What the stub store would have billed since the last reset (undefined without the stub). */
+  storeMeter(): Promise<StubMeter | undefined>;
+  /** Resets the sandbox's call counts and the stub store's meter. */
   resetStats(): Promise<void>;
+  /** Moves the sandbox account to another point in time (an hour per epoch). */
+  setEpoch(epoch: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -47,6 +53,16 @@ export async function startServices(request: ServicesRequest): Promise<Services>
       const reply = nextMessage<{ stats: SandboxStats }>(child, 'stats');
       child.send({ type: 'stats' });
       return (await reply).stats;
+    },
+    async storeMeter() {
+      const reply = nextMessage<{ meter: StubMeter | null }>(child, 'storeMeter');
+      child.send({ type: 'storeMeter' });
+      return (await reply).meter ?? undefined;
+    },
+    async setEpoch(epoch: number) {
+      const reply = nextMessage(child, 'epochSet');
+      child.send({ type: 'epoch', epoch });
+      await reply;
     },
     async resetStats() {
       const reply = nextMessage(child, 'statsReset');

@@ -24,8 +24,10 @@ try {
 process.on('message', (message: { type: string; epoch?: number }) => {
   if (!sandbox) return;
   if (message.type === 'stats') process.send?.({ type: 'stats', stats: sandbox.stats() });
+  if (message.type === 'storeMeter') process.send?.({ type: 'storeMeter', meter: dynamo?.meter() ?? null });
   if (message.type === 'resetStats') {
     sandbox.resetStats();
+    dynamo?.resetMeter();
     process.send?.({ type: 'statsReset' });
   }
   if (message.type === 'epoch' && message.epoch !== undefined) {

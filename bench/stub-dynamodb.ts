@@ -63,16 +63,25 @@ export interface TableMeter {
   /** Items written (puts, updates, deletes; a failed condition writes nothing but is billed). */
   itemsWritten: number;
   conditionalFailures: number;
+  /** Storage held at the time of the reading (see StubMeter.storageBytes). */
+  storageBytes: number;
 }
 
 export interface StubMeter {
   /** Requests answered, by operation. */
   requests: Record<string, number>;
   tables: Record<string, TableMeter>;
-  /** Items held, all tables together, and their size as DynamoDB counts it (storage). */
+  /** Items held, all tables together. */
   items: number;
-  bytes: number;
+  /**
+   * Storage as DynamoDB bills it: every item's size plus 100 bytes, and the same for each index entry (the indexes
+   * project ALL attributes, so an entry is a copy of its item).
+   */
+  storageBytes: number;
 }
+
+/** DynamoDB's per-item storage overhead, for the table's items and for each index entry. */
+const ITEM_OVERHEAD_BYTES = 100;
 
 export interface StubDynamoDb {
   endpoint: string;
@@ -138,7 +147,7 @@ const PARAMETERS: Record<string, readonly string[]> = {
 };
 const BATCH_GET_PARAMETERS = ['Keys', 'ConsistentRead', 'ProjectionExpression', 'ExpressionAttributeNames'];
 
-const emptyMeter = (): TableMeter => ({ writeUnits: 0, indexWriteUnits: 0, readUnits: 0, itemsWritten: 0, conditionalFailures: 0 });
+const emptyMeter = (): TableMeter => ({ writeUnits: 0, indexWriteUnits: 0, readUnits: 0, itemsWritten: 0, conditionalFailures: 0, storageBytes: 0 });
 
 class MemoryTables {
   /** Table name → partition key value → sort key value → item. */
@@ -155,9 +164,21 @@ class MemoryTables {
   }
 
   meter(): StubMeter {
-    let bytes = 0;
-    for (const table of this.tables.values()) for (const partition of table.values()) for (const item of partition.values()) bytes += itemSize(item);
-    return { requests: { ...this.requests }, tables: structuredClone(this.tableMeters), items: this.size(), bytes };
+    const tables = structuredClone(this.tableMeters);
+    let storageBytes = 0;
+    for (const [name, table] of this.tables) {
+      const indexes = tableDefinition(name).globalIndexes;
+      let bytes = 0;
+      for (const partition of table.values()) {
+        for (const item of partition.values()) {
+          const copies = 1 + indexes.filter((index) => inIndex(index, item)).length;
+          bytes += copies * (itemSize(item) + ITEM_OVERHEAD_BYTES);
+        }
+      }
+      (tables[name] ??= emptyMeter()).storageBytes = bytes;
+      storageBytes += bytes;
+    }
+    return { requests: { ...this.requests }, tables, items: this.size(), storageBytes };
   }
 
   resetMeter(): void {

@@ -5,6 +5,7 @@ import type { CriticalPathResult } from './scenarios/critical-path';
 import type { CollectAloneResult } from './scenarios/collect-alone';
 import type { ColdStartResult } from './scenarios/cold-start';
 import type { CliStartResult } from './scenarios/cli-start';
+import type { SdkAloneResult } from './scenarios/sdk-alone';
 
 export type Verdict = 'met' | 'missed';
 
@@ -22,6 +23,7 @@ export interface Outcome {
 export interface BenchResults {
   ceiling: CeilingResult;
   throughput: ThroughputResult;
+  sdk: SdkAloneResult;
   criticalPath: CriticalPathResult;
   memory: CollectAloneResult[];
   economy: CollectAloneResult;
@@ -34,6 +36,8 @@ export const TARGETS = {
   /** First-run items written/s ÷ the embedded store's BatchWrite ceiling (issue 14). */
   withinCeiling: 0.8,
   steadyStateWrites: 0.01,
+  /** Unchanged run: the collector's CPU ÷ the SDK's own CPU for the same pages, measured alone (issue 14). */
+  unchangedCpuOverSdk: 1.5,
   peakRssBytes: 256 * 1024 * 1024,
   memoryInstances: 100_000,
   bundleBytes: 1024 * 1024,
@@ -158,6 +162,21 @@ export function evaluate(results: BenchResults): Outcome[] {
     figure: `${pct(steady, 2)} (${fmt(throughput.second.writes)} ÷ ${fmt(before.writes)})`,
     target: `≤ ${pct(TARGETS.steadyStateWrites, 0)}`,
     verdict: throughput.second.status === 'succeeded' && steady <= TARGETS.steadyStateWrites ? 'met' : 'missed',
+  });
+
+  // The unchanged run must list every page: the SDK's CPU for those pages is its floor.
+  const { sdk } = results;
+  const unchangedCpu = throughput.second.threadCpuMs.collector;
+  const sdkRatio = unchangedCpu / sdk.threadCpuMs;
+  outcomes.push({
+    scenario: 'unchanged run, CPU',
+    measure: 'the collector\'s thread\'s CPU ÷ the SDK\'s own CPU for the same pages, measured alone',
+    figure: `${fmt(sdkRatio, 2)} (${fmt(unchangedCpu / 1000, 2)} s ÷ ${fmt(sdk.threadCpuMs / 1000, 2)} s)${throughput.second.status === 'succeeded' ? '' : ` — run ${throughput.second.status}`}`,
+    target: `≤ ${TARGETS.unchangedCpuOverSdk}`,
+    verdict: throughput.second.status === 'succeeded' && sdkRatio <= TARGETS.unchangedCpuOverSdk ? 'met' : 'missed',
+    limit: `the SDK alone: ${fmt(sdk.calls)} commands (list pages and enrichment calls; the run made ${fmt(throughput.second.apiCalls)} AWS calls), ${fmt(sdk.responseBytes / MB, 1)} MB of responses, ` +
+      `replayed from memory: ${fmt(sdk.threadCpuMs)} ms on its thread (${fmt(sdk.processCpuMs)} ms the whole process; repeats ${sdk.samplesMs.join(', ')} ms); ` +
+      `the unchanged run: ${fmt(unchangedCpu)} ms on the collector's thread, ${fmt(throughput.second.cpuMs)} ms the whole process (the store's thread ${fmt(throughput.second.threadCpuMs.store)} ms)`,
   });
 
   const memory = estimateMemory(results.memory, TARGETS.memoryInstances);

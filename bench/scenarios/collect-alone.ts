@@ -21,6 +21,7 @@ import { typeKey } from '../../src/services/resource-type';
 import { heapBreakdown, type HeapBreakdown } from '../profile';
 import { BENCH_DIR, forkProcess, nextMessage, exited } from '../processes';
 import { BENCH_TABLE_PREFIX, startServices } from '../services-client';
+import type { StubMeter } from '../stub-dynamodb';
 
 export interface CollectAloneParams {
   /** The collect bundle (built as the stack builds it). */
@@ -33,6 +34,11 @@ export interface CollectAloneParams {
   heapProfile?: boolean;
   /** Node flags for the function's process, e.g. a heap size as Lambda's memory setting implies. */
   nodeFlags?: string[];
+  /**
+   * Then a third run an hour later (the sandbox's next epoch: its changes of that hour), with the function's logs
+   * and metrics on as in Lambda, counted: what an hourly run with churn costs beyond an unchanged one.
+   */
+  churnRun?: boolean;
 }
 
 /** The largest value each part of the process's memory reached (sampled every 50 ms), bytes. */
@@ -60,6 +66,10 @@ export interface HandlerRun {
   writes: number;
   callsByOperation: Record<string, number>;
   heap?: HeapBreakdown;
+  /** What DynamoDB would bill for the run's store calls (the stub's meter), and what the store holds after it. */
+  store: StubMeter;
+  /** Bytes the function wrote to stdout and stderr (log lines, EMF metrics), when counted. */
+  outputBytes?: number;
 }
 
 export interface ApiEconomy {
@@ -80,6 +90,8 @@ export interface CollectAloneResult {
   first: HandlerRun;
   /** The unchanged re-run. */
   second: HandlerRun;
+  /** The run an hour later (the sandbox's epoch 1), logs and metrics on, when asked for. */
+  churn?: HandlerRun;
   economy: ApiEconomy;
 }
 
@@ -96,32 +108,45 @@ export async function collectAlone(params: CollectAloneParams): Promise<CollectA
       ...Object.fromEntries(TABLE_IDS.map((id) => [TABLE_ENV[id], tables[id]])),
     };
     const resolve = await sourceMapResolver(params.bundleFile);
-    const runs: HandlerRun[] = [];
-    for (const n of [1, 2]) {
+    const run = async (n: number, options: { heapProfile: boolean; countOutput: boolean }): Promise<HandlerRun> => {
       await services.resetStats();
       const task: Task = {
         schemaVersion: SCHEMA_VERSION, runId: `bench-run-${n}`, taskId: taskIdOf('inventory.CloudService', PRIMARY_ACCOUNT_ID, region, 'EC2'),
         taskType: 'inventory.CloudService', account: { accountId: PRIMARY_ACCOUNT_ID }, service: 'EC2', region,
         options: { runStartedAt: new Date().toISOString(), ems: 'cloudtap-bench' },
       };
-      const profile = params.heapProfile ?? false;
-      const child = forkProcess(join(BENCH_DIR, 'collect-runner.mjs'), [params.bundleFile, JSON.stringify(task), profile ? 'heap-profile' : ''], {
-        typescript: false, env, execArgv: [...(params.nodeFlags ?? []), ...(profile ? ['--expose-gc'] : [])],
+      // Logs at Lambda's default level and metrics published, as in Lambda (locally both are off unless asked for).
+      const outputEnv = options.countOutput ? { CLOUDTAP_LOG_LEVEL: 'INFO', POWERTOOLS_METRICS_DISABLED: 'false' } : {};
+      const child = forkProcess(join(BENCH_DIR, 'collect-runner.mjs'), [params.bundleFile, JSON.stringify(task), options.heapProfile ? 'heap-profile' : '', options.countOutput ? 'count-output' : ''], {
+        typescript: false, env: { ...env, ...outputEnv }, execArgv: [...(params.nodeFlags ?? []), ...(options.heapProfile ? ['--expose-gc'] : [])],
       });
-      const done = await nextMessage<{ result: TaskResult; durationMs: number; cpuMs: number; peakRss: number; rssAfterImport: number; largest: MemoryParts; liveHeapMax?: number; heapProfile?: Parameters<typeof heapBreakdown>[0] }>(child, 'done');
+      const done = await nextMessage<{
+        result: TaskResult; durationMs: number; cpuMs: number; peakRss: number; rssAfterImport: number; largest: MemoryParts; liveHeapMax?: number;
+        heapProfile?: Parameters<typeof heapBreakdown>[0]; outputBytes?: number;
+      }>(child, 'done');
       await exited(child);
       const stats = await services.stats();
+      const store = await services.storeMeter();
+      if (!store) throw new Error('the stub store sent no meter');
       if (done.result.status !== 'succeeded') throw new Error(`the collect handler's task ${done.result.status}: ${done.result.error?.message ?? ''}`);
-      runs.push({
+      return {
         status: done.result.status, durationMs: done.durationMs, cpuMs: done.cpuMs, peakRssBytes: done.peakRss, rssAfterImportBytes: done.rssAfterImport, largest: done.largest,
         ...(done.liveHeapMax ? { liveHeapMaxBytes: done.liveHeapMax } : {}),
-        resources: done.result.resources, writes: done.result.writes, callsByOperation: stats.byOperation,
+        resources: done.result.resources, writes: done.result.writes, callsByOperation: stats.byOperation, store,
         ...(done.heapProfile ? { heap: heapBreakdown(done.heapProfile, resolve) } : {}),
-      });
+        ...(done.outputBytes !== undefined ? { outputBytes: done.outputBytes } : {}),
+      };
+    };
+    const profile = params.heapProfile ?? false;
+    const first = await run(1, { heapProfile: profile, countOutput: false });
+    const second = await run(2, { heapProfile: profile, countOutput: false });
+    let churn: HandlerRun | undefined;
+    if (params.churnRun) {
+      await services.setEpoch(parseSandboxSpec(spec).epoch + 1);
+      churn = await run(3, { heapProfile: false, countOutput: true });
     }
-    const [first, second] = runs as [HandlerRun, HandlerRun];
     return {
-      instances: params.instances, nodeFlags: params.nodeFlags ?? [], first, second,
+      instances: params.instances, nodeFlags: params.nodeFlags ?? [], first, second, ...(churn ? { churn } : {}),
       economy: apiEconomy(spec, region, first.callsByOperation),
     };
   } finally {
