@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { performance } from 'node:perf_hooks';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -39,43 +39,6 @@ export function packageName(specifier) {
 
 const isBuiltin = (specifier) => specifier.startsWith('node:') || builtinModules.includes(specifier.split('/')[0]);
 
-/** Whether Node loads `specifier`, imported from this project, as CommonJS (by its own resolution rules). */
-function isCommonJs(specifier) {
-  let file;
-  try {
-    file = fileURLToPath(import.meta.resolve(specifier));
-  } catch {
-    return false; // not installed: left to esbuild and checkExternals, which name it
-  }
-  if (file.endsWith('.cjs')) return true;
-  if (file.endsWith('.mjs')) return false;
-  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest)) return JSON.parse(readFileSync(manifest, 'utf8')).type !== 'module';
-  }
-  return true;
-}
-
-/**
- * CommonJS packages (the AWS SDK, dynalite …) are loaded by `require()` instead of `import`: Node 20 imports a
- * CommonJS file by parsing it for module syntax, then for its exports, then compiling it — three passes over
- * megabytes of SDK — where require() compiles it once. Interop is unchanged: esbuild gives an import of
- * CommonJS Node's semantics (default = module.exports) in a "type": "module" package.
- */
-const requireCommonJs = {
-  name: 'require-commonjs-packages',
-  setup(build) {
-    build.onResolve({ filter: /^[^./]/ }, (args) => {
-      if (isBuiltin(args.path)) return undefined;
-      if (args.namespace === 'require-commonjs') return { path: args.path, external: true };
-      return isCommonJs(args.path) ? { path: args.path, namespace: 'require-commonjs' } : undefined;
-    });
-    build.onLoad({ filter: /.*/, namespace: 'require-commonjs' }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js', resolveDir: ROOT,
-    }));
-  },
-};
-
 /**
  * Builds into `outdir` (default dist/) and returns esbuild's metafile. The new build is written beside the old
  * one and swapped in, so a `cloudtap` started meanwhile finds a whole dist/ (the old or the new).
@@ -103,9 +66,6 @@ export async function buildCli({ outdir = DIST } = {}) {
       platform: 'node',
       target: 'node20',
       packages: 'external',
-      plugins: [requireCommonJs],
-      // For the require() calls requireCommonJs emits: an ES module has no `require` of its own.
-      banner: { js: "import { createRequire as cloudtapCreateRequire } from 'node:module'; const require = cloudtapCreateRequire(import.meta.url);" },
       // Maps for debugging (`NODE_OPTIONS=--enable-source-maps`); Node does not read them otherwise, so start-up pays nothing.
       sourcemap: true,
       metafile: true,
