@@ -21,7 +21,7 @@ export function flagMessage(field: string, problem: string): string | undefined 
 /** Errors, by name, whose message already says what went wrong and what to do. */
 const EXPLAINED_ERRORS = new Set([
   'UsageError', 'InvalidInput', 'ExecutionFailed', 'CollectorAccountUnreachable', 'PlanTooLarge', 'ItemTooLarge',
-  'CredentialsProviderError', 'TimeoutError',
+  'CredentialsProviderError', 'TimeoutError', 'StoreSchemaMismatch',
 ]);
 
 /**

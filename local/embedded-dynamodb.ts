@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { threadCpuMs } from './thread-cpu';
 import { inspectLevelDb, type LevelDbProblem } from './leveldb-check';
-import { CreateTableCommand, DynamoDBClient, ListTablesCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { TABLES, TABLE_IDS, type TableDefinition, type TableNames } from '../src/store/tables';
 import { loopbackCredentials } from '../src/store/dynamo';
 
@@ -147,7 +147,21 @@ export function createTableInput(definition: TableDefinition, tableName: string)
   };
 }
 
-/** Creates whichever of the tables are missing. */
+/** A store whose tables were made by another version of cloudtap (other keys or indexes): it cannot be written as it is. */
+export class StoreSchemaMismatchError extends Error {
+  override readonly name = 'StoreSchemaMismatch';
+}
+
+/** The key and index names of a table, as DynamoDB describes it, in one comparable line. */
+function schemaOf(keys: { AttributeName?: string }[] | undefined, indexes: { IndexName?: string; KeySchema?: { AttributeName?: string }[] }[] | undefined): string {
+  const keyNames = (schema: { AttributeName?: string }[] | undefined) => (schema ?? []).map((k) => k.AttributeName).join('+');
+  return [keyNames(keys), ...(indexes ?? []).map((i) => `${i.IndexName}(${keyNames(i.KeySchema)})`).sort()].join(' ');
+}
+
+/**
+ * Creates whichever of the tables are missing, and refuses tables that exist with other keys or indexes than this
+ * version's (a store made by an earlier version), naming them, rather than failing on the first query of an index.
+ */
 export async function ensureTables(endpoint: string, names: TableNames, region = 'us-east-1'): Promise<void> {
   const client = new DynamoDBClient({ endpoint, region, ...loopbackCredentials({ AWS_ENDPOINT_URL_DYNAMODB: endpoint }) });
   try {
@@ -159,7 +173,17 @@ export async function ensureTables(endpoint: string, names: TableNames, region =
       start = page.LastEvaluatedTableName;
     } while (start);
     for (const id of TABLE_IDS) {
-      if (!existing.has(names[id])) await client.send(new CreateTableCommand(createTableInput(TABLES[id], names[id])));
+      const expected = createTableInput(TABLES[id], names[id]);
+      if (!existing.has(names[id])) {
+        await client.send(new CreateTableCommand(expected));
+        continue;
+      }
+      const { Table: table } = await client.send(new DescribeTableCommand({ TableName: names[id] }));
+      const want = schemaOf(expected.KeySchema, expected.GlobalSecondaryIndexes);
+      const have = schemaOf(table?.KeySchema, table?.GlobalSecondaryIndexes);
+      if (want !== have) {
+        throw new StoreSchemaMismatchError(`table ${names[id]} was made by another version of cloudtap (keys and indexes: ${have}; this version needs: ${want}). Move the store aside (or remove it) and run again to collect into a new one`);
+      }
     }
   } finally {
     client.destroy();
