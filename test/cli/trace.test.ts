@@ -90,7 +90,7 @@ describe('cloudtap trace of a run', () => {
       for (const call of task.calls.filter((c) => c.service !== 'DynamoDB')) expect([call.service, call.region]).toEqual([service, region]);
     }
     // The store's own calls are in the trace too, so a slow write shows up where it happened.
-    expect(plain.trace.tasks.some((t) => t.calls.some((c) => c.service === 'DynamoDB' && c.operation === 'PutItem'))).toBe(true);
+    expect(plain.trace.tasks.some((t) => t.calls.some((c) => c.service === 'DynamoDB' && c.operation === 'BatchWriteItem'))).toBe(true);
   });
 
   it('renders a timeline: a 100-column bar per task, its calls under it, DynamoDB summed, then the summary', () => {
@@ -107,7 +107,7 @@ describe('cloudtap trace of a run', () => {
       expect(callLines).toBe(expected);
     }
     expect(plain.text.stdout).toMatch(/DescribeInstances +us-east-1 +\d/);
-    expect(plain.text.stdout).toMatch(/DynamoDB: \d+ calls, .* summed \(.*PutItem \d+/);
+    expect(plain.text.stdout).toMatch(/DynamoDB: \d+ calls, .* summed \(.*BatchWriteItem \d+/);
     // The five slowest tasks, slowest first, durations right-aligned in one column (exactly, from the run's own trace).
     const slowest = [...plain.trace.tasks].sort((a, b) => b.durationMs - a.durationMs).slice(0, 5);
     const width = Math.max(...slowest.map((t) => formatDuration(t.durationMs).length));
