@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { costModel } from './cost-model';
 import { benchPlan } from './plan';
 import { REPO_ROOT } from './processes';
 import { machine, markdown, textTable, type BenchReport } from './report';
@@ -79,7 +80,15 @@ try {
 
   if (!values['no-doc']) await writeDoc(markdown(report));
   if (values.json) console.log(JSON.stringify(report, null, 2));
-  else console.log(`\n${textTable(outcomes)}\n\nTook ${(durationMs / 1000).toFixed(0)} s${values['no-doc'] ? '' : '; details in BENCHMARKS.md'}.`);
+  else {
+    const costs = costModel(economy, criticalPath);
+    const aws = costs
+      ? `\n\nIn AWS terms, ${costs.resources.toLocaleString('en-US')} resources hourly at 1 % churn: $${costs.monthlyTotal.toFixed(2)} a month ` +
+        `(AWS Config recording the same churn: $${costs.config.dollars.toFixed(2)}); per hourly run ${Math.round(costs.perRun.hourly.requests).toLocaleString('en-US')} DynamoDB requests, ` +
+        `${Math.round(costs.perRun.hourly.writeUnits).toLocaleString('en-US')} write request units (first run: ${Math.round(costs.perRun.first.requests).toLocaleString('en-US')}, ${Math.round(costs.perRun.first.writeUnits).toLocaleString('en-US')}).`
+      : '';
+    console.log(`\n${textTable(outcomes)}${aws}\n\nTook ${(durationMs / 1000).toFixed(0)} s${values['no-doc'] ? '' : '; details in BENCHMARKS.md'}.`);
+  }
 } finally {
   await rm(outDir, { recursive: true, force: true });
 }
