@@ -117,18 +117,23 @@ export async function batchWrite(
 ): Promise<void> {
   const chunks: WriteRequests[string][] = [];
   for (let i = 0; i < requests.length; i += BATCH_WRITE_LIMIT) chunks.push(requests.slice(i, i + BATCH_WRITE_LIMIT));
-  await mapWithConcurrency(chunks, options.inFlight ?? 1, async (chunk) => {
-    let pending = chunk;
-    for (let round = 0; pending.length > 0; round++) {
-      if (round >= MAX_UNPROCESSED_ROUNDS) throw new Error(`DynamoDB left ${pending.length} items of ${table} unprocessed after ${round} rounds`);
-      if (round > 0) await sleep(Math.min(2000, 50 * 2 ** round) * Math.random());
-      await options.beforeEach?.();
-      const output = await db.client.batchWrite({ RequestItems: { [table]: pending } });
-      const unprocessed = output.UnprocessedItems?.[table] ?? [];
-      db.countWrites(pending.length - unprocessed.length);
-      pending = unprocessed;
-    }
-  });
+  await mapWithConcurrency(chunks, options.inFlight ?? 1, (chunk) => untilProcessed(table, 'items', chunk, async (pending) => {
+    await options.beforeEach?.();
+    const output = await db.client.batchWrite({ RequestItems: { [table]: pending } });
+    const unprocessed = output.UnprocessedItems?.[table] ?? [];
+    db.countWrites(pending.length - unprocessed.length);
+    return unprocessed;
+  }));
+}
+
+/** Sends a batch again with what DynamoDB left unprocessed, with exponential backoff, until nothing is left. */
+async function untilProcessed<T>(table: string, what: string, batch: T[], send: (pending: T[]) => Promise<T[]>): Promise<void> {
+  let pending = batch;
+  for (let round = 0; pending.length > 0; round++) {
+    if (round >= MAX_UNPROCESSED_ROUNDS) throw new Error(`DynamoDB left ${pending.length} ${what} of ${table} unprocessed after ${round} rounds`);
+    if (round > 0) await sleep(Math.min(2000, 50 * 2 ** round) * Math.random());
+    pending = await send(pending);
+  }
 }
 
 const BATCH_GET_LIMIT = 100;
@@ -139,10 +144,7 @@ export async function batchGet(
 ): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   for (let i = 0; i < keys.length; i += BATCH_GET_LIMIT) {
-    let pending = keys.slice(i, i + BATCH_GET_LIMIT);
-    for (let round = 0; pending.length > 0; round++) {
-      if (round >= MAX_UNPROCESSED_ROUNDS) throw new Error(`DynamoDB left ${pending.length} keys of ${table} unprocessed after ${round} rounds`);
-      if (round > 0) await sleep(Math.min(2000, 50 * 2 ** round) * Math.random());
+    await untilProcessed(table, 'keys', keys.slice(i, i + BATCH_GET_LIMIT), async (pending) => {
       const output = await db.client.batchGet({
         RequestItems: {
           [table]: {
@@ -152,8 +154,8 @@ export async function batchGet(
         },
       });
       items.push(...(output.Responses?.[table] ?? []));
-      pending = output.UnprocessedKeys?.[table]?.Keys ?? [];
-    }
+      return output.UnprocessedKeys?.[table]?.Keys ?? [];
+    });
   }
   return items;
 }
