@@ -13,7 +13,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ALARM, ALARM_CLEARED } from '../../src/finalize/alarms';
 import {
-  RUN_METRIC, SERVICE_NAME, TARGET_DIMENSIONS, TARGET_METRIC, TASK_DIMENSIONS, TASK_METRIC, metricsNamespace,
+  OPEN_EVENT_DIMENSIONS, OPEN_EVENTS_METRIC, RUN_METRIC, SERVICE_NAME, TARGET_DIMENSIONS, TARGET_METRIC, TASK_DIMENSIONS, TASK_METRIC, metricsNamespace,
 } from '../../src/lambda/metric-names';
 import type { FunctionId } from '../workflow/definition';
 import { deadLetterQueue } from './dead-letter-queue';
@@ -229,6 +229,7 @@ export class CollectorOperations extends Construct {
         this.runMetric(RUN_METRIC.eventsCleared, 'Sum', GRAPH_PERIOD, 'cleared'),
         this.runMetric(RUN_METRIC.alarms, 'Sum', GRAPH_PERIOD, 'threshold alarms raised'),
       ]),
+      graph('Open events by severity (at each run\'s end)', [this.search(OPEN_EVENTS_METRIC, OPEN_EVENT_DIMENSIONS, 'Maximum', 'severity')], { stacked: true }),
       graph('Throttles', [
         this.search(TASK_METRIC.throttles, TASK_DIMENSIONS, 'Sum', 'AWS API throttles'),
         this.runMetric(TASK_METRIC.taskThrottledRetries, 'Sum', GRAPH_PERIOD, 'tasks retried after throttling'),

@@ -75,6 +75,8 @@ export interface RunSummary {
   accountsUnreachable?: number;
   resources: ResourceCounts;
   events: EventCounts;
+  /** Events open when the run ended, by severity (1–5), over every partition: what needs attention now. */
+  openEvents?: Record<string, number>;
   /** DynamoDB items written by the run. */
   writes: number;
   apiCalls: number;

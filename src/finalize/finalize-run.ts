@@ -113,6 +113,7 @@ export async function finalizeRun(request: FinalizeRequest, db: Database, settin
   summary.events.recurred += eventCounts.recurred;
   summary.events.cleared += eventCounts.cleared;
   summary.alarms = alarms;
+  summary.openEvents = await new EventStore(db).countOpenBySeverity();
   if (request.probe) {
     await runs.saveTask(request.runId, undefined, request.probe);
     summary.apiCalls += request.probe.calls.filter((c) => c.service !== 'DynamoDB').length;

@@ -53,6 +53,10 @@ export const RUN_METRIC = {
 
 export const RUN_DIMENSIONS = ['service'] as const;
 
+/** Events open when a run ended, by Finalize, one value per severity (1–5) under {@link OPEN_EVENT_DIMENSIONS}. */
+export const OPEN_EVENTS_METRIC = 'EventsOpen';
+export const OPEN_EVENT_DIMENSIONS = ['service', 'severity'] as const;
+
 /**
  * Broken down by {@link TARGET_DIMENSIONS}, published only with a non-zero count. CloudWatch bills a custom metric
  * for the hours it receives data, so a healthy run creates none of these; the pairs that can exist are bounded by the

@@ -7,7 +7,7 @@ import { PROBE_TASK_ID, runIdOf, type CollectionPlan } from '../plan/get-tasks';
 import type { IngestResult } from '../realtime/ingest';
 import type { LogKeys } from './logging';
 import {
-  ALL_REGIONS, MAX_TARGET_BREAKDOWN, OTHER_TARGETS, RUN_METRIC, TARGET_METRIC, TASK_METRIC,
+  ALL_REGIONS, MAX_TARGET_BREAKDOWN, OPEN_EVENTS_METRIC, OTHER_TARGETS, RUN_METRIC, TARGET_METRIC, TASK_METRIC,
 } from './metric-names';
 import { MetricUnit, type MetricBreakdown } from './metrics';
 import type { HandlerObservation } from './middleware';
@@ -153,7 +153,7 @@ export const normalizeObservation: HandlerObservation<NormalizeResult> = {
       metrics.addMetric(RUN_METRIC.eventsCleared, MetricUnit.Count, result.events.cleared);
       // Raised alarms only: a cleared alarm is a transition too, but nothing to be woken up for.
       metrics.addMetric(RUN_METRIC.alarms, MetricUnit.Count, (result.alarms ?? []).filter((alarm) => alarm.detailType === ALARM).length);
-      return skippedAccountBreakdowns(result);
+      return [...skippedAccountBreakdowns(result), ...openEventBreakdowns(result, serviceName)];
     },
   },
 };
@@ -175,6 +175,13 @@ export function runOutcome(summary: RunSummary): 'succeeded' | 'partial' {
 /** Skipped accounts, as that account in all regions, at most MAX_TARGET_BREAKDOWN a run (see metric-names.ts). */
 function skippedAccountBreakdowns(summary: RunSummary): MetricBreakdown[] {
   return capped(TARGET_METRIC.tasksSkipped, new Map(unreachableAccounts(summary).map((account) => [targetKey(account, ALL_REGIONS), 1])));
+}
+
+/** Open events by severity: five values a run at most, so the dashboard can draw what needs attention now. */
+function openEventBreakdowns(summary: RunSummary, serviceName: string): MetricBreakdown[] {
+  return Object.entries(summary.openEvents ?? {}).map(([severity, count]) => ({
+    dimensions: { service: serviceName, severity }, unit: MetricUnit.Count, values: { [OPEN_EVENTS_METRIC]: count },
+  }));
 }
 
 function targetKey(account: string, region: string): string {

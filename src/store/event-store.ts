@@ -176,6 +176,29 @@ export class EventStore {
     return output.Attributes as unknown as StoredEvent;
   }
 
+  /**
+   * How many events are open, by severity: one COUNT query of the byState index per severity (it examines only the
+   * open events, and returns no items).
+   */
+  async countOpenBySeverity(): Promise<Record<Severity, number>> {
+    const counts = { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 } as Record<Severity, number>;
+    for (const severity of [1, 2, 3, 4, 5] as Severity[]) {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await this.db.client.query({
+          TableName: this.table, IndexName: 'byState', Select: 'COUNT',
+          KeyConditionExpression: '#state = :open AND severity = :severity',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':open': 'open', ':severity': severity },
+          ExclusiveStartKey: startKey,
+        });
+        counts[severity] += page.Count ?? 0;
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+    }
+    return counts;
+  }
+
   /** Every open event (the byState index). */
   async listOpen(): Promise<StoredEvent[]> {
     const open: StoredEvent[] = [];

@@ -75,8 +75,13 @@ describe.each([
     expect(summary.failures).toEqual([]);
     const expected = unique(sandboxTruth(parseSandboxSpec(spec)).conditions.map(expectedEvent)).sort(byKey);
     expect(expected.length).toBeGreaterThan(0);
-    const actual = (await openEvents(store)).map(actualEvent).sort(byKey);
+    const open = await openEvents(store);
+    const actual = open.map(actualEvent).sort(byKey);
     expect(actual).toEqual(expected);
+    // The summary's open events by severity (the dashboard's) count the same events.
+    const bySeverity: Record<string, number> = { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 };
+    for (const event of open) bySeverity[event.severity] = (bySeverity[event.severity] ?? 0) + 1;
+    expect(summary.openEvents).toEqual(bySeverity);
   });
 });
 

@@ -63,6 +63,14 @@ describe('run metrics (Finalize)', () => {
     });
   });
 
+  it('publishes the events open at the run\'s end, one value per severity', async () => {
+    const run = summary([result('111111111111', 'eu-west-1', 'succeeded')]);
+    run.openEvents = { 1: 2, 2: 7, 3: 0, 4: 0, 5: 0 };
+    const [, ...breakdowns] = await finalize(run);
+    expect(breakdowns.map((line) => [line.severity, line.EventsOpen])).toEqual([['1', 2], ['2', 7], ['3', 0], ['4', 0], ['5', 0]]);
+    expect(breakdowns[0]?._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: 'cloudtap/Cloudtap', Dimensions: [['service', 'severity']] });
+  });
+
   it('failed tasks make the run partial, with no breakdown of their own (Collect publishes those)', async () => {
     const [run, ...breakdowns] = await finalize(summary([
       result('111111111111', 'eu-west-1', 'failed', 1), result('111111111111', 'eu-west-1', 'failed', 2), result('222222222222', 'eu-west-1', 'succeeded'),

@@ -130,7 +130,7 @@ describe('operating the stack, with cdk.json defaults', () => {
     expect(body.widgets.length).toBeGreaterThanOrEqual(12);
     const text = JSON.stringify(body);
     for (const title of ['Alarms', 'Runs', 'Run duration (minutes)', 'Tasks failed and skipped, per run', 'Failed tasks and skipped accounts, by account and region',
-      'Resources seen and changed, per run', 'Resources seen, by service and task type', 'Events, per run', 'Throttles', 'Lambda errors', 'Dead-letter queues (messages waiting)']) {
+      'Resources seen and changed, per run', 'Resources seen, by service and task type', 'Events, per run', 'Open events by severity (at each run\'s end)', 'Throttles', 'Lambda errors', 'Dead-letter queues (messages waiting)']) {
       expect(text).toContain(`"title":"${title}"`);
     }
     for (const metric of [RUN_METRIC.runsSucceeded, RUN_METRIC.runsPartial, RUN_METRIC.runDurationMs, RUN_METRIC.tasksFailed, RUN_METRIC.tasksSkipped,
@@ -141,6 +141,7 @@ describe('operating the stack, with cdk.json defaults', () => {
     expect(expressions).toEqual(expect.arrayContaining([
       'SEARCH(\'{"cloudtap/Cloudtap",account,region} MetricName="TasksFailed"\', \'Sum\', 3600)',
       'SEARCH(\'{"cloudtap/Cloudtap",service,taskType} MetricName="Throttles"\', \'Sum\', 3600)',
+      'SEARCH(\'{"cloudtap/Cloudtap",service,severity} MetricName="EventsOpen"\', \'Maximum\', 3600)',
     ]));
   });
 });
