@@ -16,9 +16,7 @@ import { enabledRegions, parseSandboxSpec } from '../../local/sandbox/spec';
 import { serviceByName } from '../../src/services/registry';
 import { typeKey, type CollectContext, type ResourceRecord } from '../../src/services/resource-type';
 import { batchWrite } from '../../src/store/dynamo';
-import { encodeLargeField } from '../../src/store/item-size';
-import { tagIndexAttributes } from '../../src/store/tables';
-import { ResourceStore, partitionKey, recordHash } from '../../src/store/resource-store';
+import { ResourceStore, partitionKey, recordHash, resourceItem } from '../../src/store/resource-store';
 import { mapWithConcurrency } from '../../src/util/concurrency';
 import { CEILING_REPEATS } from '../plan';
 import { cpuMsSince } from '../processes';
@@ -69,8 +67,7 @@ async function measureOnce(partitions: Map<string, ResourceRecord[]>): Promise<{
   const workspace = await openWorkspace({ dataDir });
   try {
     const store = new ResourceStore(workspace.db);
-    const observedAt = new Date().toISOString();
-    const at = { seq: 1, time: observedAt, runId: 'bench-ceiling' };
+    const at = { seq: 1, time: new Date().toISOString(), runId: 'bench-ceiling' };
     const storeThread = { busyMs: () => workspace.embedded?.busyMs() ?? Number.NaN, cpuMs: () => workspace.embedded?.cpuMs() ?? Number.NaN };
     const conditionalPut = await timed(partitions, storeThread, async (partition, records) => {
       await mapWithConcurrency(records, WRITES_IN_FLIGHT_PER_PARTITION, async (record) => {
@@ -81,19 +78,10 @@ async function measureOnce(partitions: Map<string, ResourceRecord[]>): Promise<{
     const batch = await timed(partitions, storeThread, async (partition, records) => {
       const chunks: ResourceRecord[][] = [];
       for (let i = 0; i < records.length; i += BATCH_SIZE) chunks.push(records.slice(i, i + BATCH_SIZE));
-      const { accountId, region, type } = { accountId: PRIMARY_ACCOUNT_ID, region: partition.split('#')[1] ?? '', type: partition.split('#')[2] ?? '' };
       const batchPartition = `${partition}#batch`;
+      // The item ResourceStore.create writes, so that both ways in write the same bytes into the same indexes.
       await mapWithConcurrency(chunks, BATCHES_IN_FLIGHT_PER_PARTITION, (chunk) => batchWrite(workspace.db, workspace.tables.resources, chunk.map((record) => ({
-        PutRequest: {
-          Item: {
-            // The item ResourceStore.create writes (its tag index attributes, a large field compressed), so that
-            // both ways in write the same bytes into the same indexes.
-            ...encodeLargeField({
-              ...record, pk: batchPartition, sk: record.id, resourceId: record.id, accountId, region, type, hash: recordHash(record, []),
-              firstSeen: observedAt, lastChanged: observedAt, seq: at.seq, runId: 'bench-ceiling', ...tagIndexAttributes(record.tags),
-            }, 'data', `${batchPartition} ${record.id}`),
-          },
-        },
+        PutRequest: { Item: resourceItem(batchPartition, record, recordHash(record, []), at) },
       }))));
     });
     return { conditionalPut, batchWrite: batch };

@@ -62,6 +62,16 @@ export interface HistoryEntry {
   toSeq: number;
 }
 
+/** The item of a record as the store writes it: keys, bookkeeping, tag index attributes, a large `data` compressed. */
+export function resourceItem(partition: string, record: ResourceRecord, hash: string, at: Observation, firstSeen = at.time): Record<string, unknown> {
+  const { accountId, region, type } = parsePartition(partition);
+  const item: StoredResource = {
+    ...record, pk: partition, sk: record.id, resourceId: record.id, accountId, region, type, hash,
+    firstSeen, lastChanged: at.time, seq: at.seq, runId: at.runId, ...tagIndexAttributes(record.tags),
+  };
+  return encodeLargeField(item, 'data', `${partition} ${record.id}`);
+}
+
 /** A listed record and its hash. */
 export interface ChangedRecord {
   record: ResourceRecord;
@@ -121,14 +131,8 @@ export class ResourceStore {
     return output.Item ? decodeLargeFields(output.Item as unknown as StoredResource) : undefined;
   }
 
-  /** The item of a new record. */
   private newItem(partition: string, record: ResourceRecord, hash: string, at: Observation, firstSeen = at.time): Record<string, unknown> {
-    const { accountId, region, type } = parsePartition(partition);
-    const item: StoredResource = {
-      ...record, pk: partition, sk: record.id, resourceId: record.id, accountId, region, type, hash,
-      firstSeen, lastChanged: at.time, seq: at.seq, runId: at.runId, ...tagIndexAttributes(record.tags),
-    };
-    return encodeLargeField(item, 'data', `${partition} ${record.id}`);
+    return resourceItem(partition, record, hash, at, firstSeen);
   }
 
   /**
