@@ -14,8 +14,8 @@ const SEQUENCE_KEY = { pk: '#SEQUENCE', sk: '#SEQUENCE' };
 /** A run's sequence number, once taken, is kept under its run id. */
 const RUN_SEQUENCE_SK = 'SEQ';
 
-/** Sequence numbers this process has learned, by run id: a Lambda container reuses them across tasks. */
-const knownSequences = new Map<string, number>();
+/** Sequence numbers this process has learned (or is learning), by run id: a Lambda container reuses them across tasks, and a local run's concurrent tasks ask once. */
+const knownSequences = new Map<string, Promise<number>>();
 
 /** A task's calls, stored with its run. */
 export interface TaskTrace {
@@ -77,20 +77,25 @@ export class RunStore {
    * The run's sequence number: the first of its tasks to ask takes one and records it under the run id; the
    * others (and retries, and Finalize) read it. Two tasks asking at once: one record wins, both use it.
    */
-  async sequenceOf(runId: string): Promise<number> {
-    const known = knownSequences.get(runId);
-    if (known !== undefined) return known;
-    const key = { pk: runId, sk: RUN_SEQUENCE_SK };
-    let seq = (await this.db.client.get({ TableName: this.db.tables.runs, Key: key, ConsistentRead: true })).Item?.seq as number | undefined;
-    if (seq === undefined) {
-      const taken = await this.nextSequence();
-      const written = await conditionalWrite(this.db, () => this.db.client.put({
-        TableName: this.db.tables.runs, Item: { ...key, seq: taken }, ConditionExpression: 'attribute_not_exists(pk)',
-      }));
-      seq = written ? taken : ((await this.db.client.get({ TableName: this.db.tables.runs, Key: key, ConsistentRead: true })).Item?.seq as number);
+  sequenceOf(runId: string): Promise<number> {
+    let known = knownSequences.get(runId);
+    if (!known) {
+      known = this.takeSequenceOf(runId);
+      knownSequences.set(runId, known);
+      known.catch(() => knownSequences.delete(runId));
     }
-    knownSequences.set(runId, seq);
-    return seq;
+    return known;
+  }
+
+  private async takeSequenceOf(runId: string): Promise<number> {
+    const key = { pk: runId, sk: RUN_SEQUENCE_SK };
+    const recorded = (await this.db.client.get({ TableName: this.db.tables.runs, Key: key, ConsistentRead: true })).Item?.seq as number | undefined;
+    if (recorded !== undefined) return recorded;
+    const taken = await this.nextSequence();
+    const written = await conditionalWrite(this.db, () => this.db.client.put({
+      TableName: this.db.tables.runs, Item: { ...key, seq: taken }, ConditionExpression: 'attribute_not_exists(pk)',
+    }));
+    return written ? taken : ((await this.db.client.get({ TableName: this.db.tables.runs, Key: key, ConsistentRead: true })).Item?.seq as number);
   }
 
   async saveRun(run: StoredRun): Promise<void> {
