@@ -93,9 +93,14 @@ class PartitionWriter {
   }
 
   /** A page's new and changed records: one write (or a conditional write each) to run among the page's writes. */
-  async pageWrites(created: ChangedRecord[], changed: ChangedRecord[], counts: ResourceCounts): Promise<(() => Promise<void>)[]> {
-    if (created.length + changed.length === 0) return [];
+  async pageWrites(allCreated: ChangedRecord[], allChanged: ChangedRecord[], counts: ResourceCounts): Promise<(() => Promise<void>)[]> {
+    if (allCreated.length + allChanged.length === 0) return [];
     const lease = await this.hold();
+    // Resources a real-time update posted meanwhile are that (newer) update's to write, when the lease is let go.
+    const posted = await lease.postedIds();
+    const created = allCreated.filter(({ record }) => !posted.has(record.id));
+    const changed = allChanged.filter(({ record }) => !posted.has(record.id));
+    counts.unchanged += allCreated.length + allChanged.length - created.length - changed.length;
     const { resources, seq, runId } = this.context;
     const at = { seq, time: new Date().toISOString(), runId };
     if (this.batched) {
@@ -116,8 +121,10 @@ class PartitionWriter {
   async deleteUnlisted(unlisted: Iterable<string>, counts: ResourceCounts): Promise<void> {
     const { resources, seq, runId } = this.context;
     const at = { seq, time: new Date().toISOString(), runId };
-    for (const ids of chunked(unlisted, DELETIONS_PER_BATCH)) {
+    for (const listed of chunked(unlisted, DELETIONS_PER_BATCH)) {
       const lease = await this.hold();
+      const posted = await lease.postedIds();
+      const ids = listed.filter((id) => !posted.has(id));
       if (this.batched) counts.deleted += await resources.deleteBatch(this.partition, ids, at, lease);
       else await mapWithConcurrency(ids, WRITES_IN_FLIGHT, async (id) => { if (await resources.markDeleted(this.partition, id, at)) counts.deleted++; });
     }

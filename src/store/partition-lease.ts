@@ -73,6 +73,8 @@ export class PartitionLease {
     private readonly db: Database, readonly partition: string, private readonly holder: string, private readonly settings: LeaseSettings,
     /** Nobody took the lease between `generation()` and this acquisition: what the holder read of the partition since is current. */
     readonly fresh: boolean,
+    /** The lease's `posted` count when it was taken: more since, and real-time updates wait in the inbox. */
+    private readonly postedAtStart = 0,
   ) {
     // Keeps the lease alive while a listing waits on AWS between batches.
     this.timer = setInterval(() => { void this.beat().catch((error: unknown) => { this.lost ??= error; }); }, settings.leaseMs / 4);
@@ -93,7 +95,7 @@ export class PartitionLease {
     let seen: { holder?: string; beat?: number; since: number } | undefined;
     for (let attempt = 0; ; attempt++) {
       const taken = await tryTake(db, partition, holder, seen && performance.now() - seen.since >= settings.leaseMs ? seen : undefined);
-      if (taken) return new PartitionLease(db, partition, holder, settings, taken.generation === readAt);
+      if (taken) return new PartitionLease(db, partition, holder, settings, taken.generation === readAt, taken.posted);
       const current = await readLease(db, partition);
       if (!seen || current.holder !== seen.holder || current.beat !== seen.beat) seen = { holder: current.holder, beat: current.beat, since: performance.now() };
       if (performance.now() - started > settings.maxWaitMs) {
@@ -132,6 +134,35 @@ export class PartitionLease {
     throw new PartitionBusyError(`${partition}: could neither post the update nor take the lease after 20 attempts`);
   }
 
+  /**
+   * The resources real-time updates posted while this lease was held and not yet applied: the holder leaves them to
+   * those (newer) updates, applied when it lets go, instead of writing its older observation of them first.
+   */
+  async postedIds(): Promise<Set<string>> {
+    const ids = new Set<string>();
+    const { posted = 0 } = await readLease(this.db, this.partition);
+    if (posted === this.postedAtStart) return ids;
+    for (const { updates } of await this.unapplied()) {
+      for (const update of updates) {
+        const id = update.record?.id ?? update.missingId;
+        if (id) ids.add(id);
+      }
+    }
+    return ids;
+  }
+
+  private async unapplied(): Promise<{ sk: string; updates: PostedUpdate[] }[]> {
+    const pending: { sk: string; updates: PostedUpdate[] }[] = [];
+    for await (const item of queryItems(this.db, {
+      TableName: this.db.tables.runs,
+      KeyConditionExpression: 'pk = :pk',
+      FilterExpression: 'attribute_not_exists(appliedBy)',
+      ExpressionAttributeValues: { ':pk': inboxKey(this.partition) },
+      ConsistentRead: true,
+    })) pending.push(item as unknown as { sk: string; updates: PostedUpdate[] });
+    return pending;
+  }
+
   /** Before a batch: the lease is still this holder's, renewed if it has not been for a while. */
   async confirm(): Promise<void> {
     if (this.lost) throw this.lost;
@@ -163,15 +194,7 @@ export class PartitionLease {
     if (this.lost) return;
     for (;;) {
       const { posted = 0 } = await readLease(this.db, this.partition);
-      const pending: { sk: string; updates: PostedUpdate[] }[] = [];
-      for await (const item of queryItems(this.db, {
-        TableName: this.db.tables.runs,
-        KeyConditionExpression: 'pk = :pk',
-        FilterExpression: 'attribute_not_exists(appliedBy)',
-        ExpressionAttributeValues: { ':pk': inboxKey(this.partition) },
-        ConsistentRead: true,
-      })) pending.push(item as unknown as { sk: string; updates: PostedUpdate[] });
-      for (const { sk, updates } of pending) {
+      for (const { sk, updates } of await this.unapplied()) {
         await apply(updates);
         await this.db.client.update({
           TableName: this.db.tables.runs, Key: { pk: inboxKey(this.partition), sk },
@@ -200,7 +223,7 @@ export class PartitionLease {
  * Takes the lease when it is free, already this holder's, or (`takeOver`) still as it was seen when its holder went
  * quiet; returns the generation it was at before, or undefined when it is held.
  */
-async function tryTake(db: Database, partition: string, holder: string, takeOver?: { holder?: string; beat?: number }): Promise<{ generation: number } | undefined> {
+async function tryTake(db: Database, partition: string, holder: string, takeOver?: { holder?: string; beat?: number }): Promise<{ generation: number; posted: number } | undefined> {
   const stale = takeOver?.holder !== undefined && takeOver.beat !== undefined;
   const written = await conditionalWrite(db, () => db.client.update({
     TableName: db.tables.runs, Key: leaseKey(partition),
@@ -214,7 +237,7 @@ async function tryTake(db: Database, partition: string, holder: string, takeOver
       ...(stale ? { ':seenHolder': takeOver.holder, ':seenBeat': takeOver.beat } : { ':false': false }),
     },
   }));
-  return written && { generation: (written.Attributes?.generation as number | undefined) ?? 0 };
+  return written && { generation: (written.Attributes?.generation as number | undefined) ?? 0, posted: (written.Attributes?.posted as number | undefined) ?? 0 };
 }
 
 async function readLease(db: Database, partition: string): Promise<LeaseItem> {
