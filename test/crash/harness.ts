@@ -18,6 +18,7 @@ import { ResourceStore } from '../../src/store/resource-store';
 import { RunStore } from '../../src/store/run-store';
 import { mapWithConcurrency } from '../../src/util/concurrency';
 import { tempDir } from '../support/cli';
+import { mulberry32 } from '../../local/sandbox/random';
 
 /** The CLI test/support/cli.ts runs: from its TypeScript sources, so a kill never hits a stale dist/. */
 const DEV_CLI = fileURLToPath(new URL('../../scripts/cloudtap-dev.mjs', import.meta.url));
@@ -29,17 +30,8 @@ const RUN_TIMEOUT_MS = 15 * 60_000;
 /** How often the store's files are looked at while a run starts. */
 const STORE_POLL_MS = 20;
 
-/** mulberry32: a small seeded generator, so that a failing sequence of kill moments can be replayed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator (the sandbox's mulberry32), so that a failing sequence of kill moments can be replayed. */
+export const seededRandom = mulberry32;
 
 export interface CliRun {
   code: number | null;
