@@ -4,7 +4,7 @@ import { EventSync, type EventSyncContext } from '../events/event-sync';
 import { ResourceStore, recordHash, type ChangedRecord } from '../store/resource-store';
 import { PartitionLease, type LeaseSettings } from '../store/partition-lease';
 import type { Database } from '../store/dynamo';
-import { mapWithConcurrency } from '../util/concurrency';
+import { chunked, mapWithConcurrency } from '../util/concurrency';
 import { readAhead } from './pages';
 import { PartitionIndex } from './partition-index';
 import type { EventCounts, ResourceCounts } from '../dto/task';
@@ -198,16 +198,3 @@ async function syncListing(source: PartitionSource, context: SyncContext, writer
 
 /** Deletions read and written together: one BatchGetItem's worth. */
 const DELETIONS_PER_BATCH = 100;
-
-function* chunked<T>(items: Iterable<T>, size: number): Generator<T[]> {
-  let chunk: T[] = [];
-  for (const item of items) {
-    chunk.push(item);
-    if (chunk.length === size) {
-      yield chunk;
-      chunk = [];
-    }
-  }
-  if (chunk.length > 0) yield chunk;
-}
-

@@ -7,7 +7,7 @@ import {
   type UpdateCommandInput, type UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import { traced } from '../aws/traced-client';
-import { mapWithConcurrency } from '../util/concurrency';
+import { chunked, mapWithConcurrency } from '../util/concurrency';
 import { tableNamesFromEnv, type TableNames } from './tables';
 
 /** The service name the store's calls have in a task's trace. */
@@ -115,9 +115,7 @@ const MAX_UNPROCESSED_ROUNDS = 10;
 export async function batchWrite(
   db: Database, table: string, requests: WriteRequests[string], options: { inFlight?: number; beforeEach?: () => Promise<void> } = {},
 ): Promise<void> {
-  const chunks: WriteRequests[string][] = [];
-  for (let i = 0; i < requests.length; i += BATCH_WRITE_LIMIT) chunks.push(requests.slice(i, i + BATCH_WRITE_LIMIT));
-  await mapWithConcurrency(chunks, options.inFlight ?? 1, (chunk) => untilProcessed(table, 'items', chunk, async (pending) => {
+  await mapWithConcurrency([...chunked(requests, BATCH_WRITE_LIMIT)], options.inFlight ?? 1, (chunk) => untilProcessed(table, 'items', chunk, async (pending) => {
     await options.beforeEach?.();
     const output = await db.client.batchWrite({ RequestItems: { [table]: pending } });
     const unprocessed = output.UnprocessedItems?.[table] ?? [];
@@ -143,8 +141,8 @@ export async function batchGet(
   db: Database, table: string, keys: Record<string, unknown>[], projection?: { expression: string; names?: Record<string, string> },
 ): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
-  for (let i = 0; i < keys.length; i += BATCH_GET_LIMIT) {
-    await untilProcessed(table, 'keys', keys.slice(i, i + BATCH_GET_LIMIT), async (pending) => {
+  for (const chunk of chunked(keys, BATCH_GET_LIMIT)) {
+    await untilProcessed(table, 'keys', chunk, async (pending) => {
       const output = await db.client.batchGet({
         RequestItems: {
           [table]: {

@@ -18,3 +18,16 @@ export async function forEachWithConcurrency<T>(items: Iterable<T>, limit: numbe
   }
   await Promise.all(Array.from({ length: limit }, worker));
 }
+
+/** The items in arrays of `size` (the last may be shorter), taken one at a time from any iterable. */
+export function* chunked<T>(items: Iterable<T>, size: number): Generator<T[]> {
+  let chunk: T[] = [];
+  for (const item of items) {
+    chunk.push(item);
+    if (chunk.length === size) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}
