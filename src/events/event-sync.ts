@@ -1,11 +1,12 @@
 import type { Finding } from './rule';
 import { eventIdentity, type TypeName } from './tap-event';
 import { RunLedger } from './occurrences';
-import type { EventObservation, EventStore, NewEvent, StoredEvent } from '../store/event-store';
+import type { EventStore, NewEvent, StoredEvent } from '../store/event-store';
 import type { RunStore } from '../store/run-store';
 import type { EventCounts } from '../dto/task';
 import { IdTable } from '../util/id-table';
 import { mapWithConcurrency } from '../util/concurrency';
+import type { Observation } from '../store/resource-store';
 
 /** Events found again confirmed open by one BatchGetItem (its limit). */
 const CONFIRM_BATCH = 100;
@@ -91,7 +92,7 @@ export class EventSync {
     };
   }
 
-  private get observation(): EventObservation {
+  private get observation(): Observation {
     return { seq: this.context.seq, time: this.context.runStartedAt, runId: this.context.runId };
   }
 

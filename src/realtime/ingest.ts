@@ -8,8 +8,8 @@ import { NO_FACTS, type RegionFacts } from '../events/rule';
 import { eventIdentity } from '../events/tap-event';
 import { RunLedger } from '../events/occurrences';
 import type { Database } from '../store/dynamo';
-import { ResourceStore, partitionKey, recordHash } from '../store/resource-store';
-import { EventStore, type EventObservation } from '../store/event-store';
+import { ResourceStore, partitionKey, recordHash, type Observation } from '../store/resource-store';
+import { EventStore } from '../store/event-store';
 import { DEFAULT_LEASE_SETTINGS, PartitionLease, type LeaseSettings, type PostedUpdate } from '../store/partition-lease';
 import { RunStore } from '../store/run-store';
 import { taskError } from '../dto/task';
@@ -182,7 +182,7 @@ async function describe(type: ResourceType, ids: string[], context: { accountId:
 
 async function updateEvents(
   key: string, partition: string, records: ResourceRecord[], ids: string[],
-  ctx: { events: EventStore; resources: ResourceStore; db: Database; ems: string; at: EventObservation; result: IngestResult },
+  ctx: { events: EventStore; resources: ResourceStore; db: Database; ems: string; at: Observation; result: IngestResult },
 ): Promise<void> {
   const rules = rulesFor(key);
   if (rules.length === 0) return;

@@ -1,6 +1,7 @@
 import type { Acknowledgement, Severity, TapEvent, TypeName } from '../events/tap-event';
 import { batchGet, conditionalWrite, queryItems, scanItems, type Database } from './dynamo';
 import { eventIndexAttributes } from './tables';
+import type { Observation } from './resource-store';
 
 /**
  * An event as stored. `count` and `lastTime` are materialized up to the observation `countedThroughSeq`; every
@@ -30,13 +31,6 @@ export interface EventHistoryEntry {
   seq?: number;
   runId?: string;
   note?: string;
-}
-
-/** One observation's place in the store's order (see resource-store's `Observation`). */
-export interface EventObservation {
-  seq: number;
-  time: string;
-  runId: string;
 }
 
 export interface NewEvent {
@@ -91,7 +85,7 @@ export class EventStore {
    * `countedThroughSeq`), so that a run that never finishes counts nothing; a real-time observation (`counted`)
    * has no run to finish and counts at once.
    */
-  async open(event: NewEvent, at: EventObservation, options: { counted?: boolean } = {}): Promise<'opened' | 'reopened' | undefined> {
+  async open(event: NewEvent, at: Observation, options: { counted?: boolean } = {}): Promise<'opened' | 'reopened' | undefined> {
     const entry: EventHistoryEntry = { time: at.time, transition: 'opened', severity: event.severity, text: event.text, seq: at.seq, runId: at.runId };
     const indexed = eventIndexAttributes(event);
     const output = await conditionalWrite(this.db, () => this.db.client.update({
@@ -125,7 +119,7 @@ export class EventStore {
   }
 
   /** A real-time observation of a condition that is still open: one more occurrence, counted at once. */
-  async recordOccurrence(event: StoredEvent, materialized: { count: number; lastTime: string }, at: EventObservation): Promise<boolean> {
+  async recordOccurrence(event: StoredEvent, materialized: { count: number; lastTime: string }, at: Observation): Promise<boolean> {
     const written = await conditionalWrite(this.db, () => this.db.client.update({
       TableName: this.table,
       Key: { pk: event.id, sk: 'EVENT' },
@@ -141,7 +135,7 @@ export class EventStore {
    * Clears an open event: severity 5, the OK text, its occurrences materialized, the transition recorded, in one
    * write. Never deletes it. An event a newer observation counted stays open.
    */
-  async clear(event: StoredEvent, materialized: { count: number; firstTime: string; lastTime: string }, okText: string, at: EventObservation): Promise<boolean> {
+  async clear(event: StoredEvent, materialized: { count: number; firstTime: string; lastTime: string }, okText: string, at: Observation): Promise<boolean> {
     const entry: EventHistoryEntry = { time: at.time, transition: 'cleared', severity: 5, text: okText, seq: at.seq, runId: at.runId };
     const written = await conditionalWrite(this.db, () => this.db.client.update({
       TableName: this.table,
