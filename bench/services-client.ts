@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { SandboxStats } from '../local/sandbox/server';
 import { enabledRegions, parseSandboxSpec } from '../local/sandbox/spec';
+import { sandboxSdkEnvironment } from '../cli/sandbox-target';
 import { BENCH_DIR, forkProcess, nextMessage, stop } from './processes';
 import type { StubMeter } from './stub-dynamodb';
 
@@ -39,16 +40,7 @@ export async function startServices(request: ServicesRequest): Promise<Services>
     sandboxUrl: ready.sandboxUrl,
     ...(ready.dynamoUrl ? { dynamoUrl: ready.dynamoUrl } : {}),
     // The same variables cli/sandbox-target.ts sets: the primary account answers any access key.
-    sdkEnvironment: {
-      AWS_ENDPOINT_URL_EC2: ready.sandboxUrl,
-      AWS_ENDPOINT_URL_STS: ready.sandboxUrl,
-      AWS_ENDPOINT_URL_CLOUDTRAIL: ready.sandboxUrl,
-      AWS_ACCESS_KEY_ID: 'AKIDCLOUDTAPSANDBOX',
-      AWS_SECRET_ACCESS_KEY: 'sandbox-secret',
-      AWS_SESSION_TOKEN: undefined,
-      AWS_PROFILE: undefined,
-      CLOUDTAP_HOME_REGION: enabledRegions(spec)[0],
-    },
+    sdkEnvironment: sandboxSdkEnvironment(ready.sandboxUrl, enabledRegions(spec)[0]),
     async stats() {
       const reply = nextMessage<{ stats: SandboxStats }>(child, 'stats');
       child.send({ type: 'stats' });

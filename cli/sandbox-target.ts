@@ -1,6 +1,7 @@
 import { parseSandboxSpec, enabledRegions, type SandboxSpec } from '../local/sandbox/spec';
 import { startSandbox } from '../local/sandbox/server';
 import { sandboxAccountIds, sandboxRoleArn, PRIMARY_ACCOUNT_ID } from '../local/sandbox/accounts';
+import { sandboxEndpointVariables } from '../local/sandbox/endpoints';
 import type { AccountTarget } from '../src/dto/collection-request';
 import { overlayEnvironment } from './environment';
 import { UsageError } from './errors';
@@ -24,21 +25,28 @@ export function parseSpecFlag(text: string, given = '--sandbox'): SandboxSpec {
 }
 
 /**
+ * The SDK environment that points every sandbox service at `url`, with the sandbox's credentials. DynamoDB's
+ * variable included: cloudtap's own store is reached by an explicit endpoint (`CLOUDTAP_STORE_ENDPOINT`), so
+ * `AWS_ENDPOINT_URL_DYNAMODB` is the collected account's DynamoDB, as for every other service.
+ */
+export function sandboxSdkEnvironment(url: string, homeRegion: string | undefined): Record<string, string | undefined> {
+  return {
+    ...sandboxEndpointVariables(url),
+    AWS_ACCESS_KEY_ID: 'AKIDCLOUDTAPSANDBOX',
+    AWS_SECRET_ACCESS_KEY: 'sandbox-secret',
+    AWS_SESSION_TOKEN: undefined,
+    AWS_PROFILE: undefined,
+    CLOUDTAP_HOME_REGION: homeRegion,
+  };
+}
+
+/**
  * Serves the sandbox account on loopback and points the SDK at it through its standard endpoint variables,
  * exactly as a user would point it at LocalStack: nothing in the collector knows it is a sandbox.
  */
 export async function startSandboxTarget(spec: SandboxSpec): Promise<SandboxTarget> {
   const sandbox = await startSandbox(spec, { port: 0 });
-  const restore = overlayEnvironment({
-    AWS_ENDPOINT_URL_EC2: sandbox.url,
-    AWS_ENDPOINT_URL_STS: sandbox.url,
-    AWS_ENDPOINT_URL_CLOUDTRAIL: sandbox.url,
-    AWS_ACCESS_KEY_ID: 'AKIDCLOUDTAPSANDBOX',
-    AWS_SECRET_ACCESS_KEY: 'sandbox-secret',
-    AWS_SESSION_TOKEN: undefined,
-    AWS_PROFILE: undefined,
-    CLOUDTAP_HOME_REGION: enabledRegions(spec)[0],
-  });
+  const restore = overlayEnvironment(sandboxSdkEnvironment(sandbox.url, enabledRegions(spec)[0]));
   const accounts: AccountTarget[] = sandboxAccountIds(spec).map((accountId) =>
     accountId === PRIMARY_ACCOUNT_ID
       ? { accountId }

@@ -140,7 +140,8 @@ function workspace(options: { region: string; endpoint?: string; tables: TableNa
     location: options.location,
     handlerEnvironment: {
       AWS_REGION: region,
-      ...(endpoint ? { AWS_ENDPOINT_URL_DYNAMODB: endpoint } : {}),
+      // Explicit, not AWS_ENDPOINT_URL_DYNAMODB: that one is the collected account's DynamoDB (the sandbox's, locally).
+      ...(endpoint ? { CLOUDTAP_STORE_ENDPOINT: endpoint } : {}),
       ...Object.fromEntries(TABLE_IDS.map((id) => [TABLE_ENV[id], tables[id]])),
     },
     ...(options.embedded ? { embedded: options.embedded } : {}),

@@ -103,7 +103,7 @@ export async function collectAlone(params: CollectAloneParams): Promise<CollectA
     const tables = localTableNames(BENCH_TABLE_PREFIX);
     const env = {
       ...services.sdkEnvironment,
-      AWS_ENDPOINT_URL_DYNAMODB: services.dynamoUrl,
+      CLOUDTAP_STORE_ENDPOINT: services.dynamoUrl,
       AWS_REGION: 'us-east-1',
       ...Object.fromEntries(TABLE_IDS.map((id) => [TABLE_ENV[id], tables[id]])),
     };
@@ -162,6 +162,7 @@ function apiEconomy(spec: string, region: string, calls: Record<string, number>)
   const countOf = (type: string) => inRegion.filter((r) => r.type === type).length;
   const perResourceSuspects: string[] = [];
   for (const type of serviceByName('EC2').types) {
+    if (!type.list) continue;
     const operation = `EC2.${type.list.action.replace(/^ec2:/, '')}`;
     const made = calls[operation] ?? 0;
     if (made > Math.max(1, Math.ceil(countOf(typeKey(type)) / 100))) perResourceSuspects.push(`${operation}: ${made} calls for ${countOf(typeKey(type))} resources`);

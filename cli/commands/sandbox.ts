@@ -1,5 +1,6 @@
 import { parseCommandArgs, integerFlag } from '../args';
 import { parseSpecFlag } from '../sandbox-target';
+import { sandboxEndpointVariables } from '../../local/sandbox/endpoints';
 import { startSandbox } from '../../local/sandbox/server';
 import { sandboxTruth } from '../../local/sandbox/truth';
 import { enabledRegions, formatSandboxSpec } from '../../local/sandbox/spec';
@@ -8,7 +9,7 @@ import { UsageError } from '../errors';
 export const SANDBOX_HELP = `Usage: cloudtap sandbox [--port P] [SPEC]
        cloudtap sandbox --truth [SPEC]
 
-Serves the sandbox account on loopback — EC2 (query/XML), CloudTrail (JSON 1.1) and STS — for the AWS CLI,
+Serves the sandbox account on loopback — EC2, CloudTrail, STS and every sandbox service module — for the AWS CLI,
 any SDK, or 'cloudtap run' through the SDK's endpoint variables. With --truth, prints as JSON every resource
 and every condition the sandbox planted for SPEC, derived from how it generated the account.
 
@@ -41,7 +42,7 @@ export async function sandboxCommand(argv: string[]): Promise<number> {
     `enabled regions: ${enabledRegions(spec).join(', ')}`,
     '',
     'Point any SDK or the AWS CLI at it:',
-    `  export AWS_ENDPOINT_URL_EC2=${sandbox.url} AWS_ENDPOINT_URL_STS=${sandbox.url} AWS_ENDPOINT_URL_CLOUDTRAIL=${sandbox.url}`,
+    ...Object.entries(sandboxEndpointVariables(sandbox.url)).map(([name, url]) => `  export ${name}=${url}`),
     `  export AWS_ACCESS_KEY_ID=AKIDSANDBOX AWS_SECRET_ACCESS_KEY=sandbox AWS_REGION=${enabledRegions(spec)[0]}`,
     '  cloudtap run',
     '',

@@ -1,7 +1,7 @@
 /**
- * The sandbox account over HTTP on 127.0.0.1: one port answers EC2, CloudTrail and STS in their
- * own wire formats, so the real AWS SDK reaches it through endpoint configuration. The service
- * and region come from the SigV4 credential scope, the account from the access key id.
+ * The sandbox account over HTTP on 127.0.0.1: one port answers EC2, CloudTrail, STS and every service
+ * module (services/index.ts) in their own wire formats, so the real AWS SDK reaches it through endpoint
+ * configuration. The service and region come from the SigV4 credential scope, the account from the access key id.
  * Signatures are not verified. Latency, throttling, failures and opt-in regions come from the spec.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -14,7 +14,9 @@ import { EC2_HANDLERS, ec2Call } from './ec2-api';
 import { ec2ErrorResponse, ec2Response } from './ec2-xml';
 import { QueryParams } from './query';
 import { Dice, hashOf, hashText, unitOf } from './random';
-import { SANDBOX_OPERATIONS, enabledRegions, formatSandboxSpec, type SandboxService, type SandboxSpec } from './spec';
+import { SANDBOX_OPERATIONS, enabledRegions, formatSandboxSpec, type BuiltInSandboxService, type SandboxSpec } from './spec';
+import type { SandboxHttpRequest, SandboxServiceModule } from './service-module';
+import { SANDBOX_SERVICE_MODULES } from './services/index';
 import { STS_HANDLERS, stsErrorResponse, type AssumedSession } from './sts-api';
 import { sandboxTruth } from './truth';
 import { answerCloudFormation, CLOUDFORMATION_VERSION, type SandboxStacks } from './cloudformation-api';
@@ -47,10 +49,12 @@ interface Answer {
   contentType: string;
   body: string;
   requestId?: string;
+  /** Further headers (a service module's protocol sets Content-Type and its request id header here too). */
+  headers?: Record<string, string>;
 }
 
 interface AwsRequest {
-  service: SandboxService;
+  service: BuiltInSandboxService;
   region: string;
   accessKeyId?: string;
   operation: string;
@@ -61,8 +65,8 @@ interface AwsRequest {
 
 /** The SDK sends `CloudTrail_20131101.<Op>`; AWS also documents the fully qualified form. */
 const CLOUDTRAIL_TARGET = /^(com\.amazonaws\.cloudtrail\.v20131101\.)?CloudTrail_20131101\.\w+$/;
-const SIGNING_SERVICES: Record<string, SandboxService> = { ec2: 'EC2', cloudtrail: 'CloudTrail', sts: 'STS' };
-const THROTTLING: Record<SandboxService, { code: string; status: number; message: string }> = {
+const SIGNING_SERVICES: Record<string, BuiltInSandboxService> = { ec2: 'EC2', cloudtrail: 'CloudTrail', sts: 'STS' };
+const THROTTLING: Record<BuiltInSandboxService, { code: string; status: number; message: string }> = {
   EC2: { code: 'RequestLimitExceeded', status: 503, message: 'Request limit exceeded.' },
   CloudTrail: { code: 'ThrottlingException', status: 400, message: 'Rate exceeded' },
   STS: { code: 'Throttling', status: 400, message: 'Rate exceeded' },
@@ -90,7 +94,7 @@ function identify(request: IncomingMessage, body: string, spec: SandboxSpec): Aw
 
 const REQUEST_IDS = new Dice(hashText('request-ids'));
 
-function errorAnswer(service: SandboxService, error: SandboxApiError, requestId: string): Answer {
+function errorAnswer(service: BuiltInSandboxService, error: SandboxApiError, requestId: string): Answer {
   if (service === 'CloudTrail') {
     return { status: error.status, contentType: 'application/x-amz-json-1.1', body: JSON.stringify({ __type: error.code, message: error.message }) };
   }
@@ -112,15 +116,24 @@ function checkRegion(spec: SandboxSpec, request: AwsRequest): void {
   throw new SandboxApiError('AuthFailure', `AWS was not able to validate the provided access credentials (region ${request.region} ${why} for this account; enabled: ${enabled.join(', ')})`);
 }
 
-function injectedFailure(spec: SandboxSpec, request: AwsRequest): SandboxApiError | undefined {
+interface FailureTarget {
+  service: string;
+  operation: string;
+  region: string;
+  throttling: { code: string; status: number; message: string };
+  /** The IAM action prefix, for AccessDenied messages: `ec2`, `s3`, `elasticloadbalancing`. */
+  actionPrefix: string;
+}
+
+function injectedFailure(spec: SandboxSpec, target: FailureTarget): SandboxApiError | undefined {
   const rule = spec.fail.find((candidate) =>
-    (candidate.region === '*' || candidate.region === request.region) && candidate.service === request.service &&
-    (candidate.operation === undefined || candidate.operation === request.operation));
+    (candidate.region === '*' || candidate.region === target.region) && candidate.service === target.service &&
+    (candidate.operation === undefined || candidate.operation === target.operation));
   if (!rule) return undefined;
-  if (rule.code === THROTTLING[request.service].code) return new SandboxApiError(rule.code, THROTTLING[request.service].message, THROTTLING[request.service].status);
+  if (rule.code === target.throttling.code) return new SandboxApiError(rule.code, target.throttling.message, target.throttling.status);
   const message = /Unauthorized|AccessDenied/.test(rule.code)
-    ? `You are not authorized to perform this operation: ${request.service.toLowerCase()}:${request.operation} in ${request.region}.`
-    : `${request.service} ${request.operation} failed in ${request.region} (${rule.code}).`;
+    ? `You are not authorized to perform this operation: ${target.actionPrefix}:${target.operation} in ${target.region}.`
+    : `${target.service} ${target.operation} failed in ${target.region} (${rule.code}).`;
   return new SandboxApiError(rule.code, message);
 }
 
@@ -159,15 +172,68 @@ class SandboxServer {
     }
   }
 
+  private throttled(sequence: number): boolean {
+    return this.spec.throttle > 0 && unitOf(hashOf(this.throttleKey, sequence)) < this.spec.throttle;
+  }
+
+  private count(name: string): void {
+    this.counters.requests++;
+    this.counters.byOperation[name] = (this.counters.byOperation[name] ?? 0) + 1;
+  }
+
+  /**
+   * A request to a service module: the protocol reads it, the server checks the operation, the region, injected
+   * failures and throttling as for the built-in services, the module answers, the protocol writes the answer.
+   */
+  async answerModule(module: SandboxServiceModule, request: SandboxHttpRequest, scope: { accessKeyId: string; region: string }): Promise<Answer> {
+    const sequence = ++this.sequence;
+    const requestId = REQUEST_IDS.uuid(sequence);
+    const { protocol } = module;
+    let operation = '';
+    let counted = false;
+    const respond = (response: { status: number; headers: Record<string, string>; body: string }): Answer => {
+      const { 'Content-Type': contentType = 'text/plain', ...headers } = response.headers;
+      return { status: response.status, contentType, body: response.body, headers };
+    };
+    try {
+      const parsed = protocol.parse(request, module.operations);
+      operation = parsed.operation;
+      this.count(`${module.name}.${operation || 'Unknown'}`);
+      counted = true;
+      if (this.spec.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.spec.latencyMs));
+      if (!module.operations.includes(operation)) throw protocol.unknownOperation(operation);
+      const { spec } = this;
+      if (!enabledRegions(spec).includes(scope.region)) {
+        const { code, status } = module.regionNotEnabled ?? protocol.regionNotEnabled;
+        const why = spec.optIn.includes(scope.region) ? 'is not opted in' : 'is not enabled';
+        throw new SandboxApiError(code, `The security token included in the request is invalid (region ${scope.region} ${why} for this account; enabled: ${enabledRegions(spec).join(', ')})`, status);
+      }
+      const failure = injectedFailure(spec, { service: module.name, operation, region: scope.region, throttling: module.throttling, actionPrefix: module.signingName });
+      if (failure) throw failure;
+      if (this.throttled(sequence)) throw new SandboxApiError(module.throttling.code, module.throttling.message, module.throttling.status);
+      const accountId = accountOfAccessKey(spec, scope.accessKeyId);
+      const output = module.handle({ operation, input: parsed.input, spec, accountId, region: scope.region });
+      return respond(protocol.serialize(operation, output, requestId));
+    } catch (error) {
+      if (!counted) this.count(`${module.name}.${operation || 'Unknown'}`);
+      const apiError = error instanceof SandboxApiError ? error : new SandboxApiError('InternalError', `The sandbox failed: ${(error as Error).message}`, 500);
+      if (apiError.code === module.throttling.code) this.counters.throttled++;
+      else this.counters.failed++;
+      return respond(protocol.error(apiError, requestId));
+    }
+  }
+
   private dispatch(request: AwsRequest, sequence: number, requestId: string): Answer {
     const { spec } = this;
     const operations = SANDBOX_OPERATIONS[request.service] as readonly string[];
     const known = operations.includes(request.operation) && (request.service !== 'CloudTrail' || CLOUDTRAIL_TARGET.test(request.target ?? ''));
     if (!known) throw unknownOperation(request);
     checkRegion(spec, request);
-    const failure = injectedFailure(spec, request);
+    const failure = injectedFailure(spec, {
+      service: request.service, operation: request.operation, region: request.region, throttling: THROTTLING[request.service], actionPrefix: request.service.toLowerCase(),
+    });
     if (failure) throw failure;
-    if (spec.throttle > 0 && unitOf(hashOf(this.throttleKey, sequence)) < spec.throttle) {
+    if (this.throttled(sequence)) {
       const throttling = THROTTLING[request.service];
       throw new SandboxApiError(throttling.code, throttling.message, throttling.status);
     }
@@ -231,6 +297,7 @@ function readBody(request: IncomingMessage): Promise<string> {
 
 function send(response: ServerResponse, answer: Answer): void {
   response.writeHead(answer.status, {
+    ...answer.headers,
     'Content-Type': answer.contentType,
     'Content-Length': Buffer.byteLength(answer.body),
     ...(answer.requestId ? { 'x-amzn-RequestId': answer.requestId } : {}),
@@ -238,16 +305,41 @@ function send(response: ServerResponse, answer: Answer): void {
   response.end(answer.body);
 }
 
-/** `stacks`: what CloudFormation DescribeStacks answers (cloudformation-api.ts); without it, no stack exists. */
-export async function startSandbox(spec: SandboxSpec, options: { port?: number; stacks?: SandboxStacks } = {}): Promise<RunningSandbox> {
+/** The module whose SigV4 signing name a credential scope carries. */
+function moduleIndex(modules: readonly SandboxServiceModule[]): Map<string, SandboxServiceModule> {
+  const index = new Map<string, SandboxServiceModule>();
+  for (const module of modules) {
+    const builtIn = SIGNING_SERVICES[module.signingName] ?? (module.signingName === 'cloudformation' ? 'CloudFormation' : undefined);
+    const clash = index.get(module.signingName)?.name ?? builtIn;
+    if (clash) throw new Error(`sandbox: ${clash} and the service module ${module.name} both sign as "${module.signingName}"; one service per signing name`);
+    index.set(module.signingName, module);
+  }
+  return index;
+}
+
+/**
+ * `stacks`: what CloudFormation DescribeStacks answers (cloudformation-api.ts); without it, no stack exists.
+ * `modules`: the service modules to serve (default: services/index.ts); tests serve their own.
+ */
+export async function startSandbox(
+  spec: SandboxSpec, options: { port?: number; stacks?: SandboxStacks; modules?: readonly SandboxServiceModule[] } = {},
+): Promise<RunningSandbox> {
   const sandbox = new SandboxServer(spec);
+  const modules = moduleIndex(options.modules ?? SANDBOX_SERVICE_MODULES);
   const server = createServer((request, response) => {
     void (async () => {
       try {
         const body = await readBody(request);
-        const path = (request.url ?? '/').split('?')[0] ?? '/';
+        const url = request.url ?? '/';
+        const path = url.split('?')[0] ?? '/';
         if (path.startsWith('/_sandbox/')) return send(response, sandbox.admin(request.method ?? 'GET', path));
         const scope = credentialScope(request.headers.authorization);
+        const module = modules.get(scope?.service ?? '');
+        if (scope && module) {
+          const query = new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '');
+          const answer = await sandbox.answerModule(module, { method: request.method ?? 'GET', path, query, headers: request.headers, body }, scope);
+          return send(response, answer);
+        }
         if (scope?.service === 'cloudformation' || (!scope && new QueryParams(body).get('Version') === CLOUDFORMATION_VERSION)) {
           return send(response, { contentType: 'text/xml', ...answerCloudFormation(options.stacks, new QueryParams(body), scope?.region ?? enabledRegions(sandbox.spec)[0] ?? 'us-east-1') });
         }

@@ -3,8 +3,19 @@
  * the synthetic account(s) and how the server misbehaves (latency, throttling, failures).
  */
 import { DEFAULT_REGIONS, OPT_IN_REGION_NAMES, isRealRegionName } from './regions';
+// A cycle (the modules import spec types): the list is read only inside functions, never while modules load.
+import { SANDBOX_SERVICE_MODULES } from './services/index';
 
-export type SandboxService = 'EC2' | 'CloudTrail' | 'STS';
+/** The services server.ts answers itself; the others are service modules (services/index.ts). */
+export type BuiltInSandboxService = 'EC2' | 'CloudTrail' | 'STS';
+/** A built-in service or a service module's name ('S3', 'ELBv2', …): validated against both by parseSandboxSpec. */
+export type SandboxService = BuiltInSandboxService | (string & {});
+
+/** What `fail=` rules may name: a service and its operations (a SandboxServiceModule is one). */
+export interface SandboxServiceOperations {
+  name: string;
+  operations: readonly string[];
+}
 
 /** Every operation the sandbox answers, per service; `fail` entries may name one of them. */
 export const SANDBOX_OPERATIONS = {
@@ -15,7 +26,7 @@ export const SANDBOX_OPERATIONS = {
   ],
   CloudTrail: ['DescribeTrails', 'ListTrails', 'GetTrailStatus', 'GetEventSelectors', 'LookupEvents'],
   STS: ['GetCallerIdentity', 'AssumeRole'],
-} as const satisfies Record<SandboxService, readonly string[]>;
+} as const satisfies Record<BuiltInSandboxService, readonly string[]>;
 
 export type Ec2Operation = (typeof SANDBOX_OPERATIONS.EC2)[number];
 export type CloudTrailOperation = (typeof SANDBOX_OPERATIONS.CloudTrail)[number];
@@ -94,20 +105,27 @@ function listItems(raw: string): string[] {
   return raw.split(',').map((item) => item.trim()).filter((item) => item.length > 0);
 }
 
-const SERVICES: readonly SandboxService[] = ['EC2', 'CloudTrail', 'STS'];
+const BUILT_IN_SERVICES: readonly SandboxServiceOperations[] = (Object.keys(SANDBOX_OPERATIONS) as BuiltInSandboxService[])
+  .map((name) => ({ name, operations: SANDBOX_OPERATIONS[name] }));
 
-function parseFailRule(entry: string): FailRule {
+/** The built-in services and every registered service module. */
+export function sandboxServices(modules: readonly SandboxServiceOperations[] = SANDBOX_SERVICE_MODULES): SandboxServiceOperations[] {
+  return [...BUILT_IN_SERVICES, ...modules];
+}
+
+function parseFailRule(entry: string, services: readonly SandboxServiceOperations[]): FailRule {
   const parts = entry.split(':');
   const usage = 'entries must look like region:Service:ErrorCode or region:Service.Operation:ErrorCode ' +
-    `(region a real region name or *, Service one of ${SERVICES.join(', ')})`;
+    `(region a real region name or *, Service one of ${services.map((known) => known.name).join(', ')})`;
   if (parts.length !== 3) throw specError('fail', usage, entry);
   const [region = '', target = '', code = ''] = parts;
   if (region !== '*' && !isRealRegionName(region)) throw specError('fail', `region must be * or a real region name (${usage})`, entry);
   const [serviceName = '', operation, ...extra] = target.split('.');
-  const service = SERVICES.find((name) => name === serviceName);
-  if (!service || extra.length > 0) throw specError('fail', usage, entry);
-  if (operation !== undefined && !(SANDBOX_OPERATIONS[service] as readonly string[]).includes(operation)) {
-    throw specError('fail', `operation must be one of ${SANDBOX_OPERATIONS[service].map((op) => `${service}.${op}`).join(', ')}`, entry);
+  const known = services.find((candidate) => candidate.name === serviceName);
+  if (!known || extra.length > 0) throw specError('fail', usage, entry);
+  const service = known.name;
+  if (operation !== undefined && !known.operations.includes(operation)) {
+    throw specError('fail', `operation must be one of ${known.operations.map((op) => `${service}.${op}`).join(', ')}`, entry);
   }
   if (!/^[A-Za-z][A-Za-z0-9.]*$/.test(code)) throw specError('fail', `error code must be an AWS error code such as UnauthorizedOperation (${usage})`, entry);
   return operation === undefined ? { region, service, code } : { region, service, operation, code };
@@ -136,8 +154,11 @@ function decodeSpecPart(text: string, what: string): string {
   }
 }
 
-/** Parses a spec query string; every key is optional. Throws an Error naming the key that is wrong. */
-export function parseSandboxSpec(text: string): SandboxSpec {
+/**
+ * Parses a spec query string; every key is optional. Throws an Error naming the key that is wrong. `fail` rules may
+ * name the built-in services and `services` (by default every module in services/index.ts).
+ */
+export function parseSandboxSpec(text: string, options: { services?: readonly SandboxServiceOperations[] } = {}): SandboxSpec {
   const raw = new Map<SpecKey, string>();
   const query = text.trim().replace(/^\?/, '');
   for (const pair of query.split('&')) {
@@ -167,7 +188,10 @@ export function parseSandboxSpec(text: string): SandboxSpec {
   const throttle = get('throttle');
   if (throttle !== undefined) spec.throttle = parseDecimal('throttle', throttle, 0, 1, 'a fraction from 0 to 1, e.g. 0.1');
   const fail = get('fail');
-  if (fail !== undefined) spec.fail = listItems(fail).map(parseFailRule);
+  if (fail !== undefined) {
+    const services = sandboxServices(options.services);
+    spec.fail = listItems(fail).map((entry) => parseFailRule(entry, services));
+  }
   const optIn = get('optIn');
   if (optIn !== undefined) spec.optIn = parseOptIn(optIn, spec.regions);
   const accounts = get('accounts');

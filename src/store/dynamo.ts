@@ -4,7 +4,7 @@ import {
   BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand,
   type BatchGetCommandInput, type BatchGetCommandOutput, type BatchWriteCommandInput, type BatchWriteCommandOutput, type GetCommandInput, type GetCommandOutput, type PutCommandInput,
   type PutCommandOutput, type QueryCommandInput, type QueryCommandOutput, type ScanCommandInput, type ScanCommandOutput,
-  type UpdateCommandInput, type UpdateCommandOutput,
+  type UpdateCommandInput, type UpdateCommandOutput, DeleteCommand, type DeleteCommandInput, type DeleteCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import { traced } from '../aws/traced-client';
 import { chunked, mapWithConcurrency } from '../util/concurrency';
@@ -42,6 +42,10 @@ export class StoreClient {
     return this.documents.send(new UpdateCommand(input));
   }
 
+  delete(input: DeleteCommandInput): Promise<DeleteCommandOutput> {
+    return this.documents.send(new DeleteCommand(input));
+  }
+
   query(input: QueryCommandInput): Promise<QueryCommandOutput> {
     return this.documents.send(new QueryCommand(input));
   }
@@ -71,11 +75,16 @@ export class Database {
   constructor(readonly client: StoreClient, readonly tables: TableNames) {}
 
   /** A handle with its own write count over the process's one store client (Lambda reuses it across invocations). */
+  /**
+   * The store of a handler: `CLOUDTAP_STORE_ENDPOINT` when the local runner sets it (the embedded store; explicit, so
+   * that `AWS_ENDPOINT_URL_DYNAMODB` stays the collected account's DynamoDB), else the SDK's own configuration.
+   */
   static fromEnv(env: NodeJS.ProcessEnv = process.env): Database {
     const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
-    const key = `${region} ${env.AWS_ENDPOINT_URL_DYNAMODB ?? env.AWS_ENDPOINT_URL ?? ''}`;
+    const endpoint = env.CLOUDTAP_STORE_ENDPOINT || undefined;
+    const key = `${region} ${endpoint ?? env.AWS_ENDPOINT_URL_DYNAMODB ?? env.AWS_ENDPOINT_URL ?? ''}`;
     let client = sharedClients.get(key);
-    if (!client) sharedClients.set(key, (client = storeClient(region)));
+    if (!client) sharedClients.set(key, (client = storeClient(region, endpoint)));
     return new Database(client, tableNamesFromEnv(env));
   }
 

@@ -53,7 +53,7 @@ describe('the sandbox spec', () => {
     ['colour=blue', 'sandbox spec: unknown key "colour"; valid keys are seed, regions, instances, epoch, latencyMs, throttle, fail, optIn, accounts, externalId'],
     ['seed=1&seed=2', '"seed" is given twice'],
     ['fail=eu-west-1:EC2', '"fail" entries must look like region:Service:ErrorCode'],
-    ['fail=eu-west-1:Lambda:Boom', '"fail" entries must look like region:Service:ErrorCode'],
+    ['fail=eu-west-1:Glacier:Boom', '"fail" entries must look like region:Service:ErrorCode'],
     ['fail=mars-1:EC2:Boom', '"fail" region must be * or a real region name'],
     ['fail=*:EC2.DescribeVolume:Boom', '"fail" operation must be one of EC2.DescribeRegions'],
     ['optIn=us-east-1', '"optIn" must not name an enabled region (regions=4 enables us-east-1'],

@@ -1,0 +1,8 @@
+/**
+ * The service modules the sandbox answers besides EC2, CloudTrail and STS: one import and one entry per service.
+ * A module imports only types from ../spec (spec.ts reads this list to validate `fail=` rules; see ../README.md).
+ */
+import type { SandboxServiceModule } from '../service-module';
+
+export const SANDBOX_SERVICE_MODULES: readonly SandboxServiceModule[] = [
+];
