@@ -6,6 +6,7 @@ import { RunStore, type TaskTrace } from '../src/store/run-store';
 import { startCpuProfile, type CpuBreakdown } from './profile';
 import { cpuMsSince } from './processes';
 import { mainThreadCpuMs } from '../local/thread-cpu';
+import { serviceNames } from '../src/services/registry';
 
 /** One measured `cloudtap run`: the whole workflow in-process, the store embedded, the SDK pointed at the sandbox. */
 export interface MeasuredRun {
@@ -38,7 +39,7 @@ export interface RunOutcome {
 
 /** Runs one collection into `dataDir` (the SDK environment must already point at the sandbox). */
 export async function measuredRun(dataDir: string, options: { profile?: boolean; concurrency?: number } = {}): Promise<RunOutcome> {
-  const request = parseCollectionRequest({ schemaVersion: 1, ...(options.concurrency ? { concurrency: options.concurrency } : {}) });
+  const request = parseCollectionRequest({ schemaVersion: 1, ...(options.concurrency ? { concurrency: options.concurrency } : {}) }, serviceNames());
   const profiler = options.profile ? await startCpuProfile() : undefined;
   const cpu = process.cpuUsage();
   const started = performance.now();

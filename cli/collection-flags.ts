@@ -2,6 +2,7 @@ import { parseCollectionRequest, type CollectionRequest } from '../src/dto/colle
 import { InvalidInputError } from '../src/dto/validation';
 import { integerFlag, listFlag } from './args';
 import { asUsageError } from './errors';
+import { serviceNames } from '../src/services/registry';
 
 /** The CollectionRequest `--services`, `--regions` and `--concurrency` describe, validated as get-tasks validates it; an invalid field names its flag. */
 export function collectionRequestFromFlags(values: { services?: string[]; regions?: string[]; concurrency?: string }): CollectionRequest {
@@ -13,7 +14,7 @@ export function collectionRequestFromFlags(values: { services?: string[]; region
   if (regions) fields.regions = regions;
   if (concurrency !== undefined) fields.concurrency = concurrency;
   try {
-    return parseCollectionRequest(fields);
+    return parseCollectionRequest(fields, serviceNames());
   } catch (error) {
     if (error instanceof InvalidInputError) throw asUsageError(error);
     throw error;

@@ -12,16 +12,14 @@
  */
 import { request as httpRequest } from 'node:http';
 import { Readable } from 'node:stream';
-import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
-import { EC2Client } from '@aws-sdk/client-ec2';
 import { STSClient } from '@aws-sdk/client-sts';
 import { PRIMARY_ACCOUNT_ID } from '../../local/sandbox/accounts';
 import { enabledRegions, parseSandboxSpec } from '../../local/sandbox/spec';
 import { mainThreadCpuMs } from '../../local/thread-cpu';
-import type { AwsClients } from '../../src/aws/clients';
-import { listPages } from '../../src/collect/pages';
-import { allServices, serviceRunsIn } from '../../src/services/registry';
-import type { CollectContext } from '../../src/services/resource-type';
+import type { AwsClients, ClientFactory } from '../../src/aws/clients';
+import { listPages } from '../../src/services/pages';
+import { allServices, clientFactories, serviceRunsIn } from '../../src/services/registry';
+import { enrichmentsOf, type CollectContext } from '../../src/services/resource-type';
 import { cpuMsSince } from '../processes';
 import { applyEnvironment, startServices } from '../services-client';
 
@@ -44,7 +42,7 @@ export interface SdkAloneResult {
 }
 
 interface Sent {
-  client: keyof AwsClients;
+  client: string;
   command: { constructor: new (input: unknown) => unknown; input: unknown };
 }
 
@@ -117,19 +115,27 @@ function replayingHandler(kept: Map<string, Kept>): Handler {
 
 /** The SDK's clients as the collector configures them, minus its trace middleware, on the given request handler. */
 function sdkClients(region: string, requestHandler: Handler, sent?: Sent[]): AwsClients {
-  const config = { region, maxAttempts: 1, requestHandler };
-  const clients = { ec2: new EC2Client(config), cloudtrail: new CloudTrailClient(config), sts: new STSClient(config) };
-  if (sent) {
-    for (const name of Object.keys(clients) as (keyof AwsClients)[]) {
-      const client = clients[name] as unknown as { send(command: unknown): Promise<unknown> };
-      const send = client.send.bind(client);
-      client.send = (command: unknown) => {
-        sent.push({ client: name, command: command as Sent['command'] });
-        return send(command);
-      };
-    }
-  }
-  return clients;
+  const config = { region, maxAttempts: 1, retryMode: 'standard', requestHandler };
+  const factories = clientFactories();
+  const created = new Map<string, { send(command: unknown): Promise<unknown> }>();
+  return {
+    sts: new STSClient(config),
+    get<Client>(name: string): Client {
+      let client = created.get(name);
+      if (!client) {
+        client = (factories[name] as ClientFactory)(config) as unknown as { send(command: unknown): Promise<unknown> };
+        if (sent) {
+          const send = client.send.bind(client);
+          client.send = (command: unknown) => {
+            sent.push({ client: name, command: command as Sent['command'] });
+            return send(command);
+          };
+        }
+        created.set(name, client);
+      }
+      return client as Client;
+    },
+  };
 }
 
 export async function sdkAlone(params: SdkAloneParams): Promise<SdkAloneResult> {
@@ -145,12 +151,13 @@ export async function sdkAlone(params: SdkAloneParams): Promise<SdkAloneResult> 
       const clients = sdkClients(region, recordingHandler(kept), calls);
       const context: CollectContext = { accountId: PRIMARY_ACCOUNT_ID, region, clients };
       for (const service of allServices()) {
-        if (!serviceRunsIn(service, region)) continue;
+        if (!serviceRunsIn(service, region, region)) continue;
         for (const type of service.types) {
-          if (type.appendOnly) continue;
+          if (type.appendOnly || !type.list) continue;
           for await (const raws of listPages(type.list, clients, context)) {
             // Enrichment calls need the records; preprocessing itself is not measured (only the recording runs it).
-            if (type.enrich) await type.enrich.apply(raws.map((raw) => type.preprocess(raw, context)), context);
+            const records = raws.map((raw) => type.preprocess(raw, context));
+            for (const enrichment of enrichmentsOf(type)) await enrichment.apply(records, context);
           }
         }
       }
@@ -165,7 +172,7 @@ export async function sdkAlone(params: SdkAloneParams): Promise<SdkAloneResult> 
       const cpu = process.cpuUsage();
       for (const { clients, calls } of clientsByRegion) {
         for (const call of calls) {
-          const client = clients[call.client] as unknown as { send(command: unknown): Promise<unknown> };
+          const client = clients.get<{ send(command: unknown): Promise<unknown> }>(call.client);
           await client.send(new call.command.constructor(call.command.input));
         }
       }

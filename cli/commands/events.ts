@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import { parseCommandArgs, integerFlag } from '../args';
 import { openStoreFromFlags, storeHelp, STORE_FLAGS } from '../store-flags';
 import { EventStore } from '../../src/store/event-store';
-import { listEvents, type EventStateFilter } from '../../src/store/event-queries';
+import { listEvents, type EventStateFilter } from '../../src/events/event-queries';
 import type { TapEvent } from '../../src/events/tap-event';
 import type { Database } from '../../src/store/dynamo';
 import { table } from '../format';

@@ -10,9 +10,11 @@ import type { IngestResult } from '../../src/realtime/ingest';
 
 export const INGEST_HELP = `Usage: cloudtap ingest <event.json> [--sandbox[=SPEC]] [--json] [--stack NAME [--region R] [--profile P] | --data-dir DIR]
 
-Feeds an EventBridge-shaped AWS event — an "EC2 Instance State-change Notification" or an "AWS API Call via
-CloudTrail" — through the normalize function, exactly as the deployed EventBridge rules do: the resources it
-names are described again, and their inventory records and events are updated at once, without a run.
+Feeds an EventBridge-shaped AWS event — a service's notification ("EC2 Instance State-change Notification") or
+an "AWS API Call via CloudTrail" of a source cloudtap follows (aws.ec2, aws.s3, …) — through the normalize
+function, exactly as the deployed EventBridge rules do: the resources it names are described again in the event's
+account, and their inventory records and events are updated at once, without a run. An event id ingested before
+is not ingested again.
 
   --sandbox[=SPEC]  describe against the sandbox account (default: the SDK's credentials and endpoints)
   --json            the ingest result as JSON
@@ -38,10 +40,19 @@ export async function ingestCommand(argv: string[]): Promise<number> {
   checkEventFile(event, file);
   const workspace = await openStoreFromFlags(values, 'write');
   let sandbox: SandboxTarget | undefined;
+  let restoreMembers: (() => void) | undefined;
   // The normalize handler reads the store's table names and endpoint from the environment, as in Lambda.
   const restore = overlayEnvironment(workspace.handlerEnvironment);
   try {
-    if (spec) sandbox = await startSandboxTarget(spec);
+    if (spec) {
+      sandbox = await startSandboxTarget(spec);
+      // The sandbox's member accounts, reached through their roles as a deployment reaches its memberRoleArns.
+      const members = sandbox.accounts.filter((a) => a.roleArn);
+      restoreMembers = overlayEnvironment({
+        CLOUDTAP_MEMBER_ROLE_ARNS: members.map((a) => a.roleArn).join(','),
+        CLOUDTAP_MEMBER_EXTERNAL_ID: members.find((a) => a.externalId)?.externalId,
+      });
+    }
     let output: unknown;
     try {
       output = await normalize(event);
@@ -57,12 +68,14 @@ export async function ingestCommand(argv: string[]): Promise<number> {
       const r = result.resources;
       const e = result.events;
       console.log(`${n.kind}${n.eventName ? ` (${n.eventName})` : ''} in ${n.accountId} ${n.region}: ${n.resources.map((x) => `${x.type} ${x.ids.join(', ')}`).join('; ') || 'no collected resource named'}`);
-      console.log(`  resources  ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged, ${r.deleted} deleted`);
+      if (result.duplicate) console.log(`  duplicate  event ${n.id} was ingested before: nothing done`);
+      console.log(`  resources  ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged, ${r.deleted} deleted${r.posted ? `, ${r.posted} handed to the run writing them` : ''}`);
       console.log(`  events     ${e.opened} opened, ${e.recurred} recurred, ${e.cleared} cleared`);
       for (const error of result.errors) console.log(`  failed     ${error.type}: ${error.code} – ${error.message}`);
     }
     return result.errors.length > 0 ? 3 : 0;
   } finally {
+    restoreMembers?.();
     await sandbox?.close();
     restore();
     await workspace.close();

@@ -1,5 +1,5 @@
 import { listResources } from '../../src/store/inventory-queries';
-import { listEvents } from '../../src/store/event-queries';
+import { listEvents } from '../../src/events/event-queries';
 import { recentRuns } from '../../src/store/run-queries';
 import { CLOUD_SERVICE_TYPE } from '../../src/collect/collect-task';
 import { instanceLifetime, type InstanceLifetime } from '../../src/report/configuration';

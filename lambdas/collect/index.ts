@@ -4,10 +4,11 @@ import { Database } from '../../src/store/dynamo';
 import { lambdaHandler } from '../../src/lambda/middleware';
 import { leaseSettingsFromEnv } from '../../src/lambda/settings';
 import { collectObservation } from '../../src/lambda/observations';
+import { serviceNames } from '../../src/services/registry';
 
 /** Collect: runs one task of the Map and returns its counts. */
 async function collect(event: unknown): Promise<TaskResult> {
-  const task = parseTask(event);
+  const task = parseTask(event, serviceNames());
   return collectTask(task, { db: Database.fromEnv(), lease: leaseSettingsFromEnv() });
 }
 

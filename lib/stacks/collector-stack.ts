@@ -2,8 +2,6 @@ import { spawnSync } from 'node:child_process';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LAMBDA_NODE_OPTIONS } from './bundling';
-import type { Threshold } from '../../src/events/threshold';
-import { API_CALL, REALTIME_API_CALLS, STATE_CHANGE, realtimeIamActions } from '../../src/realtime/ingest';
 import { Annotations, AssetHashType, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -15,13 +13,11 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { collectionWorkflow, FUNCTION_ARN_PLACEHOLDER, FUNCTION_TIMEOUT_SECONDS, type FunctionId, type WorkflowDefinition } from '../workflow/definition';
-import { TABLE_ENV, TABLE_IDS, TABLES, type KeyAttribute, type TableId } from '../../src/store/tables';
-import { collectIamActions } from '../../src/services/registry';
-import { REGION_TASK_ACTIONS } from '../../src/collect/collect-task';
-import { PROBE_ACTIONS } from '../../src/plan/get-tasks';
-import { DEFAULT_CONCURRENCY } from '../../src/lambda/settings';
+import {
+  DEFAULT_CONCURRENCY, SERVICE_NAME, TABLE_ENV, TABLE_IDS, TABLES, functionIamActions, metricsNamespace, realtimeEventPatterns,
+  type KeyAttribute, type TableId, type Threshold,
+} from '../../src/stack-inputs';
 import { SCHEMA_VERSION, type CollectionRequest } from '../../src/dto/collection-request';
-import { SERVICE_NAME, metricsNamespace } from '../../src/lambda/metric-names';
 import { deadLetterQueue } from './dead-letter-queue';
 import { NAG_REASONS, acknowledge } from './nag';
 import { CollectorOperations } from './operations';
@@ -204,8 +200,9 @@ export class CollectorStack extends Stack {
 
     // IAM comes only from the calls the code declares. Describe*/List* calls have no resource-level
     // permissions (Resource "*"); sts:AssumeRole is scoped to the member roles, or not granted at all.
-    allowCalls(getTasks, PROBE_ACTIONS, memberRoleArns);
-    allowCalls(collect, [...collectIamActions(), ...REGION_TASK_ACTIONS, 'sts:AssumeRole'], memberRoleArns);
+    const iamActions = functionIamActions();
+    allowCalls(getTasks, iamActions.getTasks, memberRoleArns);
+    allowCalls(collect, iamActions.collect, memberRoleArns);
     // Table actions: lib/stacks/table-access.ts, on each table's ARN and its indexes' by name.
     for (const [functionId, fn] of Object.entries(this.functions) as [FunctionId, LambdaFunction][]) {
       for (const [tableId, actions] of tableAccessOf(functionId, TABLE_IDS)) {
@@ -259,20 +256,22 @@ export class CollectorStack extends Stack {
 
     if (realtime) {
       // Real time: the resources a change names are described again by normalize, with the types' own calls.
-      allowCalls(normalize, realtimeIamActions(), []);
+      // A member account's notification is described in that account, through its member role.
+      allowCalls(normalize, iamActions.normalize, memberRoleArns);
+      if (memberRoleArns.length) normalize.addEnvironment('CLOUDTAP_MEMBER_ROLE_ARNS', memberRoleArns.join(','));
       const realtimeDeadLetters = deadLetterQueue(this, 'RealtimeDeadLetters');
       this.deadLetterQueues['real-time events EventBridge could not hand to normalize'] = realtimeDeadLetters;
       const target = new targets.LambdaFunction(normalize, { retryAttempts: 4, deadLetterQueue: realtimeDeadLetters });
-      new events.Rule(this, 'InstanceStateChanges', {
-        description: 'EC2 instance state changes → cloudtap normalize (inventory and events between runs)',
-        eventPattern: { source: ['aws.ec2'], detailType: [STATE_CHANGE] },
-        targets: [target],
-      });
-      new events.Rule(this, 'ResourceApiCalls', {
-        description: 'CloudTrail API calls that change collected resources → cloudtap normalize',
-        eventPattern: { source: ['aws.ec2'], detailType: [API_CALL], detail: { eventName: [...REALTIME_API_CALLS] } },
-        targets: [target],
-      });
+      // One rule per pattern the services declare (their sources, notifications and the API calls that change them).
+      for (const pattern of realtimeEventPatterns()) {
+        const what = pattern.detail ? 'API calls' : pattern.detailType.join(', ');
+        const words = (text: string) => text.split(/[^A-Za-z0-9]+/).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+        new events.Rule(this, `Realtime${words(pattern.source[0]!.replace(/^aws\./, ''))}${pattern.detail ? 'ApiCalls' : words(pattern.detailType[0]!)}`, {
+          description: `${pattern.source[0]} ${what} → cloudtap normalize (inventory and events between runs)`,
+          eventPattern: pattern,
+          targets: [target],
+        });
+      }
     }
 
     this.operations = new CollectorOperations(this, 'Operations', {

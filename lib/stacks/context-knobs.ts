@@ -3,9 +3,10 @@ import {
   MAX_CONCURRENCY, ROLE_ARN_PATTERN, SCHEMA_VERSION, parseCollectionRequest,
 } from '../../src/dto/collection-request';
 import { InvalidInputError } from '../../src/dto/validation';
-import { parseThresholds, type Threshold } from '../../src/events/threshold';
-import { DEFAULT_CONCURRENCY } from '../../src/lambda/settings';
+import { parseThresholds, type Threshold } from '../../src/stack-inputs';
+import { DEFAULT_CONCURRENCY } from '../../src/stack-inputs';
 import { DEFAULT_NORMALIZE_CONCURRENCY, DEFAULT_SCHEDULE_EXPRESSION, type CollectorStackProps } from './collector-stack';
+import { serviceNames } from '../../src/stack-inputs';
 
 /**
  * The deployment knobs, read from CDK context (`cdk.json` "context", or `cdk deploy -c knob=value`).
@@ -172,7 +173,7 @@ function scheduleExpression(value: unknown): string {
 /** The scheduled run's input must pass the validation get-tasks applies, or every scheduled run would fail; service names come back canonical. */
 function scheduledSelection(services: string[], regions: string[]): { services?: string[]; regions?: string[] } {
   try {
-    return parseCollectionRequest({ schemaVersion: SCHEMA_VERSION, ...(services.length ? { services } : {}), ...(regions.length ? { regions } : {}) });
+    return parseCollectionRequest({ schemaVersion: SCHEMA_VERSION, ...(services.length ? { services } : {}), ...(regions.length ? { regions } : {}) }, serviceNames());
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error;
     const knob: ContextKnob = error.field.startsWith('services') ? 'services' : 'regions';

@@ -11,10 +11,10 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { ALARM, ALARM_CLEARED } from '../../src/finalize/alarms';
+import { ALARM, ALARM_CLEARED } from '../../src/stack-inputs';
 import {
   OPEN_EVENT_DIMENSIONS, OPEN_EVENTS_METRIC, RUN_METRIC, SERVICE_NAME, TARGET_DIMENSIONS, TARGET_METRIC, TASK_DIMENSIONS, TASK_METRIC, metricsNamespace,
-} from '../../src/lambda/metric-names';
+} from '../../src/stack-inputs';
 import type { FunctionId } from '../workflow/definition';
 import { deadLetterQueue } from './dead-letter-queue';
 import { noSuccessWindow } from './schedule-period';

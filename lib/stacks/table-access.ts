@@ -1,4 +1,4 @@
-import type { TableId } from '../../src/store/tables';
+import type { TableId } from '../../src/stack-inputs';
 import type { FunctionId } from '../workflow/definition';
 
 /**

@@ -13,7 +13,9 @@ import { RegionInventory } from './inventory';
 import { ec2Endpoint } from './regions';
 import type { RegionModel } from './region-model';
 import { openSensitivePorts } from './security-groups';
-import type { SandboxSpec } from './spec';
+import { enabledRegions, type SandboxSpec } from './spec';
+import { SERVICE_TRUTHS } from './service-truths';
+import type { ServiceTruthCondition, ServiceTruthResource } from './service-truth';
 import { eventSelectors, trailStateAt, type TrailPlan } from './trails';
 import { NEVER } from './timeline';
 
@@ -66,6 +68,8 @@ export interface InstanceLifecycle {
 
 export interface SandboxTruth {
   spec: SandboxSpec;
+  /** The services added as plugins (S3, IAM, …): their resources and planted conditions (service-truths.ts). */
+  services: { resources: ServiceTruthResource[]; conditions: ServiceTruthCondition[] };
   /** The account's clock at this epoch (ISO). */
   time: string;
   accounts: TruthAccount[];
@@ -327,12 +331,20 @@ function truthAccount(account: AccountModel, spec: SandboxSpec): TruthAccount {
 export function sandboxTruth(spec: SandboxSpec): SandboxTruth {
   const builder = new TruthBuilder(spec.epoch);
   const accounts = sandboxAccounts(spec);
+  const services: SandboxTruth['services'] = { resources: [], conditions: [] };
   for (const account of accounts) {
     for (const model of account.regions()) builder.addRegion(model);
     builder.addTrails(account);
+    const regions = enabledRegions(spec);
+    for (const service of SERVICE_TRUTHS) {
+      const truth = service.truth(spec, account.accountId, regions);
+      services.resources.push(...truth.resources);
+      services.conditions.push(...truth.conditions);
+    }
   }
   return {
     spec,
+    services,
     time: epochTime(spec.epoch).toISOString(),
     accounts: accounts.map((account) => truthAccount(account, spec)),
     resources: builder.resources,

@@ -1,15 +1,29 @@
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { traced } from './traced-client';
 
-export type ClientName = 'ec2' | 'cloudtrail' | 'sts';
+/** Any AWS SDK v3 client. */
+export interface SdkClient {
+  send(command: never): Promise<unknown>;
+  middlewareStack: { add(...args: never[]): void };
+}
 
+/** The configuration the engine passes to a client constructor: region, credentials, retries, user agent. */
+export interface ClientConfig {
+  region: string;
+  maxAttempts: number;
+  retryMode: string;
+  credentials?: AwsCredentialIdentity;
+  customUserAgent?: string;
+}
+
+export type ClientFactory = (config: ClientConfig) => SdkClient;
+
+/** The clients of one account and region: STS for the engine, and the clients the services declare, by name. */
 export interface AwsClients {
-  readonly ec2: EC2Client;
-  readonly cloudtrail: CloudTrailClient;
   readonly sts: STSClient;
+  /** A service's client by the name its definition gives it (`clients: { ec2: … }`); created on first use. */
+  get<Client = SdkClient>(name: string): Client;
 }
 
 export interface ClientOptions {
@@ -25,25 +39,40 @@ export interface ClientOptions {
 const MAX_ATTEMPTS = Number(process.env.CLOUDTAP_SDK_MAX_ATTEMPTS ?? 8);
 
 /**
- * Creates the SDK clients of one account and region. Endpoints come from the SDK's own configuration
- * (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_EC2`, …), so the same code reaches AWS, LocalStack or the sandbox.
+ * Creates the SDK clients of one account and region from the services' factories (`registry.clientFactories()`).
+ * Endpoints come from the SDK's own configuration (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`, …), so the same
+ * code reaches AWS, LocalStack or the sandbox.
  */
-export function createAwsClients(options: ClientOptions): AwsClients {
-  const config = {
+export function createAwsClients(options: ClientOptions, factories: Readonly<Record<string, ClientFactory>> = {}): AwsClients {
+  const config: ClientConfig = {
     region: options.region,
     maxAttempts: MAX_ATTEMPTS,
     retryMode: 'standard',
     ...(options.credentials ? { credentials: options.credentials } : {}),
     ...(options.userAgent ? { customUserAgent: options.userAgent } : {}),
   };
-  let ec2: EC2Client | undefined;
-  let cloudtrail: CloudTrailClient | undefined;
   let sts: STSClient | undefined;
+  const created = new Map<string, SdkClient>();
   return {
-    get ec2() { return (ec2 ??= traced(new EC2Client(config), 'EC2', options)); },
-    get cloudtrail() { return (cloudtrail ??= traced(new CloudTrailClient(config), 'CloudTrail', options)); },
     get sts() { return (sts ??= traced(new STSClient(config), 'STS', options)); },
+    get<Client>(name: string): Client {
+      let client = created.get(name);
+      if (!client) {
+        const factory = factories[name];
+        if (!factory) throw new Error(`no SDK client named "${name}"; the services declare: ${Object.keys(factories).sort().join(', ') || 'none'}`);
+        const made = factory(config);
+        client = traced(made, serviceIdOf(made), options);
+        created.set(name, client);
+      }
+      return client as Client;
+    },
   };
+}
+
+/** The SDK's own name of a client's service (`EC2`, `S3`, `Elastic Load Balancing v2`), as traces show it. */
+function serviceIdOf(client: SdkClient): string {
+  const id = (client as { config?: { serviceId?: string } }).config?.serviceId;
+  return id ?? client.constructor.name.replace(/Client$/, '');
 }
 
 export { instrumentAwsClients, traced, type ClientInstrumentation } from './traced-client';

@@ -1,33 +1,41 @@
 import { AsyncResource } from 'node:async_hooks';
-import { DescribeAvailabilityZonesCommand, DescribeRegionsCommand } from '@aws-sdk/client-ec2';
 import { assumeRoleCredentials, createAwsClients, type AwsClients } from '../aws/clients';
 import { CallTrace, isThrottlingCode, withCallTrace, type TracedCall } from '../aws/call-trace';
-import type { Task, TaskError, TaskResult } from '../dto/task';
+import type { Task, TaskError, TaskResult, TaskWarning } from '../dto/task';
 import { emptyEventCounts, emptyResourceCounts, taskError } from '../dto/task';
 import { SCHEMA_VERSION } from '../dto/collection-request';
-import { allResourceTypes, serviceByName, type ServiceDefinition } from '../services/registry';
-import type { RegionFacts } from '../events/rule';
-import { typeKey, type CollectContext, type ResourceRecord, type ResourceType } from '../services/resource-type';
-import { rulesFor } from '../services/rules';
+import { accountLevelTypes, allResourceTypes, clientFactories, collectedAwsTypeNames, rulesFor, serviceByName, type ServiceDefinition } from '../services/registry';
+import type { RegionFacts } from '../services/rule';
+import { enrichmentsOf, typeKey, type CollectContext, type CollectWarning, type ResourceRecord, type ResourceType } from '../services/resource-type';
 import type { Database } from '../store/dynamo';
 import { ResourceStore, partitionKey } from '../store/resource-store';
 import { EventStore } from '../store/event-store';
 import { DEFAULT_LEASE_SETTINGS, type LeaseSettings } from '../store/partition-lease';
 import { RunStore, type TaskTraceWriter } from '../store/run-store';
-import { listPages } from './pages';
+import { listPages } from '../services/pages';
+import { enrichPage, recordOf } from './enrich';
 import { syncPartition, type PartitionOutcome, type PartitionSource, type SyncContext } from './sync-partition';
 
-/** Region inventory lives in one partition per account; `aws-global` marks account-wide partitions. */
+/** Account-level types (the regions, the type catalog) live in one partition per account; `aws-global` marks them. */
 export const GLOBAL_REGION = 'aws-global';
 export const REGION_TYPE = 'Region';
 export const CLOUD_SERVICE_TYPE = 'CloudServiceType';
-/** Calls the Region task makes (declared here, as the resource types declare theirs). */
-export const REGION_TASK_ACTIONS = ['ec2:DescribeRegions', 'ec2:DescribeAvailabilityZones'];
 
 /** A type whose events need another type's facts, when that type could not be listed. */
 export class DependencyFailedError extends Error {
   override readonly name = 'DependencyFailed';
 }
+
+/**
+ * The same, when what stopped that listing was throttling: classified by its cause, so that the workflow's
+ * `cloudtap.Throttled` retry runs the task again (a DependencyFailed is not retried).
+ */
+export class DependencyThrottledError extends Error {
+  override readonly name = 'cloudtap.Throttled';
+}
+
+/** Warnings a task keeps (one per type, call and code; their record counts add up). */
+const MAX_WARNINGS = 50;
 
 /** Thrown when only throttling stopped a task: Step Functions retries the whole task, which is idempotent. */
 export class TaskThrottledError extends Error {
@@ -91,9 +99,10 @@ export async function collectTask(task: Task, deps: CollectDependencies): Promis
     errors: [],
   };
 
+  const warn = (type: string) => (warning: CollectWarning): void => addWarning(result, type, warning);
   await withCallTrace(trace, async () => {
     const clientsIn = await (deps.clientsFor ?? defaultClients)(task);
-    const sources = partitionSources(task, clientsIn, context);
+    const sources = partitionSources(task, clientsIn, context, warn);
     await Promise.all(sources.map(async ({ type, source }) => {
       try {
         add(result, await syncPartition(source, context));
@@ -115,7 +124,7 @@ export async function collectTask(task: Task, deps: CollectDependencies): Promis
   // The task's own item counts as one of its writes (the result is stored before the count can include it).
   result.writes = deps.db.writes - writesBefore + traceWriter.items;
   await traceWriter.finish(result, result.durationMs);
-  if (result.errors.length > 0 && result.errors.every((e) => isThrottlingCode(e.code))) {
+  if (result.errors.length > 0 && result.errors.every((e) => isThrottlingCode(e.code) || e.code === DependencyThrottledError.name)) {
     throw new TaskThrottledError(`${task.taskId}: still throttled after the SDK's retries (${result.error?.message})`);
   }
   return result;
@@ -135,7 +144,7 @@ async function defaultClients(task: Task): Promise<RegionalClients> {
         accountId: task.account.accountId,
         ...(credentials ? { credentials } : {}),
         userAgent: `cloudtap/${task.runId}/${task.taskId}`,
-      });
+      }, clientFactories());
       byRegion.set(region, clients);
     }
     return clients;
@@ -147,75 +156,59 @@ interface TypedSource {
   source: PartitionSource;
 }
 
-function partitionSources(task: Task, clientsIn: RegionalClients, context: SyncContext): TypedSource[] {
-  const { accountId } = task.account;
-  const clients = clientsIn(task.region);
+/** The types a task collects: a service's regional types, the account-level types, or the type catalog. */
+function typesOfTask(task: Task): { types: ResourceType[]; service?: ServiceDefinition; region: string } {
   switch (task.taskType) {
     case 'inventory.CloudService': {
       const service = serviceByName(task.service ?? '');
-      const facts = service.facts && regionFacts(service.facts);
-      return service.types.map((type) => {
-        const key = typeKey(type);
-        let pages = typePages(type, { accountId, region: task.region, clients }, context.runs);
-        if (facts && key === service.facts?.from) pages = facts.tap(pages);
-        return {
-          type: key,
-          source: {
-            partition: partitionKey(accountId, task.region, key),
-            pages,
-            volatileFields: type.volatileFields,
-            rules: rulesFor(key),
-            ...(type.appendOnly ? { appendOnly: true } : {}),
-            ...(facts && key !== service.facts?.from ? { facts: facts.ready } : {}),
-          },
-        };
-      });
+      return { types: service.types.filter((t) => t.level !== 'account'), service, region: task.region };
     }
     case 'inventory.Region':
-      return [{
-        type: REGION_TYPE,
-        source: { partition: partitionKey(accountId, GLOBAL_REGION, REGION_TYPE), pages: regionPages(clientsIn, task.region), volatileFields: [], rules: [] },
-      }];
+      return { types: accountLevelTypes(), region: GLOBAL_REGION };
     case 'inventory.CloudServiceType':
-      return [{
-        type: CLOUD_SERVICE_TYPE,
-        source: { partition: partitionKey(accountId, GLOBAL_REGION, CLOUD_SERVICE_TYPE), pages: cloudServiceTypePages(), volatileFields: [], rules: [] },
-      }];
+      return { types: allResourceTypes().filter((t) => typeKey(t) === CLOUD_SERVICE_TYPE), region: GLOBAL_REGION };
   }
 }
 
-async function* typePages(type: ResourceType, base: CollectContext, runs: RunStore): AsyncGenerator<ResourceRecord[]> {
+function partitionSources(task: Task, clientsIn: RegionalClients, context: SyncContext, warn: (type: string) => (w: CollectWarning) => void): TypedSource[] {
+  const { accountId } = task.account;
+  const { types, service, region } = typesOfTask(task);
+  const facts = service?.facts && regionFacts(service.facts);
+  const collectedAwsTypes = collectedAwsTypeNames();
+  return types.map((type) => {
+    const key = typeKey(type);
+    const partition = partitionKey(accountId, region, key);
+    const base: CollectContext = {
+      accountId, region: task.region, clients: clientsIn(task.region), clientsIn, collectedAwsTypes, warn: warn(key),
+    };
+    let pages = typePages(type, partition, base, context);
+    if (facts && key === service?.facts?.from) pages = facts.tap(pages);
+    return {
+      type: key,
+      source: {
+        partition,
+        pages,
+        volatileFields: type.volatileFields,
+        rules: rulesFor(key),
+        ...(type.appendOnly ? { appendOnly: true } : {}),
+        ...(facts && key !== service?.facts?.from ? { facts: facts.ready } : {}),
+      },
+    };
+  });
+}
+
+async function* typePages(type: ResourceType, partition: string, base: CollectContext, sync: SyncContext): AsyncGenerator<ResourceRecord[]> {
   // Observations that accumulate (CloudTrail events) are fetched since this partition was last collected completely.
-  const since = type.appendOnly ? await runs.lastCompleteCollection(partitionKey(base.accountId, base.region, typeKey(type))) : undefined;
-  const context: CollectContext = since ? { ...base, since } : base;
-  for await (const raws of listPages(type.list, base.clients, context)) {
-    const records = raws.map((raw) => type.preprocess(raw, context));
-    if (type.enrich) await type.enrich.apply(records, context);
+  const maxAge = enrichmentsOf(type).some((e) => e.perResource?.maxAgeHours);
+  const since = type.appendOnly || maxAge ? await sync.runs.lastCompleteCollection(partition) : undefined;
+  const context: CollectContext = since && type.appendOnly ? { ...base, since } : base;
+  const raws = type.list ? listPages(type.list, base.clients, context) : type.source?.pages(context);
+  if (!raws) throw new Error(`${typeKey(type)} declares neither a list call nor a source`);
+  for await (const page of raws) {
+    const records = page.map((raw) => recordOf(type, raw, context));
+    await enrichPage(type, records, context, { partition, resources: sync.resources, ...(since ? { lastCollected: since } : {}) });
     yield records;
   }
-}
-
-/** Regions with their opt-in status, and the availability zones of every enabled one. */
-async function* regionPages(clientsIn: RegionalClients, homeRegion: string): AsyncGenerator<ResourceRecord[]> {
-  const output = await clientsIn(homeRegion).ec2.send(new DescribeRegionsCommand({ AllRegions: true }));
-  const records: ResourceRecord[] = [];
-  for (const region of output.Regions ?? []) {
-    const name = region.RegionName ?? '';
-    const enabled = region.OptInStatus !== 'not-opted-in';
-    let zones: { name: string; id: string | null; state: string | null }[] = [];
-    if (enabled) {
-      const azs = await clientsIn(name).ec2.send(new DescribeAvailabilityZonesCommand({}));
-      zones = (azs.AvailabilityZones ?? []).map((z) => ({ name: z.ZoneName ?? '', id: z.ZoneId ?? null, state: z.State ?? null }));
-    }
-    records.push({
-      id: name,
-      name,
-      arn: `arn:aws:ec2:${name}::region/${name}`,
-      tags: {},
-      data: { region_name: name, endpoint: region.Endpoint ?? null, opt_in_status: region.OptInStatus ?? null, enabled, availability_zones: zones },
-    });
-  }
-  yield records;
 }
 
 /**
@@ -240,7 +233,8 @@ function regionFacts(source: NonNullable<ServiceDefinition['facts']>) {
         settle.resolve(facts);
       } catch (error) {
         settled = true;
-        settle.reject(new DependencyFailedError(`${source.from} could not be listed (${(error as Error).message}), so the groups of the events that need its facts are unknown`));
+        const why = `${source.from} could not be listed (${(error as Error).message}), so the groups of the events that need its facts are unknown`;
+        settle.reject(isThrottlingCode((error as { name?: string }).name) ? new DependencyThrottledError(why) : new DependencyFailedError(why));
         throw error;
       } finally {
         // Its partition stopped the listing (its store failed): the partitions waiting for the facts must not wait forever.
@@ -250,24 +244,16 @@ function regionFacts(source: NonNullable<ServiceDefinition['facts']>) {
   };
 }
 
-/** The metadata of every resource type, stored so that reports can render any type. */
-async function* cloudServiceTypePages(): AsyncGenerator<ResourceRecord[]> {
-  yield allResourceTypes().map((type) => ({
-    id: typeKey(type),
-    name: type.info.displayName,
-    arn: `cloudtap:cloud-service-type/${typeKey(type)}`,
-    tags: {},
-    data: {
-      service: type.service, type: type.name, group: type.info.group, labels: type.info.labels,
-      primary_fields: type.info.primaryFields, display_fields: type.info.displayFields,
-      actions: [type.list.action, ...(type.enrich?.actions ?? [])],
-    },
-  }));
-}
-
 function add(result: TaskResult, outcome: PartitionOutcome): void {
   for (const key of Object.keys(outcome.resources) as (keyof PartitionOutcome['resources'])[]) result.resources[key] += outcome.resources[key];
   for (const key of Object.keys(outcome.events) as (keyof PartitionOutcome['events'])[]) result.events[key] += outcome.events[key];
+}
+
+function addWarning(result: TaskResult, type: string, warning: CollectWarning): void {
+  const warnings = (result.warnings ??= []);
+  const same = warnings.find((w) => w.type === type && w.call === warning.call && w.code === warning.code);
+  if (same) same.records += warning.records;
+  else if (warnings.length < MAX_WARNINGS) warnings.push({ type, ...warning } satisfies TaskWarning);
 }
 
 function summarize(errors: TaskError[]): TaskError {

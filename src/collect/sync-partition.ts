@@ -1,11 +1,11 @@
 import type { ResourceRecord } from '../services/resource-type';
-import { NO_FACTS, type RegionFacts, type TapRule } from '../events/rule';
+import { NO_FACTS, type RegionFacts, type TapRule } from '../services/rule';
 import { EventSync, type EventSyncContext } from '../events/event-sync';
-import { ResourceStore, recordHash, type ChangedRecord } from '../store/resource-store';
-import { PartitionLease, type LeaseSettings } from '../store/partition-lease';
+import { ResourceStore, recordHash, type ChangedRecord, type Observation } from '../store/resource-store';
+import { PartitionLease, type LeaseSettings, type PostedUpdate } from '../store/partition-lease';
 import type { Database } from '../store/dynamo';
 import { chunked, mapWithConcurrency } from '../util/concurrency';
-import { readAhead } from './pages';
+import { readAhead } from '../services/pages';
 import { PartitionIndex } from './partition-index';
 import type { EventCounts, ResourceCounts } from '../dto/task';
 
@@ -33,11 +33,19 @@ export interface PartitionSource {
   appendOnly?: boolean;
   /** Facts some of the rules read; the listing waits for them (a failure to learn them fails this partition). */
   facts?: Promise<RegionFacts>;
+  /**
+   * A targeted observation of these resources only (a real-time refresh): what the pages hold is upserted, those of
+   * the ids the pages do not hold are gone (the describe answered that they no longer exist), and no other record or
+   * event of the partition is touched. Its occurrences count at once (no run ledger counts them).
+   */
+  only?: ReadonlySet<string>;
 }
 
 export interface PartitionOutcome {
   resources: ResourceCounts;
   events: EventCounts;
+  /** Updates handed to the run writing the partition at the time, which applies them before it lets go. */
+  posted: number;
 }
 
 /**
@@ -53,7 +61,7 @@ export interface PartitionOutcome {
  * overwritten).
  */
 export async function syncPartition(source: PartitionSource, context: SyncContext): Promise<PartitionOutcome> {
-  const writer = new PartitionWriter(source.partition, context);
+  const writer = source.only ? new TargetedWriter(source.partition, context, source.only) : new PartitionWriter(source.partition, context);
   try {
     const outcome = await syncListing(source, context, writer);
     await writer.release();
@@ -66,13 +74,14 @@ export async function syncPartition(source: PartitionSource, context: SyncContex
 
 /** The partition's lease, taken when the first record is to be written, and how its records are written under it. */
 class PartitionWriter {
-  private lease: PartitionLease | undefined;
+  protected lease: PartitionLease | undefined;
   private batched = false;
   /** The lease's generation and the newest stored observation, when the index was read. */
   private readAt = 0;
   private newestStored = 0;
+  posted = 0;
 
-  constructor(private readonly partition: string, private readonly context: SyncContext) {}
+  constructor(protected readonly partition: string, protected readonly context: SyncContext) {}
 
   async readIndex(index: PartitionIndex): Promise<void> {
     this.readAt = await PartitionLease.generation(this.context.db, this.partition);
@@ -130,6 +139,9 @@ class PartitionWriter {
     }
   }
 
+  /** Writes what was held back to the end (a targeted observation's updates); nothing for a listing. */
+  async flush(_counts: ResourceCounts): Promise<void> {}
+
   /** Applies what real-time updates posted meanwhile and lets the lease go. */
   async release(): Promise<void> {
     await this.lease?.release((posted) => this.context.resources.applyPosted(this.partition, posted));
@@ -137,6 +149,54 @@ class PartitionWriter {
 
   abandon(): void {
     this.lease?.abandon();
+  }
+}
+
+/**
+ * The writer of a targeted observation (a real-time refresh of some resources): the index holds those resources
+ * only, and their updates are written together at the end — under the partition's lease if it is free, or posted to
+ * the inbox of the run holding it, which applies them (by their own sequence numbers) before it lets go.
+ */
+class TargetedWriter extends PartitionWriter {
+  private readonly updates: PostedUpdate[] = [];
+
+  constructor(partition: string, context: SyncContext, private readonly ids: ReadonlySet<string>) {
+    super(partition, context);
+  }
+
+  private get at(): Observation {
+    return { seq: this.context.seq, time: new Date().toISOString(), runId: this.context.runId };
+  }
+
+  override async readIndex(index: PartitionIndex): Promise<void> {
+    const stored = await this.context.resources.getMany(this.partition, [...this.ids]);
+    for (const [id, item] of stored) index.addStored(id, item.hash, item.deletedAt !== undefined);
+  }
+
+  override async pageWrites(created: ChangedRecord[], changed: ChangedRecord[], counts: ResourceCounts): Promise<(() => Promise<void>)[]> {
+    void counts; // counted when written (flush): the update may be posted to a run instead
+    for (const { record, hash } of [...created, ...changed]) this.updates.push({ at: this.at, record, hash });
+    return [];
+  }
+
+  override async deleteUnlisted(unlisted: Iterable<string>): Promise<void> {
+    for (const missingId of unlisted) if (this.ids.has(missingId)) this.updates.push({ at: this.at, missingId });
+  }
+
+  override async flush(counts: ResourceCounts): Promise<void> {
+    if (this.updates.length === 0) return;
+    const lease = await PartitionLease.postOrAcquire(this.context.db, this.partition, this.context.runId, this.updates, this.context.lease);
+    if (!lease) {
+      this.posted = this.updates.length;
+      return;
+    }
+    this.lease = lease;
+    const { resources } = this.context;
+    const stored = await resources.getMany(this.partition, this.updates.flatMap((u) => (u.record ? [u.record.id] : [])));
+    for (const { record, hash, missingId, at } of this.updates) {
+      if (record && hash) counts[await resources.apply(this.partition, record, hash, stored.get(record.id), at)]++;
+      else if (missingId && await resources.markDeleted(this.partition, missingId, at)) counts.deleted++;
+    }
   }
 }
 
@@ -152,7 +212,10 @@ async function syncListing(source: PartitionSource, context: SyncContext, writer
   const index = new PartitionIndex();
   let events: EventSync;
   try {
-    [, events] = await Promise.all([writer.readIndex(index), EventSync.start(partition, context)]);
+    [, events] = await Promise.all([
+      writer.readIndex(index),
+      EventSync.start(partition, context, source.only ? { resources: source.only, counted: true } : {}),
+    ]);
   } catch (error) {
     void firstPage.then(() => pages.return(), () => {});
     throw error;
@@ -191,9 +254,10 @@ async function syncListing(source: PartitionSource, context: SyncContext, writer
 
   // The listing completed: what it did not return is gone.
   if (!source.appendOnly) await writer.deleteUnlisted(index.unlisted(), resources);
+  await writer.flush(resources);
 
   await events.reconcile(source.rules, runWrites);
-  return { resources, events: events.counts };
+  return { resources, events: events.counts, posted: writer.posted };
 }
 
 /** Deletions read and written together: one BatchGetItem's worth. */

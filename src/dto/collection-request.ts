@@ -1,4 +1,3 @@
-import { serviceNames } from '../services/registry';
 import {
   InvalidInputError, expectArray, expectInteger, expectRecord, optionalString, rejectUnknownKeys, isRecord,
 } from './validation';
@@ -39,14 +38,16 @@ export function parseSchemaVersion(value: unknown, field: string, optional: bool
   return SCHEMA_VERSION;
 }
 
-/** Validates an execution input; throws InvalidInputError naming the field and what is valid. */
-export function parseCollectionRequest(input: unknown): CollectionRequest {
+/**
+ * Validates an execution input; throws InvalidInputError naming the field and what is valid. `known`: the services
+ * that exist (`serviceNames()` of the registry, which the DTOs do not import: data flows one way).
+ */
+export function parseCollectionRequest(input: unknown, known: readonly string[]): CollectionRequest {
   const record = input === undefined || input === null ? {} : expectRecord(input, 'CollectionRequest');
   rejectUnknownKeys(record, '', REQUEST_FIELDS);
   const request: CollectionRequest = { schemaVersion: parseSchemaVersion(record.schemaVersion, 'schemaVersion', true) };
 
   if (record.services !== undefined) {
-    const known = serviceNames();
     request.services = expectArray(record.services, 'services').map((value, i) => {
       const name = typeof value === 'string' ? known.find((s) => s.toLowerCase() === value.toLowerCase()) : undefined;
       if (!name) throw new InvalidInputError(`services[${i}]`, `unknown service ${JSON.stringify(value)}; valid services are: ${known.join(', ')}`);

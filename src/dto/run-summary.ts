@@ -1,4 +1,4 @@
-import type { Alarm } from '../finalize/alarms';
+import type { Alarm } from './alarm';
 import type { EventCounts, ResourceCounts, TaskResult } from './task';
 import { emptyEventCounts, emptyResourceCounts } from './task';
 

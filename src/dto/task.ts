@@ -1,6 +1,5 @@
 import type { AccountTarget } from './collection-request';
 import { ACCOUNT_ID_PATTERN, REGION_PATTERN, SCHEMA_VERSION, parseAccountTarget, parseSchemaVersion } from './collection-request';
-import { serviceNames } from '../services/registry';
 import { InvalidInputError, expectOneOf, expectRecord, expectString, isRecord } from './validation';
 
 export const TASK_TYPES = ['inventory.Region', 'inventory.CloudServiceType', 'inventory.CloudService'] as const;
@@ -37,7 +36,8 @@ export function taskIdOf(taskType: TaskType, accountId: string, region: string, 
   return [kind, accountId, region, service].filter(Boolean).join(':');
 }
 
-export function parseTask(input: unknown): Task {
+/** Validates a task; `services`: the services that exist (the registry's names, passed in by the handler). */
+export function parseTask(input: unknown, services: readonly string[]): Task {
   const record = expectRecord(input, 'Task');
   const taskType = expectOneOf(record.taskType, 'Task.taskType', TASK_TYPES);
   const account = parseAccountTarget(record.account, 'Task.account');
@@ -58,7 +58,7 @@ export function parseTask(input: unknown): Task {
     },
   };
   if (taskType === 'inventory.CloudService') {
-    task.service = expectOneOf(record.service, 'Task.service', serviceNames());
+    task.service = expectOneOf(record.service, 'Task.service', services);
   }
   return task;
 }
@@ -94,6 +94,19 @@ export function taskError(error: unknown, type?: string): TaskError {
   return { code, message: e.message ?? String(error), ...(type ? { type } : {}) };
 }
 
+/**
+ * A call that failed without failing its listing (an enrichment: user data denied, a bucket's settings): the
+ * listing was stored and reconciled, and the records lack the call's fields (marked unknown).
+ */
+export interface TaskWarning {
+  type: string;
+  /** The IAM action, e.g. `ec2:DescribeInstanceAttribute`. */
+  call: string;
+  code: string;
+  message: string;
+  records: number;
+}
+
 /** What one task did: counts only — resources travel straight to DynamoDB. */
 export interface TaskResult {
   schemaVersion: typeof SCHEMA_VERSION;
@@ -114,6 +127,8 @@ export interface TaskResult {
   durationMs: number;
   errors: TaskError[];
   error?: TaskError;
+  /** Calls that failed without failing their listing (one entry per type, call and code). */
+  warnings?: TaskWarning[];
 }
 
 export function emptyResourceCounts(): ResourceCounts {

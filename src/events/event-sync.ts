@@ -1,4 +1,4 @@
-import type { Finding } from './rule';
+import type { Finding } from '../services/rule';
 import { eventIdentity, type TypeName } from './tap-event';
 import { RunLedger } from './occurrences';
 import type { EventStore, NewEvent, StoredEvent } from '../store/event-store';
@@ -6,7 +6,7 @@ import type { RunStore } from '../store/run-store';
 import type { EventCounts } from '../dto/task';
 import { IdTable } from '../util/id-table';
 import { mapWithConcurrency } from '../util/concurrency';
-import type { Observation } from '../store/resource-store';
+import { parsePartition, type Observation } from '../store/resource-store';
 
 /** Events found again confirmed open by one BatchGetItem (its limit). */
 const CONFIRM_BATCH = 100;
@@ -22,6 +22,15 @@ export interface EventSyncContext {
   ems: string;
   events: EventStore;
   runs: RunStore;
+}
+
+export interface EventSyncOptions {
+  /** Keep each transition (thresholds publish one alarm each); a partition's sync only counts them. */
+  recordTransitions?: boolean;
+  /** Observe only these resources of the partition (a real-time refresh): the others' events are left alone. */
+  resources?: ReadonlySet<string>;
+  /** Count each observation at once (a real-time update has no run whose record the ledger could count). */
+  counted?: boolean;
 }
 
 /** What a rule is, as far as the events it yields are concerned. */
@@ -50,6 +59,8 @@ export class EventSync {
   private readonly observed = new IdTable();
   /** How many of the events open at the start were found again. */
   private stillOpen = 0;
+  /** The account the partition's conditions are about: part of every event's identity. */
+  private readonly accountId: string;
   /**
    * Events found again that the index says are open, not yet confirmed against the table: confirmed a batch at a
    * time as the partition is observed, so that only a batch of them is held in full.
@@ -63,18 +74,29 @@ export class EventSync {
    */
   private constructor(
     readonly partition: string, private readonly open: IdTable, private readonly context: EventSyncContext,
-    private readonly recordTransitions: boolean,
-  ) {}
+    private readonly options: EventSyncOptions,
+  ) {
+    this.accountId = parsePartition(partition).accountId;
+  }
 
-  static async start(partition: string, context: EventSyncContext, options: { recordTransitions?: boolean } = {}): Promise<EventSync> {
+  static async start(partition: string, context: EventSyncContext, options: EventSyncOptions = {}): Promise<EventSync> {
     const open = new IdTable();
-    for await (const id of context.events.openEventIdsOf(partition)) open.add(id);
-    return new EventSync(partition, open, context, options.recordTransitions ?? false);
+    if (options.resources) {
+      // An observation of some resources only: the events of the others are not its to clear.
+      for (const event of (await context.events.openEventsOf(partition)).values()) if (options.resources.has(event.resourceId)) open.add(event.id);
+    } else {
+      for await (const id of context.events.openEventIdsOf(partition)) open.add(id);
+    }
+    return new EventSync(partition, open, context, options);
+  }
+
+  private get recordTransitions(): boolean {
+    return this.options.recordTransitions ?? false;
   }
 
   /** Records a finding; returns the write to make, if any (the caller batches writes). */
   observe(rule: EventSource, finding: Finding, resourceId: string): (() => Promise<void>) | undefined {
-    const id = eventIdentity(rule.eventClass, this.context.ems, rule.name, finding.typeNames);
+    const id = eventIdentity(rule.eventClass, this.context.ems, this.accountId, rule.name, finding.typeNames);
     const found = this.observed.size;
     if (this.observed.add(id) < found) return undefined;
     if (this.open.has(id)) {
@@ -98,7 +120,7 @@ export class EventSync {
 
   private openWrite(event: NewEvent): () => Promise<void> {
     return async () => {
-      const transition = await this.context.events.open(event, this.observation);
+      const transition = await this.context.events.open(event, this.observation, { counted: this.options.counted ?? false });
       if (transition) {
         this.counts.opened++;
         if (this.recordTransitions) this.transitions.push({ event, transition });
@@ -119,9 +141,20 @@ export class EventSync {
     this.unconfirmed = new Map();
     return async () => {
       const open = await this.context.events.openAmong([...batch.keys()]);
+      const recurring: string[] = [];
       for (const [id, event] of batch) {
-        if (open.has(id)) this.counts.recurred++;
+        if (open.has(id)) recurring.push(id);
         else await this.openWrite(event)();
+      }
+      if (!this.options.counted) {
+        this.counts.recurred += recurring.length;
+        return;
+      }
+      // An observation that no run ledger counts (a real-time update: a few resources) counts its recurrences at once.
+      const events = (await Promise.all(recurring.map((id) => this.context.events.get(id)))).filter((e): e is StoredEvent => e?.state === 'open');
+      const ledger = await RunLedger.covering(events, this.context.runs);
+      for (const event of events) {
+        if (await this.context.events.recordOccurrence(event, ledger.occurrences(event), this.observation)) this.counts.recurred++;
       }
     };
   }

@@ -1,14 +1,12 @@
-import { allServices } from '../services/registry';
+import { allCounters, allServices } from '../services/registry';
 import { InvalidInputError, expectArray, expectInteger, expectRecord, expectString, rejectUnknownKeys } from '../dto/validation';
-import type { Finding } from './rule';
+import type { Finding } from '../services/rule';
 import type { Severity, TapEvent, TypeName } from './tap-event';
 
-/** Counts running EC2 instances (per group) instead of open events. */
-export const RUNNING_INSTANCES = 'RunningInstances';
-
 /**
- * An operator's threshold: breached when the count of open events of `rule` (or of running instances, for
- * `RunningInstances`) — of `group` and carrying the `match` pair, when given — is above `above`.
+ * An operator's threshold: breached when the count of open events of `rule` (or, for a counter a service declares —
+ * `RunningInstances` —, of the resources it counts) — of `group` and carrying the `match` pair, when given — is above
+ * `above`.
  */
 export interface Threshold {
   name: string;
@@ -23,7 +21,7 @@ const FIELDS = ['name', 'rule', 'group', 'match', 'above', 'severity'] as const;
 
 export function thresholdRuleNames(): string[] {
   const names = allServices().flatMap((s) => [...s.rules.map((r) => r.name), ...(s.accountRules ?? []).map((r) => r.name)]);
-  return [RUNNING_INSTANCES, ...new Set(names)];
+  return [...allCounters().map((c) => c.name), ...new Set(names)];
 }
 
 /** Validates a thresholds list (from cdk.json context or a local thresholds file); errors name the entry and field. */
@@ -63,8 +61,9 @@ export function matchesThreshold(threshold: Threshold, event: Pick<TapEvent, 'ru
 /** The condition of a breached threshold, as a finding of the `Threshold` rule. */
 export function thresholdFinding(threshold: Threshold, count: number): Finding | undefined {
   if (count <= threshold.above) return undefined;
-  const what = threshold.rule === RUNNING_INSTANCES
-    ? `${count} running ${threshold.group ?? ''} instances`.replace('  ', ' ')
+  const counter = allCounters().find((c) => c.name === threshold.rule);
+  const what = counter
+    ? counter.describe(count, threshold.group)
     : `${count} open ${threshold.rule} events${threshold.group ? ` of ${threshold.group}` : ''}${threshold.match ? ` on ${threshold.match.type} ${threshold.match.name}` : ''}`;
   const label = threshold.severity === 1 ? 'CRITICAL' : threshold.severity === 2 ? 'WARNING' : threshold.severity === 3 ? 'MINOR' : 'INFO';
   return {

@@ -1,21 +1,9 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { traced } from '../aws/clients';
 
-export const ALARM = 'cloudtap.Alarm';
-export const ALARM_CLEARED = 'cloudtap.AlarmCleared';
+import type { Alarm } from '../dto/alarm';
 
-/** One threshold transition, published once — not once per run the breach lasts. */
-export interface Alarm {
-  detailType: typeof ALARM | typeof ALARM_CLEARED;
-  threshold: string;
-  eventId: string;
-  severity: number;
-  group: string | null;
-  text: string;
-  time: string;
-  runId: string;
-  ems: string;
-}
+export { ALARM, ALARM_CLEARED, type Alarm } from '../dto/alarm';
 
 export interface AlarmPublisher {
   publish(alarms: Alarm[]): Promise<void>;

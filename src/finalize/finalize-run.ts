@@ -4,13 +4,14 @@ import { failedTaskResult, type TaskResult } from '../dto/task';
 import type { Database } from '../store/dynamo';
 import { RunStore, type TaskTrace } from '../store/run-store';
 import { EventStore } from '../store/event-store';
-import { ResourceStore, partitionKey } from '../store/resource-store';
+import { ResourceStore, parsePartition, partitionKey } from '../store/resource-store';
 import { expectArray, expectRecord, expectString, isRecord } from '../dto/validation';
 import { parseSchemaVersion } from '../dto/collection-request';
-import { allServices } from '../services/registry';
+import { allCounters, allServices } from '../services/registry';
+import type { Counter } from '../services/service';
 import { EventSync, type EventSyncContext } from '../events/event-sync';
 import { RunLedger } from '../events/occurrences';
-import { RUNNING_INSTANCES, matchesThreshold, thresholdFinding, thresholdRule, type Threshold } from '../events/threshold';
+import { matchesThreshold, thresholdFinding, thresholdRule, type Threshold } from '../events/threshold';
 import { ALARM, ALARM_CLEARED, type Alarm, type AlarmPublisher } from './alarms';
 import { mapWithConcurrency } from '../util/concurrency';
 
@@ -160,11 +161,15 @@ async function evaluateThresholds(thresholds: Threshold[], complete: Set<string>
   const partition = partitionKey(context.ems, ACCOUNT_WIDE, 'rule:Threshold');
   const sync = await EventSync.start(partition, context, { recordTransitions: true });
   const openEvents = await openEventViews(db);
-  const instances = thresholds.some((t) => t.rule === RUNNING_INSTANCES) ? await runningInstanceRoles(db, complete) : [];
+  const counted = new Map<string, (string | null)[]>();
+  for (const counter of allCounters()) {
+    if (thresholds.some((t) => t.rule === counter.name)) counted.set(counter.name, await countedGroups(db, complete, counter));
+  }
   const writes: (() => Promise<void>)[] = [];
   for (const threshold of thresholds) {
-    const count = threshold.rule === RUNNING_INSTANCES
-      ? instances.filter((role) => threshold.group === undefined || role === threshold.group).length
+    const groups = counted.get(threshold.rule);
+    const count = groups
+      ? groups.filter((group) => threshold.group === undefined || group === threshold.group).length
       : openEvents.filter((e) => matchesThreshold(threshold, e)).length;
     const finding = thresholdFinding(threshold, count);
     const write = finding && sync.observe(thresholdRule, finding, threshold.name);
@@ -181,12 +186,12 @@ async function openEventViews(db: Database) {
   return open.map((e) => ledger.view(e));
 }
 
-/** The role of every running instance in the partitions this run collected completely. */
-async function runningInstanceRoles(db: Database, complete: Set<string>): Promise<(string | null)[]> {
+/** The group of every resource a counter counts (e.g. the role of every running instance), in the partitions this run collected completely. */
+async function countedGroups(db: Database, complete: Set<string>, counter: Counter): Promise<(string | null)[]> {
   const resources = new ResourceStore(db);
-  const partitions = [...complete].filter((p) => p.endsWith('#EC2.Instance'));
+  const partitions = [...complete].filter((p) => parsePartition(p).type === counter.type);
   const lists = await Promise.all(partitions.map((p) => resources.listPartition(p)));
-  return lists.flat().filter((r) => r.data.state === 'running').map((r) => (typeof r.data.role === 'string' ? r.data.role : null));
+  return lists.flat().map((r) => counter.group(r)).filter((group): group is string | null => group !== undefined);
 }
 
 async function runWrites(writes: (() => Promise<void>)[]): Promise<void> {

@@ -3,6 +3,7 @@ import type { FinalizeSettings } from '../finalize/finalize-run';
 import { parseThresholds } from '../events/threshold';
 import { eventBridgePublisher, recordOnly } from '../finalize/alarms';
 import { DEFAULT_LEASE_SETTINGS, type LeaseSettings } from '../store/partition-lease';
+import type { MemberAccess } from '../realtime/ingest';
 
 /** The default Map concurrency when neither cdk.json context nor the request sets one. */
 export const DEFAULT_CONCURRENCY = 20;
@@ -26,6 +27,21 @@ export function leaseSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Leas
   if (env.CLOUDTAP_LEASE_SECONDS === undefined) return DEFAULT_LEASE_SETTINGS;
   if (!Number.isFinite(seconds) || seconds < 1) throw new Error(`CLOUDTAP_LEASE_SECONDS is "${env.CLOUDTAP_LEASE_SECONDS}": give a number of seconds, 1 or more`);
   return { ...DEFAULT_LEASE_SETTINGS, leaseMs: seconds * 1000 };
+}
+
+/**
+ * The member accounts the real-time path may describe in (`CLOUDTAP_MEMBER_ROLE_ARNS`, comma-separated role ARNs,
+ * set by the stack from `memberRoleArns`; `CLOUDTAP_MEMBER_EXTERNAL_ID` when the roles require one): a notification
+ * from any other account than these and the collector's own changes nothing.
+ */
+export function memberAccessFromEnv(env: NodeJS.ProcessEnv = process.env): (accountId: string) => MemberAccess | undefined {
+  const roles = new Map<string, MemberAccess>();
+  for (const roleArn of (env.CLOUDTAP_MEMBER_ROLE_ARNS ?? '').split(',').map((r) => r.trim()).filter(Boolean)) {
+    const accountId = /^arn:[\w-]+:iam::(\d{12}):role\//.exec(roleArn)?.[1];
+    if (!accountId) throw new Error(`CLOUDTAP_MEMBER_ROLE_ARNS: "${roleArn}" is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)`);
+    roles.set(accountId, { roleArn, ...(env.CLOUDTAP_MEMBER_EXTERNAL_ID ? { externalId: env.CLOUDTAP_MEMBER_EXTERNAL_ID } : {}) });
+  }
+  return (accountId) => roles.get(accountId);
 }
 
 /** Thresholds arrive as JSON in CLOUDTAP_THRESHOLDS (from cdk.json context, or a local thresholds file). */

@@ -1,4 +1,3 @@
-import { DescribeRegionsCommand } from '@aws-sdk/client-ec2';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { assumeRoleCredentials, createAwsClients, type AwsClients } from '../aws/clients';
 import type { AccountTarget, CollectionRequest } from '../dto/collection-request';
@@ -6,7 +5,7 @@ import { SCHEMA_VERSION } from '../dto/collection-request';
 import type { SkippedTarget } from '../dto/run-summary';
 import type { Task, TaskAccount } from '../dto/task';
 import { taskIdOf } from '../dto/task';
-import { allServices, serviceRunsIn } from '../services/registry';
+import { allServices, clientFactories, regionDirectory, serviceRunsIn } from '../services/registry';
 import { taskError } from '../dto/task';
 import { InvalidInputError } from '../dto/validation';
 import { CollectorAccountUnreachableError, explainProbeError } from './probe-errors';
@@ -17,7 +16,9 @@ import type { TaskTrace } from '../store/run-store';
 export const PROBE_TASK_ID = 'GetTasks';
 
 /** Calls get-tasks makes to probe accounts and regions (its IAM policy is derived from these). */
-export const PROBE_ACTIONS = ['sts:GetCallerIdentity', 'sts:AssumeRole', 'ec2:DescribeRegions'];
+export function probeIamActions(): string[] {
+  return ['sts:GetCallerIdentity', 'sts:AssumeRole', ...regionDirectory().actions];
+}
 
 /** The output of get-tasks: the Map's items, plus what was skipped and why. */
 export interface CollectionPlan {
@@ -89,8 +90,8 @@ export async function planCollection(request: CollectionRequest, execution: Exec
     });
     tasks.push(task('inventory.Region', settings.homeRegion));
     for (const service of services) {
-      for (const region of service.scope.kind === 'global' ? [service.scope.homeRegion] : regions) {
-        if (serviceRunsIn(service, region)) tasks.push(task('inventory.CloudService', region, service.name));
+      for (const region of service.scope.kind === 'global' ? [service.scope.homeRegion ?? settings.homeRegion] : regions) {
+        if (serviceRunsIn(service, region, settings.homeRegion)) tasks.push(task('inventory.CloudService', region, service.name));
       }
     }
   }
@@ -130,7 +131,7 @@ interface OwnAccount {
 
 /** The collector's own credentials: who they are. Without them nothing at all can be collected. */
 async function probeOwnAccount(settings: PlanSettings): Promise<OwnAccount> {
-  const clients = createAwsClients({ region: settings.homeRegion });
+  const clients = createAwsClients({ region: settings.homeRegion }, clientFactories());
   try {
     const identity = await clients.sts.send(new GetCallerIdentityCommand({}));
     return { accountId: identity.Account ?? '', clients };
@@ -149,7 +150,7 @@ async function probeOwnTarget(target: AccountTarget, own: OwnAccount, settings: 
   try {
     regions = await describeRegions(own.clients, own.accountId, skipped);
   } catch (error) {
-    throw new CollectorAccountUnreachableError(`the collector's own account ${own.accountId} could not be probed: ${explainProbeError(error, 'ec2:DescribeRegions', settings.homeRegion)}`);
+    throw new CollectorAccountUnreachableError(`the collector's own account ${own.accountId} could not be probed: ${explainProbeError(error, regionDirectory().actions.join(', '), settings.homeRegion)}`);
   }
   return { account: { ...target, accountId: own.accountId }, ...regions };
 }
@@ -159,7 +160,7 @@ async function probeMemberAccount(target: AccountTarget, settings: PlanSettings,
   const label = target.accountId ?? target.roleArn ?? 'a member account';
   try {
     const credentials = await assumeRoleCredentials(settings.homeRegion, target.roleArn, target.externalId, `cloudtap-${runId}`);
-    const clients = createAwsClients({ region: settings.homeRegion, ...(credentials ? { credentials } : {}) });
+    const clients = createAwsClients({ region: settings.homeRegion, ...(credentials ? { credentials } : {}) }, clientFactories());
     const identity = await clients.sts.send(new GetCallerIdentityCommand({}));
     const accountId = identity.Account ?? '';
     if (target.accountId && accountId !== target.accountId) {
@@ -181,14 +182,12 @@ interface AccountRegions {
 
 /** The account's regions; those not opted in become skipped entries (normal, not a failure). */
 async function describeRegions(clients: AwsClients, accountId: string, skipped: SkippedTarget[]): Promise<AccountRegions> {
-  const output = await clients.ec2.send(new DescribeRegionsCommand({ AllRegions: true }));
   const enabledRegions: string[] = [];
   const knownRegions: string[] = [];
-  for (const region of output.Regions ?? []) {
-    if (!region.RegionName) continue;
-    knownRegions.push(region.RegionName);
-    if (region.OptInStatus === 'not-opted-in') skipped.push({ accountId, region: region.RegionName, reason: 'region not opted in (OptInStatus not-opted-in)' });
-    else enabledRegions.push(region.RegionName);
+  for (const region of await regionDirectory().list(clients)) {
+    knownRegions.push(region.name);
+    if (!region.enabled) skipped.push({ accountId, region: region.name, reason: `region not opted in (OptInStatus ${region.optInStatus ?? 'unknown'})` });
+    else enabledRegions.push(region.name);
   }
   return { enabledRegions: enabledRegions.sort(), knownRegions: knownRegions.sort() };
 }

@@ -2,17 +2,20 @@ import { finalizeRun, parseFinalizeRequest } from '../finalize/finalize-run';
 import type { RunSummary } from '../dto/run-summary';
 import { InvalidInputError, isRecord } from '../dto/validation';
 import { Database } from '../store/dynamo';
-import { finalizeSettingsFromEnv, planSettingsFromEnv } from '../lambda/settings';
+import { finalizeSettingsFromEnv, leaseSettingsFromEnv, memberAccessFromEnv, planSettingsFromEnv } from '../lambda/settings';
 import { ingestNotification, parseChangeNotification, type IngestResult } from './ingest';
 
 /**
  * What the normalize function does with its input: the state machine's Finalize request closes a run; an
- * EventBridge event (EC2 state change, CloudTrail API call) refreshes the resources it names.
+ * EventBridge event a service follows (a state change, a CloudTrail API call) refreshes the resources it names.
  */
 export async function normalizeEvent(event: unknown): Promise<RunSummary | IngestResult> {
   if (isRecord(event) && event.mode === 'finalize') return finalizeRun(parseFinalizeRequest(event), Database.fromEnv(), finalizeSettingsFromEnv());
   if (isRecord(event) && 'detail-type' in event) {
-    return ingestNotification(parseChangeNotification(event), { db: Database.fromEnv(), ems: planSettingsFromEnv().ems });
+    const { ems, homeRegion } = planSettingsFromEnv();
+    return ingestNotification(parseChangeNotification(event), {
+      db: Database.fromEnv(), ems, homeRegion, memberAccess: memberAccessFromEnv(), lease: leaseSettingsFromEnv(),
+    });
   }
   throw new InvalidInputError('Normalize input', 'expected {"mode": "finalize", …} from the state machine, or an EventBridge event with a detail-type');
 }

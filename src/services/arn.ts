@@ -17,3 +17,11 @@ export function regionalArn(
   const account = options.withAccount === false ? '' : context.accountId;
   return `arn:${partitionOf(context.region)}:${service}:${context.region}:${account}:${resource}`;
 }
+
+/** The key id in a key ARN or a bare key id (`1234abcd-…`, `mrk-…`); aliases name no key by themselves. */
+export function keyIdOf(value: unknown): string | null {
+  if (typeof value !== 'string' || value === '') return null;
+  const arn = /^arn:[^:]+:kms:[^:]*:[^:]*:key\/(.+)$/.exec(value);
+  if (arn) return arn[1] ?? null;
+  return value.startsWith('arn:') || value.startsWith('alias/') ? null : value;
+}

@@ -1,27 +1,17 @@
+import type { ClientFactory } from '../aws/clients';
 import { ec2Service } from './ec2';
 import { cloudTrailService } from './cloudtrail';
-import type { ResourceRecord, ResourceType } from './resource-type';
-import type { RegionFacts, TapRule } from '../events/rule';
-import type { AccountRule } from '../events/account-rule';
-import { typeKey } from './resource-type';
+import { catalogType } from './catalog';
+import { typeActions, typeKey, type ResourceType } from './resource-type';
+import type { TapRule } from './rule';
+import type { Counter, RegionDirectory, ServiceDefinition } from './service';
 
-/** Where a service exists. Regional services run once per region; global ones once per account. */
-export type ServiceScope = { kind: 'regional'; regions?: string[] } | { kind: 'global'; homeRegion: string };
-
-export interface ServiceDefinition {
-  name: string;
-  scope: ServiceScope;
-  types: ResourceType[];
-  /** Tap rules beside the types they evaluate. */
-  rules: TapRule[];
-  /** Rules over a whole account, evaluated by Finalize. */
-  accountRules?: AccountRule[];
-  /** Facts a task learns from one type's records (e.g. instance roles) for the rules of its other types. */
-  facts?: { from: string; create(): RegionFacts & { observe(record: ResourceRecord): void } };
-}
+export type { ServiceDefinition, ServiceScope } from './service';
 
 /** Adding a service means adding its folder and one line here. */
-const services: ServiceDefinition[] = [ec2Service, cloudTrailService];
+const services: readonly ServiceDefinition[] = [ec2Service, cloudTrailService];
+
+const cloudServiceTypeType = catalogType(() => services.flatMap((s) => s.types));
 
 export function serviceNames(): string[] {
   return services.map((s) => s.name);
@@ -37,26 +27,65 @@ export function serviceByName(name: string): ServiceDefinition {
   return service;
 }
 
+/** Every type cloudtap stores: the services' types and the catalog of them (`CloudServiceType`). */
 export function allResourceTypes(): ResourceType[] {
-  return services.flatMap((s) => s.types);
+  return [...services.flatMap((s) => s.types), cloudServiceTypeType];
+}
+
+/** Types collected once per account by the account task (the regions), not per region. */
+export function accountLevelTypes(): ResourceType[] {
+  return services.flatMap((s) => s.types).filter((t) => t.level === 'account');
 }
 
 export function resourceTypeByKey(key: string): ResourceType | undefined {
   return allResourceTypes().find((t) => typeKey(t) === key);
 }
 
+/** The service a type key belongs to. */
+export function serviceOfType(key: string): ServiceDefinition | undefined {
+  return services.find((s) => s.types.some((t) => typeKey(t) === key));
+}
+
 /** Whether a service exists in a region (declared, not coded per type). */
-export function serviceRunsIn(service: ServiceDefinition, region: string): boolean {
-  if (service.scope.kind === 'global') return region === service.scope.homeRegion;
+export function serviceRunsIn(service: ServiceDefinition, region: string, homeRegion: string): boolean {
+  if (service.scope.kind === 'global') return region === (service.scope.homeRegion ?? homeRegion);
   return !service.scope.regions || service.scope.regions.includes(region);
+}
+
+/** Every SDK client the services declare, by name. Two services declaring one name is a mistake caught at start. */
+export function clientFactories(): Readonly<Record<string, ClientFactory>> {
+  const factories: Record<string, ClientFactory> = {};
+  for (const service of services) {
+    for (const [name, factory] of Object.entries(service.clients)) {
+      if (factories[name] && factories[name] !== factory) throw new Error(`services declare the SDK client "${name}" twice; give one of them another name`);
+      factories[name] = factory;
+    }
+  }
+  return factories;
+}
+
+/** Where plan and the Region type learn an account's regions: the one service that offers a directory. */
+export function regionDirectory(): RegionDirectory {
+  const directories = services.map((s) => s.regionDirectory).filter((d): d is RegionDirectory => !!d);
+  if (directories.length !== 1) throw new Error(`exactly one service must offer the region directory; ${directories.length} do`);
+  return directories[0] as RegionDirectory;
+}
+
+/** The Tap rules that evaluate a resource type. */
+export function rulesFor(resourceType: string): TapRule[] {
+  return services.flatMap((s) => s.rules).filter((r) => r.resourceType === resourceType);
+}
+
+export function allCounters(): Counter[] {
+  return services.flatMap((s) => s.counters ?? []);
+}
+
+/** AWS's names (`AWS::EC2::Instance`) of every collected type, for observations that are kept only when they touch one. */
+export function collectedAwsTypeNames(): ReadonlySet<string> {
+  return new Set(allResourceTypes().map((t) => t.cloudTrailResourceType).filter((name): name is string => !!name));
 }
 
 /** Every IAM action the collect function needs, derived from the calls the types declare. */
 export function collectIamActions(): string[] {
-  const actions = new Set<string>();
-  for (const type of allResourceTypes()) {
-    actions.add(type.list.action);
-    for (const action of type.enrich?.actions ?? []) actions.add(action);
-  }
-  return [...actions].sort();
+  return [...new Set(allResourceTypes().flatMap(typeActions))].sort();
 }

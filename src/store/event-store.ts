@@ -1,4 +1,4 @@
-import type { Acknowledgement, Severity, TapEvent, TypeName } from '../events/tap-event';
+import type { Acknowledgement, Severity, TapEvent, TypeName } from '../dto/tap-event';
 import { batchGet, conditionalWrite, queryItems, scanItems, type Database } from './dynamo';
 import { eventIndexAttributes } from './tables';
 import type { Observation } from './resource-store';

@@ -85,7 +85,8 @@ const BATCHES_IN_FLIGHT = 4;
 export function recordHash(record: ResourceRecord, volatileFields: readonly string[]): string {
   const data: Record<string, unknown> = { ...record.data };
   for (const field of volatileFields) delete data[field];
-  return contentHash({ name: record.name ?? null, arn: record.arn, tags: record.tags, data });
+  // Edges are part of what a record says (a store written before they were declared learns them on the next run).
+  return contentHash({ name: record.name ?? null, arn: record.arn, tags: record.tags, data, ...(record.related ? { related: record.related } : {}) });
 }
 
 /** Field-level diff of two records: top-level data fields, plus name and tags. */

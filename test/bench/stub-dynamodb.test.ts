@@ -3,7 +3,7 @@ import { itemSize, writeUnits } from '../../bench/dynamo-capacity';
 import { startStubDynamoDb, type StubDynamoDb } from '../../bench/stub-dynamodb';
 import { Database, storeClient } from '../../src/store/dynamo';
 import { EventStore, type NewEvent } from '../../src/store/event-store';
-import { listEvents } from '../../src/store/event-queries';
+import { listEvents } from '../../src/events/event-queries';
 import { listResources } from '../../src/store/inventory-queries';
 import { ResourceStore, partitionKey, recordHash } from '../../src/store/resource-store';
 import { RunStore, type StoredRun } from '../../src/store/run-store';

@@ -37,6 +37,7 @@ describe('a real-time update that lands while a run brings the partition in line
   });
 
   /** Each case in a partition of its own (its own account), so that the runs' deletions do not meet. */
+  let eventIds = 0;
   const newPartition = () => {
     const accountId = String(100000000000 + ++accounts);
     return { accountId, partition: partitionKey(accountId, REGION, 'EC2.Volume') };
@@ -58,10 +59,13 @@ describe('a real-time update that lands while a run brings the partition in line
 
   /** The real-time path (an EventBridge ModifyVolume call), its describe answered with the given volume. */
   const ingest = async (accountId: string, volume: Volume): Promise<number> => {
-    const clients = { ec2: { send: async () => ({ Volumes: [volume] }) } } as unknown as AwsClients;
+    const clients = { get: () => ({ send: async () => ({ Volumes: [volume] }) }) } as unknown as AwsClients;
     const result = await ingestNotification(
-      { kind: API_CALL, accountId, region: REGION, time: new Date().toISOString(), eventName: 'ModifyVolume', resources: [{ type: 'EC2.Volume', ids: [volume.VolumeId ?? ''] }] },
-      { db: workspace.db, ems: 'test', clientsFor: () => clients },
+      {
+        id: `event-${++eventIds}`, kind: API_CALL, source: 'aws.ec2', accountId, region: REGION, time: new Date().toISOString(), eventName: 'ModifyVolume',
+        resources: [{ type: 'EC2.Volume', ids: [volume.VolumeId ?? ''] }],
+      },
+      { db: workspace.db, ems: 'test', homeRegion: REGION, clientsFor: async () => () => clients },
     );
     expect(result.errors).toEqual([]);
     // The ingestion's sequence number: the last one taken (nothing else takes one meanwhile in this test). Not read

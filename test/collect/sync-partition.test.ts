@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { syncPartition, type PartitionSource, type SyncContext } from '../../src/collect/sync-partition';
-import type { TapRule } from '../../src/events/rule';
+import type { TapRule } from '../../src/services/rule';
 import type { ResourceRecord } from '../../src/services/resource-type';
 import { EventStore } from '../../src/store/event-store';
 import { ResourceStore } from '../../src/store/resource-store';

@@ -2,33 +2,34 @@ import { describe, it, expect } from '@jest/globals';
 import { parseCollectionRequest } from '../../src/dto/collection-request';
 import { parseTask } from '../../src/dto/task';
 import { assertFitsPayload } from '../../src/plan/get-tasks';
+import { serviceNames } from '../../src/services/registry';
 
 describe('CollectionRequest', () => {
   it('accepts an empty input as "everything" at the current schema version', () => {
-    expect(parseCollectionRequest({})).toEqual({ schemaVersion: 1 });
-    expect(parseCollectionRequest(undefined)).toEqual({ schemaVersion: 1 });
+    expect(parseCollectionRequest({}, serviceNames())).toEqual({ schemaVersion: 1 });
+    expect(parseCollectionRequest(undefined, serviceNames())).toEqual({ schemaVersion: 1 });
   });
 
   it('names an unknown service and lists the valid ones', () => {
-    expect(() => parseCollectionRequest({ services: ['EC2', 'nosuch'] })).toThrow('services[1]: unknown service "nosuch"; valid services are: EC2');
+    expect(() => parseCollectionRequest({ services: ['EC2', 'nosuch'] }, serviceNames())).toThrow('services[1]: unknown service "nosuch"; valid services are: EC2');
   });
 
   it('matches service names case-insensitively and returns the canonical name', () => {
-    expect(parseCollectionRequest({ services: ['ec2'] }).services).toEqual(['EC2']);
+    expect(parseCollectionRequest({ services: ['ec2'] }, serviceNames()).services).toEqual(['EC2']);
   });
 
   it('rejects a malformed region with an example of a valid one', () => {
-    expect(() => parseCollectionRequest({ regions: ['eu-west-1', 'Europe'] })).toThrow(/regions\[1\]: "Europe" is not a region name; use names such as us-east-1/);
+    expect(() => parseCollectionRequest({ regions: ['eu-west-1', 'Europe'] }, serviceNames())).toThrow(/regions\[1\]: "Europe" is not a region name; use names such as us-east-1/);
   });
 
   it('rejects unknown fields, a wrong schema version and an out-of-range concurrency', () => {
-    expect(() => parseCollectionRequest({ service: ['EC2'] })).toThrow(/service: unknown field; valid fields are: schemaVersion, services/);
-    expect(() => parseCollectionRequest({ schemaVersion: 2 })).toThrow(/schemaVersion: must be 1/);
-    expect(() => parseCollectionRequest({ concurrency: 0 })).toThrow(/concurrency: must be a whole number from 1 to 1000, got 0/);
+    expect(() => parseCollectionRequest({ service: ['EC2'] }, serviceNames())).toThrow(/service: unknown field; valid fields are: schemaVersion, services/);
+    expect(() => parseCollectionRequest({ schemaVersion: 2 }, serviceNames())).toThrow(/schemaVersion: must be 1/);
+    expect(() => parseCollectionRequest({ concurrency: 0 }, serviceNames())).toThrow(/concurrency: must be a whole number from 1 to 1000, got 0/);
   });
 
   it('checks that a role belongs to the account it is meant for', () => {
-    expect(() => parseCollectionRequest({ accounts: [{ accountId: '111111111111', roleArn: 'arn:aws:iam::222222222222:role/x' }] }))
+    expect(() => parseCollectionRequest({ accounts: [{ accountId: '111111111111', roleArn: 'arn:aws:iam::222222222222:role/x' }] }, serviceNames()))
       .toThrow(/accounts\[0\].roleArn: role arn:aws:iam::222222222222:role\/x is not in account 111111111111/);
   });
 });
@@ -40,12 +41,12 @@ describe('Task', () => {
   };
 
   it('round-trips a valid task', () => {
-    expect(parseTask(valid)).toEqual(valid);
+    expect(parseTask(valid, serviceNames())).toEqual(valid);
   });
 
   it('rejects a task without a schema version, naming the field', () => {
     const { schemaVersion: _omit, ...unversioned } = valid;
-    expect(() => parseTask(unversioned)).toThrow(/Task.schemaVersion: must be 1/);
+    expect(() => parseTask(unversioned, serviceNames())).toThrow(/Task.schemaVersion: must be 1/);
   });
 });
 

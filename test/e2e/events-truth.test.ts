@@ -5,7 +5,7 @@ import { currentEvents } from '../../cli/commands/events';
 import type { TapEvent } from '../../src/events/tap-event';
 import { localStore } from '../support/local-run';
 import { EventStore } from '../../src/store/event-store';
-import { eventById } from '../../src/store/event-queries';
+import { eventById } from '../../src/events/event-queries';
 import { scanItems } from '../../src/store/dynamo';
 import type { Workspace } from '../../cli/workspace';
 

@@ -9,6 +9,7 @@ import { EventStore } from '../../src/store/event-store';
 import { ResourceStore } from '../../src/store/resource-store';
 import { localStore } from '../support/local-run';
 import { tempDir } from '../support/cli';
+import { serviceNames } from '../../src/services/registry';
 
 const SPEC = 'seed=41&regions=2&instances=80';
 
@@ -40,7 +41,7 @@ describe('overlapping runs', () => {
     const workspace = await openWorkspace({ dataDir: await tempDir() });
     const sandbox = await startSandboxTarget(parseSandboxSpec(SPEC));
     try {
-      const request = parseCollectionRequest({});
+      const request = parseCollectionRequest({}, serviceNames());
       // Both read an empty store, so each tries to create every record and open every event: the store's
       // conditions decide, and the losing writes must read as "already there", not as failures.
       const [a, b] = await Promise.all([runWorkflowLocally({ input: request }), runWorkflowLocally({ input: request })]);

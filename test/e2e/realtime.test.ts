@@ -48,7 +48,7 @@ describe('the real-time path', () => {
 
   it('finds the resources a CloudTrail API call names, by the id prefixes the types declare', () => {
     const notification = parseChangeNotification({
-      'detail-type': 'AWS API Call via CloudTrail', account: '111111111111', region: 'eu-west-1', time: '2026-01-01T00:00:00Z',
+      id: 'e-2', source: 'aws.ec2', 'detail-type': 'AWS API Call via CloudTrail', account: '111111111111', region: 'eu-west-1', time: '2026-01-01T00:00:00Z',
       detail: {
         eventName: 'AuthorizeSecurityGroupIngress',
         requestParameters: { groupId: 'sg-0123456789abcdef0', ipPermissions: { items: [{ ipProtocol: 'tcp', fromPort: 22 }] } },
@@ -59,7 +59,9 @@ describe('the real-time path', () => {
   });
 
   it('refuses an event it does not handle, naming the field', async () => {
-    expect(() => parseChangeNotification({ 'detail-type': 'Scheduled Event', account: '111111111111', region: 'eu-west-1', time: 'x', detail: {} }))
-      .toThrow(/event.detail-type: "Scheduled Event" is not handled/);
+    expect(() => parseChangeNotification({ id: 'e-3', source: 'aws.ec2', 'detail-type': 'Scheduled Event', account: '111111111111', region: 'eu-west-1', time: 'x', detail: {} }))
+      .toThrow(/event.detail-type: "Scheduled Event" is not handled for aws.ec2; expected one of: "AWS API Call via CloudTrail", "EC2 Instance State-change Notification"/);
+    expect(() => parseChangeNotification({ id: 'e-4', source: 'aws.events', 'detail-type': 'Scheduled Event', account: '111111111111', region: 'eu-west-1', time: 'x', detail: {} }))
+      .toThrow(/event.source: "aws.events" is not a source cloudtap follows; expected one of: aws.ec2/);
   });
 });

@@ -7,6 +7,7 @@ import { parseTask } from '../../src/dto/task';
 import { ResourceStore, type StoredResource } from '../../src/store/resource-store';
 import { TABLE_IDS } from '../../src/store/tables';
 import { localStore } from '../support/local-run';
+import { serviceNames } from '../../src/services/registry';
 
 /** The truth's key of a collected record (types the truth does not list have none). */
 function truthKeyOf(r: StoredResource): string | undefined {
@@ -98,7 +99,7 @@ describe('idempotence', () => {
         schemaVersion: 1, runId: 'retried-run', taskId: 'CloudService:111111111111:us-east-1:EC2', taskType: 'inventory.CloudService',
         account: { accountId: '111111111111' }, region: 'us-east-1', service: 'EC2',
         options: { runStartedAt: new Date().toISOString(), ems: 'cloudtap-local' },
-      });
+      }, serviceNames());
       const snapshot = async () => {
         const tables: Record<string, unknown[]> = {};
         for (const id of TABLE_IDS) {

@@ -1,9 +1,9 @@
 import { describe, it, expect } from '@jest/globals';
 import { LookupEventsCommand, type Event, type LookupEventsCommandInput } from '@aws-sdk/client-cloudtrail';
 import {
-  COLLECTED_RESOURCE_TYPES, DELIVERY_DELAY_MS, eventType, lookupStartTime, preprocessEvent, touchesCollectedResource,
+  DELIVERY_DELAY_MS, eventType, lookupStartTime, preprocessEvent, touchesCollectedResource,
 } from '../../src/services/cloudtrail/event';
-import { allResourceTypes } from '../../src/services/registry';
+import { allResourceTypes, collectedAwsTypeNames } from '../../src/services/registry';
 import { collectType, mockedContext } from './collect-type';
 
 const context = { accountId: '111111111111', region: 'eu-west-1' };
@@ -98,20 +98,22 @@ describe('CloudTrail.Event preprocess', () => {
 
 describe('CloudTrail.Event listing', () => {
   it('keeps only events touching a collected type; the list comes from the types\' own declarations', () => {
-    expect(touchesCollectedResource(runInstances)).toBe(true);
-    expect(touchesCollectedResource(deniedStopLogging)).toBe(true);
-    expect(touchesCollectedResource(createUser)).toBe(false);
-    expect(touchesCollectedResource(consoleLogin)).toBe(false);
+    const collected = collectedAwsTypeNames();
+    expect(touchesCollectedResource(runInstances, collected)).toBe(true);
+    expect(touchesCollectedResource(deniedStopLogging, collected)).toBe(true);
+    expect(touchesCollectedResource(consoleLogin, collected)).toBe(false);
     const declared = allResourceTypes().map((t) => t.cloudTrailResourceType).filter(Boolean).sort();
-    expect([...COLLECTED_RESOURCE_TYPES].sort()).toEqual(declared);
-    expect(declared).toEqual([
+    expect([...collected].sort()).toEqual(declared);
+    expect(declared).toEqual(expect.arrayContaining([
       'AWS::CloudTrail::Trail', 'AWS::EC2::Ami', 'AWS::EC2::EIP', 'AWS::EC2::Instance', 'AWS::EC2::NetworkInterface',
       'AWS::EC2::SecurityGroup', 'AWS::EC2::Snapshot', 'AWS::EC2::Subnet', 'AWS::EC2::VPC', 'AWS::EC2::Volume',
-    ]);
+    ]));
+    // A service added to the registry is learned without touching CloudTrail: an IAM user's event is kept once IAM is collected.
+    expect(touchesCollectedResource(createUser, collected)).toBe(collected.has('AWS::IAM::User'));
   });
 
   it('asks for write events, 50 a page, following NextToken with the same start time', async () => {
-    const { context: mocked, cloudtrail } = mockedContext();
+    const { context: mocked, cloudtrail } = mockedContext({ collectedAwsTypes: new Set(['AWS::EC2::Instance', 'AWS::CloudTrail::Trail']) });
     cloudtrail.on(LookupEventsCommand)
       .resolvesOnce({ Events: [deniedStopLogging, createUser], NextToken: 'page-2' })
       .resolvesOnce({ Events: [runInstances, consoleLogin] });
@@ -131,7 +133,7 @@ describe('CloudTrail.Event listing', () => {
   it('starts shortly before the last complete collection, events being delivered late', () => {
     const since = '2026-01-12T08:00:00.000Z';
     const { context: mocked } = mockedContext({ since });
-    const command = eventType.list.command({ maxResults: 50 }, mocked) as LookupEventsCommand;
+    const command = eventType.list!.command({ maxResults: 50 }, mocked) as LookupEventsCommand;
     expect(command.input.StartTime).toEqual(new Date(Date.parse(since) - DELIVERY_DELAY_MS));
   });
 

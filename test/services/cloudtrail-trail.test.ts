@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
-import { NO_FACTS } from '../../src/events/rule';
+import { NO_FACTS } from '../../src/services/rule';
 import {
   DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand,
   type GetEventSelectorsCommandInput, type GetTrailStatusCommandInput, type Trail,
@@ -111,7 +111,7 @@ describe('CloudTrail.Trail', () => {
   it('the service is regional and registered', () => {
     expect(serviceByName('CloudTrail')).toBe(cloudTrailService);
     expect(cloudTrailService.scope).toEqual({ kind: 'regional' });
-    expect(serviceRunsIn(cloudTrailService, 'ap-southeast-2')).toBe(true);
+    expect(serviceRunsIn(cloudTrailService, 'ap-southeast-2', 'us-east-1')).toBe(true);
     expect(serviceByName('EC2').scope).toEqual({ kind: 'regional' });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
-import { NO_FACTS } from '../../src/events/rule';
+import { NO_FACTS } from '../../src/services/rule';
 import {
   DescribeInstanceAttributeCommand, DescribeInstancesCommand, DescribeInstanceStatusCommand,
   type DescribeInstanceStatusCommandInput, type Instance, type InstanceStatus,

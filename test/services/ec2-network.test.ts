@@ -121,7 +121,7 @@ describe('EC2.Vpc', () => {
   });
 
   it('is paged 1000 at a time', () => {
-    expect(vpcType.list.maxResults).toBe(1000);
+    expect(vpcType.list!.maxResults).toBe(1000);
   });
 });
 
@@ -139,7 +139,7 @@ describe('EC2.Subnet', () => {
 
   it('available addresses are volatile: they move as interfaces come and go', () => {
     expect(subnetType.volatileFields).toEqual(['available_ip_address_count']);
-    expect(subnetType.list.maxResults).toBe(1000);
+    expect(subnetType.list!.maxResults).toBe(1000);
   });
 });
 
@@ -173,7 +173,7 @@ describe('EC2.NetworkInterface', () => {
   it('an available (detached) interface has no attachment', () => {
     const { Attachment: _, ...detached } = instanceInterface;
     expect(preprocessNetworkInterface({ ...detached, Status: 'available' }, context).data.attachment).toBeNull();
-    expect(networkInterfaceType.list.maxResults).toBe(1000);
+    expect(networkInterfaceType.list!.maxResults).toBe(1000);
   });
 });
 
@@ -202,6 +202,6 @@ describe('EC2.Address', () => {
     const pages = await collectType(addressType, mocked);
     expect(pages.flat().map((r) => r.id)).toEqual(['eipalloc-0a1b2c3d4e5f60718', 'eipalloc-0idle']);
     expect(ec2.commandCalls(DescribeAddressesCommand).map((c) => c.args[0].input)).toEqual([{}]);
-    expect(addressType.list.maxResults).toBeUndefined();
+    expect(addressType.list!.maxResults).toBeUndefined();
   });
 });

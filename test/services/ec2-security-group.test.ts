@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
-import { NO_FACTS } from '../../src/events/rule';
+import { NO_FACTS } from '../../src/services/rule';
 import { DescribeSecurityGroupsCommand, type IpPermission, type SecurityGroup } from '@aws-sdk/client-ec2';
 import { flattenPermissions, preprocessSecurityGroup, securityGroupType } from '../../src/services/ec2/security-group';
 import { openIngressRule } from '../../src/services/ec2/security-group-rules';
@@ -179,7 +179,7 @@ describe('OpenIngress rule', () => {
 describe('OpenIngress group', () => {
   it('without a Role tag, is the most common role of the instances in the security group', () => {
     const record = preprocessSecurityGroup(groupWith([{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }]), context);
-    const facts = { roleOfInstance: () => null, dominantRoleOfSecurityGroup: (id: string) => (id === record.id ? 'app_server' : null) };
+    const facts = { get: (fact: string, id: string) => (fact === 'securityGroupRole' && id === record.id ? 'app_server' : null) };
     expect(openIngressRule.evaluate({ ...record, tags: {} }, facts)[0]?.group).toBe('app_server');
   });
 });

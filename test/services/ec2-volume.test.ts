@@ -1,9 +1,9 @@
 import { describe, it, expect } from '@jest/globals';
-import type { RegionFacts } from '../../src/events/rule';
+import type { RegionFacts } from '../../src/services/rule';
 
 /** The region's instances as the Instance listing learned them: the role is the instance's, not the volume's. */
 const instanceRoles: Record<string, string> = { 'i-0abc1234def567890': 'web_server', 'i-0000000000000000a': 'web_server', 'i-0000000000000000b': 'web_server' };
-const facts: RegionFacts = { roleOfInstance: (id) => instanceRoles[id] ?? null, dominantRoleOfSecurityGroup: () => null };
+const facts: RegionFacts = { get: (fact, id) => (fact === 'instanceRole' ? instanceRoles[id] ?? null : null) };
 import { DescribeVolumesCommand, type Volume } from '@aws-sdk/client-ec2';
 import { preprocessVolume, volumeType } from '../../src/services/ec2/volume';
 import { unattachedVolumeRule, unencryptedVolumeRule } from '../../src/services/ec2/volume-rules';

@@ -1,17 +1,15 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { API_CALL, REALTIME_API_CALLS, STATE_CHANGE, realtimeIamActions } from '../../src/realtime/ingest';
+import { functionIamActions, realtimeEventPatterns } from '../../src/stack-inputs';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { collectionWorkflow, FUNCTION_ARN_PLACEHOLDER, STATE, type FunctionId } from '../../lib/workflow/definition';
 import { deployedWorkflow } from '../../lib/stacks/collector-stack';
 import { TABLE_ENV, TABLE_IDS, TABLES } from '../../src/store/tables';
 import { ITEM_ACTIONS, TABLE_ACCESS } from '../../lib/stacks/table-access';
-import { collectIamActions } from '../../src/services/registry';
-import { REGION_TASK_ACTIONS } from '../../src/collect/collect-task';
-import { PROBE_ACTIONS } from '../../src/plan/get-tasks';
 import { parseCollectionRequest } from '../../src/dto/collection-request';
 import {
   actionsOn, grantsOf, logicalId, synthesizeCollector, wildcardResourceActions, type SynthesizedCollector,
 } from './collector-fixture';
+import { serviceNames } from '../../src/services/registry';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
 
@@ -131,14 +129,14 @@ describe('the collector stack with cdk.json defaults', () => {
     const [target] = rule.Properties.Targets as { Arn: unknown; Input: string }[];
     expect(target?.Arn).toEqual({ Ref: logicalId(stack, stack.stateMachine) });
     expect(JSON.parse(target!.Input)).toEqual({ schemaVersion: 1 });
-    expect(parseCollectionRequest(JSON.parse(target!.Input))).toEqual({ schemaVersion: 1 });
+    expect(parseCollectionRequest(JSON.parse(target!.Input), serviceNames())).toEqual({ schemaVersion: 1 });
   });
 
   it('lets collect call exactly the declared read APIs, and assume no role when no member roles are configured', () => {
     const { stack, template } = synthesized;
     const grants = grantsOf(stack, template, stack.functions.collect);
     const allActions = grants.flatMap((grant) => grant.actions);
-    expect(wildcardResourceActions(grants)).toEqual([...new Set([...collectIamActions(), ...REGION_TASK_ACTIONS])].sort());
+    expect(wildcardResourceActions(grants)).toEqual(functionIamActions().collect.filter((action) => action !== 'sts:AssumeRole').sort());
     expect(allActions.filter((action) => action.includes('*'))).toEqual([]);
     expect(allActions).not.toContain('sts:AssumeRole');
     expect(actionsOn(grants, isTableArn)).toEqual(expect.arrayContaining(['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']));
@@ -165,7 +163,7 @@ describe('the collector stack with cdk.json defaults', () => {
   it('lets get-tasks probe accounts and regions and use no table', () => {
     const { stack, template } = synthesized;
     const grants = grantsOf(stack, template, stack.functions.getTasks);
-    expect(wildcardResourceActions(grants)).toEqual(PROBE_ACTIONS.filter((action) => action !== 'sts:AssumeRole').sort());
+    expect(wildcardResourceActions(grants)).toEqual(functionIamActions().getTasks.filter((action) => action !== 'sts:AssumeRole').sort());
     const tableGrants = grants.filter((grant) => grant.actions.some((a) => a.startsWith('dynamodb:')));
     expect(tableGrants).toEqual([]);
     expect(TABLE_ACCESS.getTasks).toEqual({});
@@ -188,20 +186,24 @@ describe('the collector stack with cdk.json defaults', () => {
   it('lets normalize use the tables, describe exactly what the real-time refresh declares, and put alarms on the default bus only', () => {
     const { stack, template } = synthesized;
     const grants = grantsOf(stack, template, stack.functions.normalize);
-    expect(wildcardResourceActions(grants)).toEqual(realtimeIamActions());
-    const others = grants.filter((grant) => grant.actions.some((a) => !/^(dynamodb|xray|logs):/.test(a) && !realtimeIamActions().includes(a)));
+    const declared = functionIamActions().normalize.filter((action) => action !== 'sts:AssumeRole');
+    expect(wildcardResourceActions(grants)).toEqual([...declared].sort());
+    const others = grants.filter((grant) => grant.actions.some((a) => !/^(dynamodb|xray|logs):/.test(a) && !declared.includes(a)));
     expect(others.flatMap((grant) => grant.actions).sort()).toEqual(['events:PutEvents', 'sqs:SendMessage']);
     expect(JSON.stringify(others.find((grant) => grant.actions.includes('events:PutEvents'))?.resources)).toContain(':event-bus/default');
     expect(others.find((grant) => grant.actions.includes('sqs:SendMessage'))?.resources).toEqual([{ 'Fn::GetAtt': [logicalId(stack, stack.deadLetterQueues[Object.keys(stack.deadLetterQueues).find((k) => k.includes('normalize failed'))!]!), 'Arn'] }]);
   });
 
-  it('routes EC2 state changes and the API calls that change collected resources to normalize', () => {
+  it('routes every service\'s change notifications and the API calls that change its resources to normalize, as the services declare them', () => {
     const { stack, template } = synthesized;
     const rules = Object.values(template.findResources('AWS::Events::Rule')).filter((rule) => rule.Properties.EventPattern);
     const normalizeArn = { 'Fn::GetAtt': [logicalId(stack, stack.functions.normalize), 'Arn'] };
-    expect(rules.map((rule) => rule.Properties.EventPattern)).toEqual(expect.arrayContaining([
-      { source: ['aws.ec2'], 'detail-type': [STATE_CHANGE] },
-      { source: ['aws.ec2'], 'detail-type': [API_CALL], detail: { eventName: REALTIME_API_CALLS } },
+    const declared = realtimeEventPatterns().map(({ detailType, ...pattern }) => ({ ...pattern, 'detail-type': detailType }));
+    expect(rules.map((rule) => rule.Properties.EventPattern)).toEqual(expect.arrayContaining(declared));
+    expect(rules).toHaveLength(declared.length);
+    expect(declared).toEqual(expect.arrayContaining([
+      { source: ['aws.ec2'], 'detail-type': ['EC2 Instance State-change Notification'] },
+      { source: ['aws.ec2'], 'detail-type': ['AWS API Call via CloudTrail'], detail: { eventName: expect.arrayContaining(['StopInstances', 'AuthorizeSecurityGroupIngress']) } },
     ]));
     for (const rule of rules) expect((rule.Properties.Targets as { Arn: unknown }[])[0]?.Arn).toEqual(normalizeArn);
   });
@@ -256,15 +258,17 @@ describe('the collector stack with every knob turned', () => {
     synthesized.template.resourcePropertiesCountIs('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ CLOUDTAP_DEFAULT_CONCURRENCY: '30' }) } }, 3);
   });
 
-  it('lets get-tasks and collect assume exactly the member roles, and normalize none', () => {
+  it('lets get-tasks, collect and normalize (a member account\'s notification is described there) assume exactly the member roles', () => {
     const { stack, template } = synthesized;
-    for (const fn of [stack.functions.getTasks, stack.functions.collect]) {
+    for (const fn of [stack.functions.getTasks, stack.functions.collect, stack.functions.normalize]) {
       const grants = grantsOf(stack, template, fn);
       const assume = grants.filter((grant) => grant.actions.includes('sts:AssumeRole'));
       expect(assume).toEqual([{ actions: ['sts:AssumeRole'], resources: MEMBER_ROLES }]);
       expect(wildcardResourceActions(grants)).not.toContain('sts:AssumeRole');
     }
-    expect(grantsOf(stack, template, stack.functions.normalize).flatMap((grant) => grant.actions)).not.toContain('sts:AssumeRole');
+    synthesized.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ CLOUDTAP_MEMBER_ROLE_ARNS: MEMBER_ROLES.join(',') }) },
+    });
   });
 
   it('keeps a disabled schedule whose run collects the chosen services and regions in this and the member accounts', () => {
@@ -277,7 +281,7 @@ describe('the collector stack with every knob turned', () => {
       regions: ['eu-west-1', 'us-east-1'],
       accounts: [{}, { accountId: '111111111111', roleArn: MEMBER_ROLES[0] }, { accountId: '222222222222', roleArn: MEMBER_ROLES[1] }],
     });
-    expect(parseCollectionRequest(input)).toEqual(input);
+    expect(parseCollectionRequest(input, serviceNames())).toEqual(input);
   });
 });
 

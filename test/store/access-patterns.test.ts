@@ -4,7 +4,7 @@ import { startEmbeddedDynamoDb, createTableInput, type EmbeddedDynamoDb } from '
 import { Database, batchWrite, storeClient, type WriteRequests } from '../../src/store/dynamo';
 import { TABLES, eventIndexAttributes, localTableNames, tagIndexAttributes } from '../../src/store/tables';
 import { accountsWithRegion, listResources, resourcesById, UnindexedQueryError, type ResourceQuery } from '../../src/store/inventory-queries';
-import { listEvents, type EventQuery } from '../../src/store/event-queries';
+import { listEvents, type EventQuery } from '../../src/events/event-queries';
 import { emptyReadStats, type ReadStats } from '../../src/store/read-pages';
 import { recentRuns } from '../../src/store/run-queries';
 import { forEachWithConcurrency } from '../../src/util/concurrency';

@@ -6,6 +6,7 @@ import type { RunSummary } from '../../src/dto/run-summary';
 import { ResourceStore, type StoredResource } from '../../src/store/resource-store';
 import { tempDir } from './cli';
 import type { Threshold } from '../../src/events/threshold';
+import { serviceNames } from '../../src/services/registry';
 
 /** A data directory of its own and a way to run collections into it, in-process, as `cloudtap run` does. */
 export async function localStore() {
@@ -13,7 +14,7 @@ export async function localStore() {
   return {
     dataDir,
     run: (spec: string, request: Record<string, unknown> = {}, options: { thresholds?: Threshold[] } = {}): Promise<RunSummary> =>
-      collectLocally(parseCollectionRequest(request), { spec: parseSandboxSpec(spec), dataDir, ...options }),
+      collectLocally(parseCollectionRequest(request, serviceNames()), { spec: parseSandboxSpec(spec), dataDir, ...options }),
     /** Opens the store for reading; close it before the next run. */
     open: (): Promise<Workspace> => openWorkspace({ dataDir }),
     async resources(): Promise<StoredResource[]> {

@@ -2,22 +2,12 @@ import { LookupEventsCommand, type Event, type LookupEventsCommandOutput } from 
 import { defineResourceType, type CollectContext, type ResourceRecord } from '../resource-type';
 import { regionalArn } from '../arn';
 import { isoTime } from '../record-values';
-import { ec2Service } from '../ec2';
-import { trailType } from './trail';
 
 const HOUR_MS = 3_600_000;
 /** Without a previous complete collection, look back this far (see lookupStartTime). */
 export const FIRST_LOOKBACK_MS = 24 * HOUR_MS;
 /** Events reach LookupEvents minutes after the call they record: each listing overlaps the previous one by this much. */
 export const DELIVERY_DELAY_MS = 15 * 60_000;
-
-/**
- * CloudTrail's names of the types cloudtap collects: events that touch none of them are not kept. Derived from the
- * types' own declarations (the Event type cannot read the registry, which lists it).
- */
-export const COLLECTED_RESOURCE_TYPES: ReadonlySet<string> = new Set(
-  [...ec2Service.types, trailType].map((type) => type.cloudTrailResourceType).filter((name): name is string => !!name),
-);
 
 /**
  * Recent write management events (ReadOnly=false) that touch a collected resource: observations, never deleted.
@@ -43,7 +33,7 @@ export const eventType = defineResourceType<Event, LookupEventsCommandOutput>({
       MaxResults: page.maxResults,
       NextToken: page.token,
     }),
-    items: (output) => (output.Events ?? []).filter(touchesCollectedResource),
+    items: (output, context) => (output.Events ?? []).filter((event) => touchesCollectedResource(event, context?.collectedAwsTypes)),
     nextToken: (output) => output.NextToken,
   },
   preprocess: (raw, context) => preprocessEvent(raw, context),
@@ -51,8 +41,13 @@ export const eventType = defineResourceType<Event, LookupEventsCommandOutput>({
   appendOnly: true,
 });
 
-export function touchesCollectedResource(event: Event): boolean {
-  return (event.Resources ?? []).some((r) => r.ResourceType !== undefined && COLLECTED_RESOURCE_TYPES.has(r.ResourceType));
+/**
+ * Whether an event touches a type cloudtap collects (AWS's names, e.g. `AWS::EC2::Instance`, which the engine
+ * learns from every registered type's declaration). Without the set, every event is kept.
+ */
+export function touchesCollectedResource(event: Event, collected: ReadonlySet<string> | undefined): boolean {
+  if (!collected) return true;
+  return (event.Resources ?? []).some((r) => r.ResourceType !== undefined && collected.has(r.ResourceType));
 }
 
 /** Fixed once per listing: CloudTrail accepts a NextToken only with the parameters of the call that returned it. */

@@ -1,4 +1,5 @@
-import type { ServiceDefinition } from '../registry';
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import type { ServiceDefinition } from '../service';
 import { trailType } from './trail';
 import { trailLoggingRule } from './trail-rules';
 import { eventType } from './event';
@@ -8,6 +9,7 @@ import { noTrailRule } from './no-trail-rule';
 export const cloudTrailService: ServiceDefinition = {
   name: 'CloudTrail',
   scope: { kind: 'regional' },
+  clients: { cloudtrail: (config) => new CloudTrailClient(config) },
   types: [trailType, eventType],
   rules: [trailLoggingRule],
   accountRules: [noTrailRule],

@@ -1,4 +1,4 @@
-import type { AccountRule } from '../../events/account-rule';
+import type { AccountRule } from '../account-rule';
 
 /** NoTrail: an enabled region that no logging multi-region trail covers (its API activity goes unrecorded). */
 export const noTrailRule: AccountRule = {

@@ -1,4 +1,4 @@
-import type { TapRule } from '../../events/rule';
+import type { TapRule } from '../rule';
 
 /** TrailLogging: a trail that records nothing, or whose log files do not reach their bucket. */
 export const trailLoggingRule: TapRule = {

@@ -1,7 +1,7 @@
 import {
   DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand,
   type AdvancedEventSelector, type DescribeTrailsCommandOutput, type EventSelector, type GetEventSelectorsCommandOutput,
-  type GetTrailStatusCommandOutput, type Trail,
+  type GetTrailStatusCommandOutput, type Trail, type CloudTrailClient,
 } from '@aws-sdk/client-cloudtrail';
 import { defineResourceType, type CollectContext, type ResourceRecord } from '../resource-type';
 import { regionalArn } from '../arn';
@@ -76,10 +76,11 @@ export function preprocessTrail(raw: Trail, context: Pick<CollectContext, 'accou
 
 /** CloudTrail has no batch form of GetTrailStatus or GetEventSelectors: one call of each per trail. */
 async function readStatusAndSelectors(records: ResourceRecord[], context: CollectContext): Promise<void> {
+  const cloudtrail = context.clients.get<CloudTrailClient>('cloudtrail');
   await mapWithConcurrency(records, TRAIL_CALLS_IN_FLIGHT, async (record) => {
     const [status, selectors] = await Promise.all([
-      context.clients.cloudtrail.send(new GetTrailStatusCommand({ Name: record.arn })),
-      context.clients.cloudtrail.send(new GetEventSelectorsCommand({ TrailName: record.arn })),
+      cloudtrail.send(new GetTrailStatusCommand({ Name: record.arn })),
+      cloudtrail.send(new GetEventSelectorsCommand({ TrailName: record.arn })),
     ]);
     applyTrailStatus(record, status);
     applyEventSelectors(record, selectors);

@@ -1,5 +1,5 @@
-import type { TapRule } from '../../events/rule';
-import { serverId } from '../../events/rule';
+import type { TapRule } from '../rule';
+import { serverId } from '../rule';
 
 /** InstanceState: a stopped instance is a WARNING; running again clears it (OK). */
 export const instanceStateRule: TapRule = {

@@ -1,11 +1,11 @@
 import {
   DescribeInstanceAttributeCommand, DescribeInstancesCommand, DescribeInstanceStatusCommand,
   type DescribeInstanceAttributeCommandOutput, type DescribeInstancesCommandOutput, type DescribeInstanceStatusCommandOutput,
-  type Instance, type InstanceStatus,
+  type Instance, type InstanceStatus, type EC2Client,
 } from '@aws-sdk/client-ec2';
 import { defineResourceType, tagMap, type CollectContext, type ListCall, type ResourceRecord } from '../resource-type';
 import { regionalArn } from '../arn';
-import { listPages } from '../../collect/pages';
+import { listPages } from '../pages';
 import { mapWithConcurrency } from '../../util/concurrency';
 
 /** An instance as DescribeInstances returns it, with its reservation's id (which the Tap metadata carries). */
@@ -105,7 +105,7 @@ export function transitionTime(reason: string | undefined): string | null {
 async function resolveRolesFromUserData(records: ResourceRecord[], context: CollectContext): Promise<void> {
   const untagged = records.filter((r) => r.data.role === null && r.data.state !== 'terminated');
   await mapWithConcurrency(untagged, USER_DATA_CALLS_IN_FLIGHT, async (record) => {
-    const output: DescribeInstanceAttributeCommandOutput = await context.clients.ec2.send(
+    const output: DescribeInstanceAttributeCommandOutput = await context.clients.get<EC2Client>('ec2').send(
       new DescribeInstanceAttributeCommand({ InstanceId: record.id, Attribute: 'userData' }),
     );
     const role = roleFromUserData(output.UserData?.Value);

@@ -1,4 +1,4 @@
-import type { RegionFacts } from '../../events/rule';
+import type { RegionFacts } from '../rule';
 import type { ResourceRecord } from '../resource-type';
 import { IdTable, grown } from '../../util/id-table';
 
@@ -8,6 +8,10 @@ import { IdTable, grown } from '../../util/id-table';
  * ~40 bytes an instance with a role, nothing for one without.
  */
 export class InstanceFacts implements RegionFacts {
+  /** The facts EC2 offers its rules. */
+  static readonly INSTANCE_ROLE = 'instanceRole';
+  static readonly SECURITY_GROUP_ROLE = 'securityGroupRole';
+
   private readonly instances = new IdTable();
   /** By the instance's slot: 1 + the role's index in `roles` (0: no role). */
   private roleOf = new Uint32Array(64);
@@ -32,12 +36,19 @@ export class InstanceFacts implements RegionFacts {
     }
   }
 
+  get(fact: string, id: string): string | null {
+    if (fact === InstanceFacts.INSTANCE_ROLE) return this.roleOfInstance(id);
+    if (fact === InstanceFacts.SECURITY_GROUP_ROLE) return this.dominantRoleOfSecurityGroup(id);
+    return null;
+  }
+
   roleOfInstance(instanceId: string): string | null {
     const slot = this.instances.slotOf(instanceId);
     const number = slot >= 0 ? (this.roleOf[slot] as number) : 0;
     return number > 0 ? (this.roles[number - 1] as string) : null;
   }
 
+  /** The most common role of the (not terminated) instances in a security group (ties: alphabetical); null if none. */
   dominantRoleOfSecurityGroup(groupId: string): string | null {
     const counts = this.rolesByGroup.get(groupId);
     if (!counts) return null;

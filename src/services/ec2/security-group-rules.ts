@@ -1,5 +1,6 @@
-import type { Finding, TapRule } from '../../events/rule';
-import { SEVERITY_NAMES } from '../../events/tap-event';
+import { InstanceFacts } from './region-facts';
+import type { Finding, TapRule } from '../rule';
+import { SEVERITY_NAMES } from '../../dto/tap-event';
 import { ROLE_TAG } from './instance';
 import type { FlatRule } from './security-group';
 
@@ -31,7 +32,7 @@ export const openIngressRule: TapRule = {
   needsFacts: true,
   evaluate(record, facts) {
     const ingress = Array.isArray(record.data.ingress) ? (record.data.ingress as FlatRule[]) : [];
-    const group = record.tags[ROLE_TAG] ?? facts.dominantRoleOfSecurityGroup(record.id);
+    const group = record.tags[ROLE_TAG] ?? facts.get(InstanceFacts.SECURITY_GROUP_ROLE, record.id);
     const label = record.name && record.name !== record.id ? `${record.id} (${record.name})` : record.id;
     const findings: Finding[] = [];
     for (const entry of ingress) {

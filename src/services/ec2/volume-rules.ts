@@ -1,5 +1,6 @@
-import type { TapRule } from '../../events/rule';
-import { serverId } from '../../events/rule';
+import { InstanceFacts } from './region-facts';
+import type { TapRule } from '../rule';
+import { serverId } from '../rule';
 import type { ResourceRecord } from '../resource-type';
 import { ROLE_TAG } from './instance';
 
@@ -53,7 +54,7 @@ export const unencryptedVolumeRule: TapRule = {
     }
     // Multi-attach volumes nest under each of their instances; the group is the instance's role.
     return instances.map((instanceId) => {
-      const role = facts.roleOfInstance(instanceId);
+      const role = facts.get(InstanceFacts.INSTANCE_ROLE, instanceId);
       return {
         severity: 3 as const,
         typeNames: [{ type: 'ID', name: serverId(role, instanceId) }, { type: 'Volume', name: record.id }],

@@ -1,6 +1,6 @@
-import type { ResourceRecord } from '../services/resource-type';
+import type { ResourceRecord } from './resource-type';
 import type { Finding } from './rule';
-import type { TypeName } from './tap-event';
+import type { TypeName } from '../dto/tap-event';
 
 /** A finding of an account-level rule, with the element it is about. */
 export interface AccountFinding extends Finding {

@@ -1,5 +1,5 @@
-import type { ResourceRecord } from '../services/resource-type';
-import type { Severity, TypeName } from './tap-event';
+import type { ResourceRecord } from './resource-type';
+import type { Severity, TypeName } from '../dto/tap-event';
 
 /** A condition a rule found on one resource. */
 export interface Finding {
@@ -11,16 +11,16 @@ export interface Finding {
 }
 
 /**
- * What one task learned about its region that rules of other types need: the server role of each instance
- * (a security group's or a volume's events are grouped by the instances that use them).
+ * What one task learned about its region that rules of other types need, by fact name and element id: e.g.
+ * EC2's `instanceRole` of an instance, or `securityGroupRole` (the dominant role of the instances in a group),
+ * so that a security group's or a volume's events are grouped by the servers that use them. A service names
+ * the facts it offers (`ServiceDefinition.facts`); the engine only passes them along.
  */
 export interface RegionFacts {
-  roleOfInstance(instanceId: string): string | null;
-  /** The most common role of the (not terminated) instances in a security group (ties: alphabetical); null if none. */
-  dominantRoleOfSecurityGroup(groupId: string): string | null;
+  get(fact: string, id: string): string | null;
 }
 
-export const NO_FACTS: RegionFacts = { roleOfInstance: () => null, dominantRoleOfSecurityGroup: () => null };
+export const NO_FACTS: RegionFacts = { get: () => null };
 
 /** A Tap rule: a declaration beside the resource type it reads. */
 export interface TapRule {

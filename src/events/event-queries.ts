@@ -1,9 +1,9 @@
-import { RunLedger } from '../events/occurrences';
-import type { TapEvent } from '../events/tap-event';
-import type { Database } from './dynamo';
-import type { StoredEvent } from './event-store';
-import { Expressions, emptyReadStats, readPages, type ReadStats, type StoreRead } from './read-pages';
-import { RunStore } from './run-store';
+import { RunLedger } from './occurrences';
+import type { TapEvent } from '../dto/tap-event';
+import type { Database } from '../store/dynamo';
+import type { StoredEvent } from '../store/event-store';
+import { Expressions, emptyReadStats, readPages, type ReadStats, type StoreRead } from '../store/read-pages';
+import { RunStore } from '../store/run-store';
 
 /**
  * The events' read side. Every event leaves here through `RunLedger.view`: a stored open event's `count` and

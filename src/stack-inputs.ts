@@ -1,0 +1,26 @@
+/**
+ * What the CDK stack takes from the code it deploys, in one module meant for it: the IAM actions each function's
+ * calls need and the EventBridge patterns of the services' change notifications (all derived from the services'
+ * declarations), the tables, and the settings and names the functions and the stack must agree on. `lib/` imports
+ * `src/` only through this module and `src/dto` (the import-layer lint rule says so).
+ */
+import { collectIamActions, serviceNames } from './services/registry';
+import { probeIamActions } from './plan/get-tasks';
+import { realtimeEventPatterns, realtimeIamActions } from './realtime/ingest';
+
+export { TABLE_ENV, TABLE_IDS, TABLES, type KeyAttribute, type TableId } from './store/tables';
+export { DEFAULT_CONCURRENCY } from './lambda/settings';
+export * from './lambda/metric-names';
+export { parseThresholds, thresholdRuleNames, type Threshold } from './events/threshold';
+export { ALARM, ALARM_CLEARED } from './finalize/alarms';
+
+/** The IAM actions of each function, from the calls the code declares. */
+export function functionIamActions(): { getTasks: string[]; collect: string[]; normalize: string[] } {
+  return {
+    getTasks: probeIamActions(),
+    collect: [...collectIamActions(), 'sts:AssumeRole'],
+    normalize: [...realtimeIamActions(), 'sts:GetCallerIdentity', 'sts:AssumeRole'],
+  };
+}
+
+export { realtimeEventPatterns, serviceNames };
