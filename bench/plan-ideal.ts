@@ -1,4 +1,5 @@
 import type { TaskTrace } from '../src/store/run-store';
+import { isStoreCall } from '../src/aws/call-trace';
 
 /** The lower bound on a run's wall time that AWS latency alone sets, from the calls each task of the plan makes. */
 export interface PlanIdeal {
@@ -39,7 +40,7 @@ export function planIdeal(traces: TaskTrace[], latencyMs: number, concurrency: n
   for (const trace of traces) {
     const counts = new Map<string, number>();
     for (const call of trace.calls) {
-      if (call.service === 'DynamoDB') continue;
+      if (isStoreCall(call)) continue;
       const key = `${call.service}.${call.operation}`;
       counts.set(key, (counts.get(key) ?? 0) + 1);
       totalCalls++;

@@ -32,6 +32,13 @@ export function formatRunSummary(summary: RunSummary): string {
       summary.alarms.map((a) => [a.detailType, a.threshold, a.severity, a.group ?? '', a.text]),
     ));
   }
+  if (summary.warnings && summary.warnings.length > 0) {
+    lines.push('', 'Warnings (calls that failed without failing their listing: the records are stored, these fields unknown):', table(
+      ['account', 'region', 'type', 'call', 'code', 'records', 'message'],
+      summary.warnings.map((w) => [w.account, w.region, w.type, w.call, w.code, w.records, w.message]),
+    ));
+    if (summary.warningsOmitted) lines.push(`… and ${summary.warningsOmitted} more warnings`);
+  }
   for (const note of summary.notes ?? []) lines.push('', `Note: ${note}`);
   if (summary.skipped.length > 0) {
     lines.push('', 'Skipped:', table(['account', 'region', 'reason'], summary.skipped.map((s) => [s.accountId, s.region ?? '', s.reason])));

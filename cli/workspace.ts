@@ -48,8 +48,8 @@ export interface StoreOptions {
 /**
  * Opens the store: one way for the embedded default and a deployed stack alike. A deployed stack's tables come
  * from its CloudFormation outputs and are reached through the SDK's chain (credentials, `AWS_ENDPOINT_URL_DYNAMODB`);
- * `AWS_ENDPOINT_URL_DYNAMODB` alone names another DynamoDB (LocalStack) holding cloudtap's local table names;
- * otherwise the embedded DynamoDB persists under `<data-dir>/dynamodb`. Every table is checked with
+ * `AWS_ENDPOINT_URL_DYNAMODB` without `--data-dir` names another DynamoDB (LocalStack) holding cloudtap's local table
+ * names; otherwise the embedded DynamoDB persists under `<data-dir>/dynamodb`. Every table is checked with
  * DescribeTable before a command reads it: a missing stack, output, table or store is a UsageError naming it.
  */
 export async function openStore(options: StoreOptions): Promise<Workspace> {
@@ -60,7 +60,8 @@ export async function openStore(options: StoreOptions): Promise<Workspace> {
   }
   const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? LOCAL_REGION;
   const tables = localTableNames(options.tablePrefix ?? LOCAL_TABLE_PREFIX);
-  const externalEndpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB;
+  // An explicit --data-dir names the embedded store: AWS_ENDPOINT_URL_DYNAMODB is then only the collected account's DynamoDB.
+  const externalEndpoint = options.dataDir === undefined ? process.env.AWS_ENDPOINT_URL_DYNAMODB : undefined;
   if (externalEndpoint) {
     const location = `DynamoDB at ${externalEndpoint}`;
     if (options.access === 'create') await ensureTables(externalEndpoint, tables, region);

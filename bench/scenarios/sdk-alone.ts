@@ -18,7 +18,7 @@ import { enabledRegions, parseSandboxSpec } from '../../local/sandbox/spec';
 import { mainThreadCpuMs } from '../../local/thread-cpu';
 import type { AwsClients, ClientFactory } from '../../src/aws/clients';
 import { listPages } from '../../src/services/pages';
-import { allServices, clientFactories, serviceRunsIn } from '../../src/services/registry';
+import { allServices, clientCatalog, serviceRunsIn } from '../../src/services/registry';
 import { enrichmentsOf, type CollectContext } from '../../src/services/resource-type';
 import { cpuMsSince } from '../processes';
 import { applyEnvironment, startServices } from '../services-client';
@@ -116,14 +116,14 @@ function replayingHandler(kept: Map<string, Kept>): Handler {
 /** The SDK's clients as the collector configures them, minus its trace middleware, on the given request handler. */
 function sdkClients(region: string, requestHandler: Handler, sent?: Sent[]): AwsClients {
   const config = { region, maxAttempts: 1, retryMode: 'standard', requestHandler };
-  const factories = clientFactories();
+  const factories = clientCatalog();
   const created = new Map<string, { send(command: unknown): Promise<unknown> }>();
   return {
     sts: new STSClient(config),
     get<Client>(name: string): Client {
       let client = created.get(name);
       if (!client) {
-        client = (factories[name] as ClientFactory)(config) as unknown as { send(command: unknown): Promise<unknown> };
+        client = (factories[name]?.create as ClientFactory)(config) as unknown as { send(command: unknown): Promise<unknown> };
         if (sent) {
           const send = client.send.bind(client);
           client.send = (command: unknown) => {

@@ -7,6 +7,7 @@ import type { TaskError, TaskStatus } from '../../src/dto/task';
 import { formatDuration, formatFailures, table } from '../format';
 import { UsageError } from '../errors';
 import { runSummaryOf } from '../report/run-summary';
+import { isStoreCall } from '../../src/aws/call-trace';
 
 /** Failed tasks per page of `--failures`: a page of a failure storm still reads on one screen or two. */
 const FAILURE_PAGE_TASKS = 20;
@@ -147,9 +148,7 @@ async function loadRunTrace(runs: RunStore, runRef: string, location: string): P
 }
 
 
-export function isStoreCall(call: TracedCall): boolean {
-  return call.service === 'DynamoDB';
-}
+export { isStoreCall };
 
 export function formatRunList(runs: RunSummary[]): string {
   if (runs.length === 0) return 'no runs yet; collect one with: cloudtap run --sandbox';

@@ -354,18 +354,25 @@ export function sandboxTruth(spec: SandboxSpec): SandboxTruth {
 }
 
 /** `account/region/type/id`: what identifies a resource across epochs. */
-export function resourceKey(resource: Pick<TruthResource, 'accountId' | 'region' | 'type' | 'id'>): string {
+export function resourceKey(resource: { accountId: string; region: string; type: string; id: string }): string {
   return `${resource.accountId}/${resource.region}/${resource.type}/${resource.id}`;
 }
 
-function sameContent(a: TruthResource, b: TruthResource): boolean {
+type AnyTruthResource = Pick<TruthResource, 'accountId' | 'region' | 'id' | 'name' | 'tags' | 'attributes'> & { type: string; arn?: string };
+
+function sameContent(a: AnyTruthResource, b: AnyTruthResource): boolean {
   return JSON.stringify([a.name, a.arn, a.tags, a.attributes]) === JSON.stringify([b.name, b.arn, b.tags, b.attributes]);
 }
 
-/** Resource keys created, updated (same key, other name, tags or attributes) and deleted from truth a to truth b. */
+/** Every resource of a truth: EC2's and CloudTrail's, and those of the services added as plugins. */
+export function allTruthResources(truth: SandboxTruth): AnyTruthResource[] {
+  return [...truth.resources, ...truth.services.resources];
+}
+
+/** Resource keys created, updated (same key, other name, tags or attributes) and deleted from truth a to truth b, over every service. */
 export function diffTruth(a: SandboxTruth, b: SandboxTruth): { created: string[]; updated: string[]; deleted: string[] } {
-  const before = new Map(a.resources.map((resource) => [resourceKey(resource), resource]));
-  const after = new Map(b.resources.map((resource) => [resourceKey(resource), resource]));
+  const before = new Map(allTruthResources(a).map((resource) => [resourceKey(resource), resource]));
+  const after = new Map(allTruthResources(b).map((resource) => [resourceKey(resource), resource]));
   const created: string[] = [];
   const updated: string[] = [];
   for (const [key, resource] of after) {
@@ -376,4 +383,3 @@ export function diffTruth(a: SandboxTruth, b: SandboxTruth): { created: string[]
   const deleted = [...before.keys()].filter((key) => !after.has(key));
   return { created, updated, deleted };
 }
-

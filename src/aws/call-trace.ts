@@ -13,6 +13,16 @@ export interface TracedCall {
   errorCode?: string;
   /** A sanitized summary of the parameters: scalar values only, never credentials or user data. */
   params: Record<string, string | number | boolean>;
+  /** A call of cloudtap's own store, not of a collected account. */
+  store?: true;
+}
+
+/**
+ * Whether a call went to cloudtap's own store rather than to a collected account (a collected account's DynamoDB is
+ * `DynamoDB` too). Traces stored before the flag existed tell them apart by the account, which only collection sets.
+ */
+export function isStoreCall(call: Pick<TracedCall, 'store' | 'service' | 'accountId'>): boolean {
+  return call.store === true || (call.store === undefined && call.service === 'DynamoDB' && call.accountId === undefined);
 }
 
 /** The calls of one task, in the order they happened. */

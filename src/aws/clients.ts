@@ -19,6 +19,9 @@ export interface ClientConfig {
 
 export type ClientFactory = (config: ClientConfig) => SdkClient;
 
+/** The clients the services declare, by name, with the service each belongs to (as traces name the calls). */
+export type ClientCatalog = Readonly<Record<string, { service: string; create: ClientFactory }>>;
+
 /** The clients of one account and region: STS for the engine, and the clients the services declare, by name. */
 export interface AwsClients {
   readonly sts: STSClient;
@@ -39,11 +42,12 @@ export interface ClientOptions {
 const MAX_ATTEMPTS = Number(process.env.CLOUDTAP_SDK_MAX_ATTEMPTS ?? 8);
 
 /**
- * Creates the SDK clients of one account and region from the services' factories (`registry.clientFactories()`).
+ * Creates the SDK clients of one account and region from the services' factories (`registry.clientCatalog()`); each
+ * client's calls are traced under its service's name (`ELBv2`, as operators name it in `--services` and `fail=`).
  * Endpoints come from the SDK's own configuration (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`, …), so the same
  * code reaches AWS, LocalStack or the sandbox.
  */
-export function createAwsClients(options: ClientOptions, factories: Readonly<Record<string, ClientFactory>> = {}): AwsClients {
+export function createAwsClients(options: ClientOptions, catalog: ClientCatalog = {}): AwsClients {
   const config: ClientConfig = {
     region: options.region,
     maxAttempts: MAX_ATTEMPTS,
@@ -58,21 +62,14 @@ export function createAwsClients(options: ClientOptions, factories: Readonly<Rec
     get<Client>(name: string): Client {
       let client = created.get(name);
       if (!client) {
-        const factory = factories[name];
-        if (!factory) throw new Error(`no SDK client named "${name}"; the services declare: ${Object.keys(factories).sort().join(', ') || 'none'}`);
-        const made = factory(config);
-        client = traced(made, serviceIdOf(made), options);
+        const entry = catalog[name];
+        if (!entry) throw new Error(`no SDK client named "${name}"; the services declare: ${Object.keys(catalog).sort().join(', ') || 'none'}`);
+        client = traced(entry.create(config), entry.service, options);
         created.set(name, client);
       }
       return client as Client;
     },
   };
-}
-
-/** The SDK's own name of a client's service (`EC2`, `S3`, `Elastic Load Balancing v2`), as traces show it. */
-function serviceIdOf(client: SdkClient): string {
-  const id = (client as { config?: { serviceId?: string } }).config?.serviceId;
-  return id ?? client.constructor.name.replace(/Client$/, '');
 }
 
 export { instrumentAwsClients, traced, type ClientInstrumentation } from './traced-client';

@@ -18,7 +18,7 @@ export function instrumentAwsClients(instrumentation: ClientInstrumentation): vo
  * no code in the resource types. Per-attempt errors (throttles) are seen in the deserialize step,
  * which runs inside the SDK's retry loop.
  */
-export function traced<C>(client: C, service: string, options: { region: string; accountId?: string }): C {
+export function traced<C>(client: C, service: string, options: { region: string; accountId?: string; store?: boolean }): C {
   const stack = (client as unknown as MiddlewareClient).middlewareStack;
   // The collector gives no SDK client a logger, yet the SDK's logger middleware still walks every input and
   // output through the sensitive-data filter for its no-op logger: half the SDK's CPU per DynamoDB write
@@ -37,6 +37,7 @@ export function traced<C>(client: C, service: string, options: { region: string;
         operation: (context.commandName ?? 'Unknown').replace(/Command$/, ''),
         region: options.region,
         ...(options.accountId ? { accountId: options.accountId } : {}),
+        ...(options.store ? { store: true as const } : {}),
         start: new Date(started).toISOString(),
         params: sanitizeParams(args.input),
       };

@@ -4,7 +4,7 @@ import { CallTrace, isThrottlingCode, withCallTrace, type TracedCall } from '../
 import type { Task, TaskError, TaskResult, TaskWarning } from '../dto/task';
 import { emptyEventCounts, emptyResourceCounts, taskError } from '../dto/task';
 import { SCHEMA_VERSION } from '../dto/collection-request';
-import { accountLevelTypes, allResourceTypes, clientFactories, collectedAwsTypeNames, rulesFor, serviceByName, type ServiceDefinition } from '../services/registry';
+import { accountLevelTypes, allResourceTypes, clientCatalog, collectedAwsTypeNames, rulesFor, serviceByName, type ServiceDefinition } from '../services/registry';
 import type { RegionFacts } from '../services/rule';
 import { enrichmentsOf, typeKey, type CollectContext, type CollectWarning, type ResourceRecord, type ResourceType } from '../services/resource-type';
 import type { Database } from '../store/dynamo';
@@ -144,7 +144,7 @@ async function defaultClients(task: Task): Promise<RegionalClients> {
         accountId: task.account.accountId,
         ...(credentials ? { credentials } : {}),
         userAgent: `cloudtap/${task.runId}/${task.taskId}`,
-      }, clientFactories());
+      }, clientCatalog());
       byRegion.set(region, clients);
     }
     return clients;

@@ -43,12 +43,15 @@ export async function enrichPage(
 ): Promise<void> {
   const enrichments = enrichmentsOf(type);
   if (enrichments.length === 0 || records.length === 0) return;
-  const memo = enrichments.some((e) => e.perResource) && stored && !options.force
-    ? await stored.resources.getMany(stored.partition, records.map((r) => r.id))
+  // The stored records of the page's records that a per-resource enrichment is for (100 a BatchGetItem).
+  const memoized = records.filter((r) => enrichments.some((e) => e.perResource && (e.perResource.applies?.(r) ?? true)));
+  const memo = memoized.length > 0 && stored && !options.force
+    ? await stored.resources.getMany(stored.partition, memoized.map((r) => r.id))
     : new Map<string, StoredResource>();
   await Promise.all(enrichments.map((enrichment) => {
     if (!enrichment.perResource) return enrichment.apply(records, context);
-    const due = records.filter((record) => {
+    const applies = enrichment.perResource.applies ?? (() => true);
+    const due = records.filter(applies).filter((record) => {
       const previous = memo.get(record.id);
       if (!previous || previous.deletedAt || options.force || isDue(enrichment, record.id, previous, stored?.lastCollected, options.now ?? Date.now())) return true;
       if (enrichment.perResource?.needed?.(record, previous)) return true;

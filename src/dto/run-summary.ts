@@ -56,7 +56,23 @@ export const SUMMARY_LIMITS = {
   messageChars: 300,
   /** Skipped targets listed; unreachable accounts first. */
   listedSkipped: 100,
+  /** Warnings listed (one per account, region, type, call and code). */
+  listedWarnings: 50,
 } as const;
+
+/**
+ * Calls that failed without failing their listing (an enrichment, e.g. user data denied): the records were stored
+ * and reconciled, and lack the call's fields (marked unknown). A run with warnings still succeeds.
+ */
+export interface RunWarning {
+  account: string;
+  region: string;
+  type: string;
+  call: string;
+  code: string;
+  message: string;
+  records: number;
+}
 
 /** What `cloudtap run --json` prints and what Finalize stores (shared/DESIGN.md, "Operator interface"). */
 export interface RunSummary {
@@ -92,6 +108,10 @@ export interface RunSummary {
   skippedOmitted?: number;
   /** Threshold transitions of this run (one alarm each). */
   alarms?: Alarm[];
+  /** Enrichment calls that failed without failing their listing; at most SUMMARY_LIMITS.listedWarnings of them. */
+  warnings?: RunWarning[];
+  /** Warnings left out of `warnings`. */
+  warningsOmitted?: number;
   notes?: string[];
 }
 
@@ -103,6 +123,7 @@ export function summarizeRun(
   const events = emptyEventCounts();
   const tasks = { total: results.length + run.skipped.length, succeeded: 0, failed: 0, skipped: run.skipped.length };
   const failures: TaskFailure[] = [];
+  const warnings: RunWarning[] = [];
   let writes = run.extraWrites;
   let apiCalls = 0;
   for (const result of results) {
@@ -112,6 +133,7 @@ export function summarizeRun(
     writes += result.writes;
     apiCalls += result.apiCalls;
     if (result.status === 'failed') failures.push(...taskFailures(result));
+    for (const w of result.warnings ?? []) warnings.push({ account: result.accountId, region: result.region, type: w.type, call: w.call, code: w.code, message: shorten(w.message), records: w.records });
   }
   const accountsUnreachable = new Set(run.skipped.filter(isUnreachableAccount).map((s) => s.accountId)).size;
   const { groups, omitted } = groupFailures(failures);
@@ -129,6 +151,8 @@ export function summarizeRun(
     ...(omitted.groups > 0 ? { failureGroupsOmitted: omitted } : {}),
     skipped: skipped.slice(0, SUMMARY_LIMITS.listedSkipped).map((s) => ({ ...s, reason: shorten(s.reason) })),
     ...(skipped.length > SUMMARY_LIMITS.listedSkipped ? { skippedOmitted: skipped.length - SUMMARY_LIMITS.listedSkipped } : {}),
+    ...(warnings.length > 0 ? { warnings: warnings.slice(0, SUMMARY_LIMITS.listedWarnings) } : {}),
+    ...(warnings.length > SUMMARY_LIMITS.listedWarnings ? { warningsOmitted: warnings.length - SUMMARY_LIMITS.listedWarnings } : {}),
   };
 }
 

@@ -59,8 +59,8 @@ export class EventSync {
   private readonly observed = new IdTable();
   /** How many of the events open at the start were found again. */
   private stillOpen = 0;
-  /** The account the partition's conditions are about: part of every event's identity. */
-  private readonly accountId: string;
+  /** The account and region the partition's conditions are about: part of every event's identity. */
+  private readonly where: { accountId: string; region: string };
   /**
    * Events found again that the index says are open, not yet confirmed against the table: confirmed a batch at a
    * time as the partition is observed, so that only a batch of them is held in full.
@@ -76,7 +76,7 @@ export class EventSync {
     readonly partition: string, private readonly open: IdTable, private readonly context: EventSyncContext,
     private readonly options: EventSyncOptions,
   ) {
-    this.accountId = parsePartition(partition).accountId;
+    this.where = parsePartition(partition);
   }
 
   static async start(partition: string, context: EventSyncContext, options: EventSyncOptions = {}): Promise<EventSync> {
@@ -96,7 +96,7 @@ export class EventSync {
 
   /** Records a finding; returns the write to make, if any (the caller batches writes). */
   observe(rule: EventSource, finding: Finding, resourceId: string): (() => Promise<void>) | undefined {
-    const id = eventIdentity(rule.eventClass, this.context.ems, this.accountId, rule.name, finding.typeNames);
+    const id = eventIdentity(rule.eventClass, this.context.ems, this.where, rule.name, finding.typeNames);
     const found = this.observed.size;
     if (this.observed.add(id) < found) return undefined;
     if (this.open.has(id)) {

@@ -14,6 +14,7 @@ import { RunLedger } from '../events/occurrences';
 import { matchesThreshold, thresholdFinding, thresholdRule, type Threshold } from '../events/threshold';
 import { ALARM, ALARM_CLEARED, type Alarm, type AlarmPublisher } from './alarms';
 import { mapWithConcurrency } from '../util/concurrency';
+import { isStoreCall } from '../aws/call-trace';
 
 /** Account-wide partitions (rule results that span regions) use this region name. */
 const ACCOUNT_WIDE = 'aws-global';
@@ -117,7 +118,7 @@ export async function finalizeRun(request: FinalizeRequest, db: Database, settin
   summary.openEvents = await new EventStore(db).countOpenBySeverity();
   if (request.probe) {
     await runs.saveTask(request.runId, undefined, request.probe);
-    summary.apiCalls += request.probe.calls.filter((c) => c.service !== 'DynamoDB').length;
+    summary.apiCalls += request.probe.calls.filter((c) => !isStoreCall(c)).length;
   }
   if (!allSucceeded && settings.thresholds.length > 0) summary.notes = ['thresholds not evaluated: some tasks failed, so the counts they need are incomplete'];
   // The run item itself is this run's last write.

@@ -5,7 +5,7 @@ import { SCHEMA_VERSION } from '../dto/collection-request';
 import type { SkippedTarget } from '../dto/run-summary';
 import type { Task, TaskAccount } from '../dto/task';
 import { taskIdOf } from '../dto/task';
-import { allServices, clientFactories, regionDirectory, serviceRunsIn } from '../services/registry';
+import { allServices, clientCatalog, regionDirectory, serviceRunsIn } from '../services/registry';
 import { taskError } from '../dto/task';
 import { InvalidInputError } from '../dto/validation';
 import { CollectorAccountUnreachableError, explainProbeError } from './probe-errors';
@@ -131,7 +131,7 @@ interface OwnAccount {
 
 /** The collector's own credentials: who they are. Without them nothing at all can be collected. */
 async function probeOwnAccount(settings: PlanSettings): Promise<OwnAccount> {
-  const clients = createAwsClients({ region: settings.homeRegion }, clientFactories());
+  const clients = createAwsClients({ region: settings.homeRegion }, clientCatalog());
   try {
     const identity = await clients.sts.send(new GetCallerIdentityCommand({}));
     return { accountId: identity.Account ?? '', clients };
@@ -160,7 +160,7 @@ async function probeMemberAccount(target: AccountTarget, settings: PlanSettings,
   const label = target.accountId ?? target.roleArn ?? 'a member account';
   try {
     const credentials = await assumeRoleCredentials(settings.homeRegion, target.roleArn, target.externalId, `cloudtap-${runId}`);
-    const clients = createAwsClients({ region: settings.homeRegion, ...(credentials ? { credentials } : {}) }, clientFactories());
+    const clients = createAwsClients({ region: settings.homeRegion, ...(credentials ? { credentials } : {}) }, clientCatalog());
     const identity = await clients.sts.send(new GetCallerIdentityCommand({}));
     const accountId = identity.Account ?? '';
     if (target.accountId && accountId !== target.accountId) {

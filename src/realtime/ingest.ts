@@ -2,7 +2,7 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { assumeRoleCredentials, createAwsClients, type AwsClients } from '../aws/clients';
 import { InvalidInputError, expectIsoTime, expectRecord, expectString, isRecord } from '../dto/validation';
 import { ACCOUNT_ID_PATTERN, REGION_PATTERN } from '../dto/collection-request';
-import { allResourceTypes, allServices, clientFactories, rulesFor, serviceOfType } from '../services/registry';
+import { allResourceTypes, allServices, clientCatalog, rulesFor, serviceOfType } from '../services/registry';
 import { enrichmentsOf, typeKey, type CollectContext, type ResourceRecord, type ResourceType } from '../services/resource-type';
 import type { NamedResources, ServiceDefinition } from '../services/service';
 import { NO_FACTS, type RegionFacts } from '../services/rule';
@@ -241,7 +241,7 @@ function accountClients(deps: IngestDependencies) {
     const byRegion = new Map<string, AwsClients>();
     return (r) => {
       let clients = byRegion.get(r);
-      if (!clients) byRegion.set(r, (clients = createAwsClients({ region: r, accountId, ...(credentials ? { credentials } : {}) }, clientFactories())));
+      if (!clients) byRegion.set(r, (clients = createAwsClients({ region: r, accountId, ...(credentials ? { credentials } : {}) }, clientCatalog())));
       return clients;
     };
   };

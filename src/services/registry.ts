@@ -1,4 +1,4 @@
-import type { ClientFactory } from '../aws/clients';
+import type { ClientCatalog, ClientFactory } from '../aws/clients';
 import { ec2Service } from './ec2';
 import { cloudTrailService } from './cloudtrail';
 import { catalogType } from './catalog';
@@ -9,7 +9,10 @@ import type { Counter, RegionDirectory, ServiceDefinition } from './service';
 export type { ServiceDefinition, ServiceScope } from './service';
 
 /** Adding a service means adding its folder and one line here. */
-const services: readonly ServiceDefinition[] = [ec2Service, cloudTrailService];
+const services: readonly ServiceDefinition[] = [
+  ec2Service,
+  cloudTrailService,
+];
 
 const cloudServiceTypeType = catalogType(() => services.flatMap((s) => s.types));
 
@@ -53,15 +56,16 @@ export function serviceRunsIn(service: ServiceDefinition, region: string, homeRe
 }
 
 /** Every SDK client the services declare, by name. Two services declaring one name is a mistake caught at start. */
-export function clientFactories(): Readonly<Record<string, ClientFactory>> {
-  const factories: Record<string, ClientFactory> = {};
+export function clientCatalog(): ClientCatalog {
+  const catalog: Record<string, { service: string; create: ClientFactory }> = {};
   for (const service of services) {
-    for (const [name, factory] of Object.entries(service.clients)) {
-      if (factories[name] && factories[name] !== factory) throw new Error(`services declare the SDK client "${name}" twice; give one of them another name`);
-      factories[name] = factory;
+    for (const [name, create] of Object.entries(service.clients)) {
+      const taken = catalog[name];
+      if (taken) throw new Error(`services ${taken.service} and ${service.name} both declare the SDK client "${name}"; give one of them another name`);
+      catalog[name] = { service: service.name, create };
     }
   }
-  return factories;
+  return catalog;
 }
 
 /** Where plan and the Region type learn an account's regions: the one service that offers a directory. */

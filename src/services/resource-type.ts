@@ -107,6 +107,8 @@ export interface Enrichment {
   perResource?: {
     /** Data fields it sets; `tags` names the record's tags. */
     fields: string[];
+    /** The records it is for (default: every record); the others are left as preprocess made them. */
+    applies?(record: ResourceRecord): boolean;
     /** Whether a changed record needs the calls again, given what is stored (default: yes). */
     needed?(record: ResourceRecord, stored: ResourceRecord): boolean;
     /** Fetched again after this long even if nothing says it changed (default 24). */

@@ -114,7 +114,7 @@ export function storeClient(region: string, endpoint?: string): StoreClient {
     requestHandler: { httpAgent: { keepAlive: true, maxSockets: STORE_SOCKETS }, httpsAgent: { keepAlive: true, maxSockets: STORE_SOCKETS } },
     ...loopbackCredentials(endpoint ? { AWS_ENDPOINT_URL_DYNAMODB: endpoint } : process.env),
   });
-  return new StoreClient(traced(client, STORE_SERVICE, { region }));
+  return new StoreClient(traced(client, STORE_SERVICE, { region, store: true }));
 }
 
 const BATCH_WRITE_LIMIT = 25;

@@ -1,7 +1,8 @@
 import type { RunSummary } from '../dto/run-summary';
 import type { TracedCall } from '../aws/call-trace';
 import type { TaskResult } from '../dto/task';
-import { Database, STORE_SERVICE, batchWrite, conditionalWrite, queryItems } from './dynamo';
+import { Database, batchWrite, conditionalWrite, queryItems } from './dynamo';
+import { isStoreCall } from '../aws/call-trace';
 
 /** A finished run as stored: its summary, its sequence number, and the partitions it collected completely. */
 export interface StoredRun extends RunSummary {
@@ -226,7 +227,7 @@ export class TaskTraceWriter {
 
   record(call: TracedCall): void {
     this.calls++;
-    if (call.service !== STORE_SERVICE) this.awsCalls++;
+    if (!isStoreCall(call)) this.awsCalls++;
     this.throttles += call.throttles;
     if (this.head.length < CALLS_PER_TRACE_ITEM) {
       this.head.push(call);

@@ -45,12 +45,20 @@ function conditionKey(c: TruthCondition): string {
 }
 
 /** An event in the same terms; OpenIngress on its group → rule pairs (the port pair names the worst port). */
-function eventKey(e: Pick<TapEvent, 'rule' | 'typeNames'>): string {
+function eventKey(e: Pick<TapEvent, 'rule' | 'typeNames' | 'partition'>): string {
   const pairs = e.rule === 'OpenIngress' ? e.typeNames.slice(0, 2) : e.typeNames;
-  return `${e.rule} ${pairs.map((p) => `${p.type}=${p.name}`).join(' ')}`;
+  const key = `${e.rule} ${pairs.map((p) => `${p.type}=${p.name}`).join(' ')}`;
+  // The other services' names are unique per region only (an Auto Scaling group's, a table's).
+  return CORE_RULES.has(e.rule) ? key : `${key} @${e.partition.split('#')[1] ?? ''}`;
 }
 
-const conditionsAt = (spec: string): Set<string> => new Set(sandboxTruth(parseSandboxSpec(spec)).conditions.map(conditionKey));
+const CORE_RULES = new Set(['InstanceState', 'OpenIngress', 'UnattachedVolume', 'UnencryptedVolume', 'TrailLogging', 'NoTrail']);
+
+/** Every planted condition: EC2's and CloudTrail's in Tap terms, and the other services' by rule and resource (their events name it `ID=<id>`). */
+const conditionsAt = (spec: string): Set<string> => {
+  const truth = sandboxTruth(parseSandboxSpec(spec));
+  return new Set([...truth.conditions.map(conditionKey), ...truth.services.conditions.map((c) => `${c.rule} ID=${c.id} @${c.region}`)]);
+};
 const minus = (a: Set<string>, b: Set<string>): string[] => [...a].filter((k) => !b.has(k)).sort();
 
 describe('a collector whose clock is an hour behind the previous run\'s', () => {

@@ -25,6 +25,7 @@ import { TABLE_IDS } from '../../src/store/tables';
 import { synthesizeCollector } from '../stack/collector-fixture';
 import { cloudtap, tempDir, type CliResult } from '../support/cli';
 import { localStore } from '../support/local-run';
+import { sandboxEndpointVariables } from '../../local/sandbox/endpoints';
 
 const SPEC = 'seed=21&regions=2&instances=16';
 const REGION = enabledRegions(parseSandboxSpec(SPEC))[0] as string;
@@ -132,8 +133,10 @@ beforeAll(async () => {
   const restore = overlayEnvironment({
     ...environment,
     AWS_REGION: REGION,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
-    AWS_ENDPOINT_URL_EC2: sandbox.url, AWS_ENDPOINT_URL_STS: sandbox.url, AWS_ENDPOINT_URL_CLOUDTRAIL: sandbox.url,
+    // In AWS the store and a collected DynamoDB are one endpoint; here the account is the sandbox (every service's
+    // variable, DynamoDB's too) and the stack's tables are in their own DynamoDB, which the functions reach explicitly.
+    ...sandboxEndpointVariables(sandbox.url),
+    CLOUDTAP_STORE_ENDPOINT: dynamodb.endpoint,
     AWS_ACCESS_KEY_ID: 'AKIDCLOUDTAPSANDBOX', AWS_SECRET_ACCESS_KEY: 'sandbox-secret', AWS_SESSION_TOKEN: undefined, AWS_PROFILE: undefined,
     AWS_EC2_METADATA_DISABLED: 'true',
   });

@@ -8,6 +8,7 @@ import { EventStore } from '../../src/store/event-store';
 import { eventById } from '../../src/events/event-queries';
 import { scanItems } from '../../src/store/dynamo';
 import type { Workspace } from '../../cli/workspace';
+import { allServices } from '../../src/services/registry';
 
 const ADMIN_PORTS = [22, 3389];
 
@@ -15,7 +16,11 @@ const ADMIN_PORTS = [22, 3389];
  * What Tap event a planted condition should be, written from the Tap model (shared/DESIGN.md) and the
  * sandbox's own description of what it planted — not by calling cloudtap's rules.
  */
-function expectedEvent(c: TruthCondition): { rule: string; class: string; group: string | null; severity: number; pinpoint: string } {
+function expectedEvent(c: TruthCondition): { account: string; rule: string; class: string; group: string | null; severity: number; pinpoint: string } {
+  return { account: c.accountId, ...expectedTapEvent(c) };
+}
+
+function expectedTapEvent(c: TruthCondition): { rule: string; class: string; group: string | null; severity: number; pinpoint: string } {
   const d = c.detail as Record<string, unknown>;
   switch (c.rule) {
     case 'InstanceState':
@@ -43,10 +48,17 @@ function expectedEvent(c: TruthCondition): { rule: string; class: string; group:
 /** An open event in the same terms; OpenIngress is compared on its group → rule pairs (the port pair names the worst port). */
 function actualEvent(e: TapEvent) {
   const pairs = e.rule === 'OpenIngress' ? e.typeNames.slice(0, 2) : e.typeNames;
-  return { rule: e.rule, class: e.class, group: e.group, severity: e.severity, pinpoint: pairs.map((p) => `${p.type}=${p.name}`).join(' ') };
+  return { account: accountOf(e), rule: e.rule, class: e.class, group: e.group, severity: e.severity, pinpoint: pairs.map((p) => `${p.type}=${p.name}`).join(' ') };
 }
 
-const byKey = (a: { rule: string; pinpoint: string }, b: { rule: string; pinpoint: string }) => `${a.rule} ${a.pinpoint}`.localeCompare(`${b.rule} ${b.pinpoint}`);
+/** The account an event is about: the first part of its partition. */
+const accountOf = (e: Pick<TapEvent, 'partition'>): string => e.partition.split('#')[0] ?? '';
+
+/** The rules of EC2 and CloudTrail, whose expected Tap events are written out above; the other services' are compared by resource. */
+const CORE_RULES = new Set(['InstanceState', 'OpenIngress', 'UnattachedVolume', 'UnencryptedVolume', 'TrailLogging', 'NoTrail']);
+
+const byKey = (a: { account: string; rule: string; pinpoint: string }, b: { account: string; rule: string; pinpoint: string }) =>
+  `${a.account} ${a.rule} ${a.pinpoint}`.localeCompare(`${b.account} ${b.rule} ${b.pinpoint}`);
 const unique = <T>(items: T[]): T[] => [...new Map(items.map((i) => [JSON.stringify(i), i])).values()];
 
 async function scanEventsTable(workspace: Workspace): Promise<Record<string, unknown>[]> {
@@ -73,11 +85,19 @@ describe.each([
     const store = await localStore();
     const summary = await store.run(spec);
     expect(summary.failures).toEqual([]);
-    const expected = unique(sandboxTruth(parseSandboxSpec(spec)).conditions.map(expectedEvent)).sort(byKey);
+    const truth = sandboxTruth(parseSandboxSpec(spec));
+    const expected = unique(truth.conditions.map(expectedEvent)).sort(byKey);
     expect(expected.length).toBeGreaterThan(0);
     const open = await openEvents(store);
-    const actual = open.map(actualEvent).sort(byKey);
+    const actual = open.filter((e) => CORE_RULES.has(e.rule)).map(actualEvent).sort(byKey);
     expect(actual).toEqual(expected);
+    // Every rule of the services added as plugins: one open event per planted condition, on its resource, at its severity.
+    const plugins = open.filter((e) => !CORE_RULES.has(e.rule)).map((e) => `${accountOf(e)} ${e.rule} ${e.resourceId} ${e.severity}`).sort();
+    const planted = truth.services.conditions.map((c) => `${c.accountId} ${c.rule} ${c.id} ${c.severity}`).sort();
+    expect(plugins).toEqual(planted);
+    // … and the sandbox plants a condition of every rule those services declare.
+    const declared = allServices().flatMap((s) => s.rules.map((r) => r.name)).filter((rule) => !CORE_RULES.has(rule));
+    expect([...new Set(truth.services.conditions.map((c) => c.rule))].sort()).toEqual([...new Set(declared)].sort());
     // The summary's open events by severity (the dashboard's) count the same events.
     const bySeverity: Record<string, number> = { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 };
     for (const event of open) bySeverity[event.severity] = (bySeverity[event.severity] ?? 0) + 1;

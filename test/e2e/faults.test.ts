@@ -5,6 +5,7 @@ import { sandboxTruth } from '../../local/sandbox/truth';
 import type { RunSummary } from '../../src/dto/run-summary';
 import { localStore } from '../support/local-run';
 import { cloudtap, tempDir } from '../support/cli';
+import { sandboxEndpointVariables } from '../../local/sandbox/endpoints';
 
 describe('an AWS error on one type in one region', () => {
   it('is reported with account, region, service, type and the AWS code, and the other types still complete', async () => {
@@ -39,7 +40,8 @@ describe('any endpoint, through the SDK\'s own variables', () => {
     const dataDir = await tempDir();
     try {
       const result = await cloudtap(['run', '--json', '--data-dir', dataDir], {
-        AWS_ENDPOINT_URL_EC2: sandbox.url, AWS_ENDPOINT_URL_STS: sandbox.url, AWS_ENDPOINT_URL_CLOUDTRAIL: sandbox.url,
+        // Every service's variable, DynamoDB's too: --data-dir names the store, so that one is the collected account's.
+        ...sandboxEndpointVariables(sandbox.url),
         AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'example', AWS_REGION: 'us-east-1', CLOUDTAP_HOME_REGION: 'us-east-1',
       });
       expect(result.stderr).toBe('');

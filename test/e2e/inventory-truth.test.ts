@@ -11,7 +11,7 @@ function collectedKey(r: StoredResource): string | undefined {
   return `${r.accountId}|${r.region}|${r.type}|${r.resourceId}`;
 }
 
-const truthKey = (r: TruthResource): string => `${r.accountId}|${r.region}|${r.type}|${r.id}`;
+const truthKey = (r: Pick<TruthResource, 'accountId' | 'region' | 'id'> & { type: string }): string => `${r.accountId}|${r.region}|${r.type}|${r.id}`;
 
 function countsByPartition(keys: string[]): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -24,6 +24,7 @@ function countsByPartition(keys: string[]): Record<string, number> {
 
 describe.each([
   ['seed=1'],
+  ['seed=3&accounts=2&regions=2&instances=30'],
   ['seed=5&regions=3&instances=40'],
   ['seed=9&regions=2&instances=7&accounts=2&optIn=eu-south-1'],
   ['seed=2&regions=1&instances=1200'],
@@ -36,7 +37,8 @@ describe.each([
     const resources = await store.resources();
 
     const collected = resources.map(collectedKey).filter((k): k is string => !!k).sort();
-    const expected = truth.resources.map(truthKey).sort();
+    // Every type of all ten services: EC2 and CloudTrail, and the services added as plugins.
+    const expected = [...truth.resources, ...truth.services.resources].map(truthKey).sort();
     expect(countsByPartition(collected)).toEqual(countsByPartition(expected));
     expect(collected).toEqual(expected);
 

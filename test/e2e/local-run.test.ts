@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { cloudtap, tempDir } from '../support/cli';
 import { openWorkspace } from '../../cli/workspace';
 import type { RunSummary } from '../../src/dto/run-summary';
+import { allServices } from '../../src/services/registry';
 
 /** The whole program, as an operator runs it: child processes, the embedded store on disk, the sandbox over HTTP. */
 describe('cloudtap run --sandbox', () => {
@@ -22,8 +23,9 @@ describe('cloudtap run --sandbox', () => {
     expect(Object.keys(first)).toEqual(expect.arrayContaining(['runId', 'status', 'startedAt', 'durationMs', 'tasks', 'resources', 'events', 'writes', 'failures']));
     expect(first.status).toBe('succeeded');
     expect(first.tasks).toMatchObject({ failed: 0 });
-    // One CloudServiceType task, one Region task, and EC2 and CloudTrail in each of the 2 enabled regions.
-    expect(first.tasks.total).toBe(6);
+    // One CloudServiceType task, one Region task, each regional service in each of the 2 enabled regions, and each global one once.
+    const regional = allServices().filter((s) => s.scope.kind === 'regional').length;
+    expect(first.tasks.total).toBe(2 + regional * 2 + (allServices().length - regional));
     expect(first.resources.seen).toBeGreaterThan(0);
     expect(first.resources.created).toBe(first.resources.seen);
     expect(first.writes).toBeGreaterThanOrEqual(first.resources.created);

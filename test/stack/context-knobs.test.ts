@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { App } from 'aws-cdk-lib';
 import { ContextKnobError, readCollectorDeployment } from '../../lib/stacks/context-knobs';
 import { CDK_JSON_CONTEXT } from './collector-fixture';
+import { serviceNames } from '../../src/stack-inputs';
 
 function read(context: Record<string, unknown>) {
   return readCollectorDeployment(new App({ context: { ...CDK_JSON_CONTEXT, ...context } }).node);
@@ -61,7 +62,7 @@ describe('context knobs', () => {
     [{ schedule: 'yes' }, 'context knob "schedule": "yes" is not a boolean; use true or false'],
     [{ memberRoleArns: 'arn:aws:iam::123456789012:user/alice' }, 'context knob "memberRoleArns": "arn:aws:iam::123456789012:user/alice" is not an IAM role ARN; use arn:aws:iam::<12-digit account id>:role/<name>'],
     [{ memberRoleArns: 42 }, 'context knob "memberRoleArns": 42 is not a list of strings'],
-    [{ services: ['S3'] }, 'context knob "services": services[0]: unknown service "S3"; valid services are: EC2'],
+    [{ services: ['Glacier'] }, `context knob "services": services[0]: unknown service "Glacier"; valid services are: ${serviceNames().join(', ')}`],
     [{ regions: ['europe'] }, 'context knob "regions": regions[0]: "europe" is not a region name; use names such as us-east-1'],
     [{ normalizeConcurrency: 0 }, 'context knob "normalizeConcurrency": 0 is not a whole number from 1 to 900; use e.g. 10'],
     [{ normalizeConcurrency: 1000 }, 'context knob "normalizeConcurrency": 1000 is not a whole number from 1 to 900'],

@@ -4,6 +4,7 @@ import { nagPacks } from '../../lib/stacks/nag';
 import { noSuccessWindow, schedulePeriod } from '../../lib/stacks/schedule-period';
 import { RUN_METRIC, TASK_METRIC } from '../../src/lambda/metric-names';
 import { logicalId, synthesizeCollector, type SynthesizedCollector } from './collector-fixture';
+import { realtimeEventPatterns } from '../../src/stack-inputs';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 
@@ -98,7 +99,8 @@ describe('operating the stack, with cdk.json defaults', () => {
     const queueIds = Object.values(stack.deadLetterQueues).map((queue) => logicalId(stack, queue));
     expect(queueIds).toHaveLength(3);
     const ruleTargets = Object.values(template.findResources('AWS::Events::Rule')).flatMap((rule) => (rule as Resource).Properties.Targets as { DeadLetterConfig?: { Arn: unknown } }[]);
-    expect(ruleTargets.length).toBe(3);
+    // The schedule, and one rule per real-time pattern the services declare.
+    expect(ruleTargets.length).toBe(1 + realtimeEventPatterns().length);
     for (const target of ruleTargets) expect(queueIds).toContain((target.DeadLetterConfig?.Arn as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]);
     const normalize = template.toJSON().Resources[logicalId(stack, stack.functions.normalize)] as Resource;
     expect(queueIds).toContain((normalize.Properties.DeadLetterConfig as { TargetArn: { 'Fn::GetAtt': string[] } }).TargetArn['Fn::GetAtt'][0]);

@@ -7,6 +7,7 @@ import { defineResourceType, tagMap, type CollectContext, type ListCall, type Re
 import { regionalArn } from '../arn';
 import { listPages } from '../pages';
 import { mapWithConcurrency } from '../../util/concurrency';
+import { CallFailures } from '../call-failures';
 
 /** An instance as DescribeInstances returns it, with its reservation's id (which the Tap metadata carries). */
 export type RawInstance = Instance & { ReservationId?: string };
@@ -14,6 +15,13 @@ export type RawInstance = Instance & { ReservationId?: string };
 /** Tag that names an instance's server role; user data `role=` lines are the fallback. */
 export const ROLE_TAG = 'Role';
 const USER_DATA_CALLS_IN_FLIGHT = 8;
+/** What user data tells: the role, and where it came from. */
+const USER_DATA_FIELDS = ['role', 'role_source'];
+
+/** Instances whose role comes from user data: those without a Role tag that still exist. */
+function needsUserData(record: ResourceRecord): boolean {
+  return record.tags[ROLE_TAG] === undefined && record.data.state !== 'terminated';
+}
 
 export const instanceType = defineResourceType<RawInstance, DescribeInstancesCommandOutput>({
   service: 'EC2',
@@ -35,12 +43,25 @@ export const instanceType = defineResourceType<RawInstance, DescribeInstancesCom
     nextToken: (output) => output.NextToken,
   },
   describe: { command: (ids) => new DescribeInstancesCommand({ InstanceIds: ids }), idPrefix: 'i-', notFoundCode: 'InvalidInstanceID.NotFound' },
-  enrich: {
-    actions: ['ec2:DescribeInstanceAttribute', 'ec2:DescribeInstanceStatus'],
-    apply: async (records, context) => {
-      await Promise.all([resolveRolesFromUserData(records, context), markImpaired(records, context)]);
+  enrich: [
+    {
+      // Status checks change without the listing changing: read every listing (one call per 1,000 instances).
+      actions: ['ec2:DescribeInstanceStatus'],
+      apply: (records, context) => markImpaired(records, context),
     },
-  },
+    {
+      // User data can change only while an instance is stopped: read once, and again when an instance seen stopped
+      // runs again, or when its state transition time moved (stopped and started between two runs).
+      actions: ['ec2:DescribeInstanceAttribute'],
+      perResource: {
+        fields: USER_DATA_FIELDS,
+        applies: needsUserData,
+        needed: (record, stored) => (stored.data.state === 'stopped' && record.data.state !== 'stopped')
+          || record.data.state_transition_time !== stored.data.state_transition_time,
+      },
+      apply: (records, context) => resolveRolesFromUserData(records, context),
+    },
+  ],
   preprocess: (raw, context) => preprocessInstance(raw, context),
   // `impaired` stays in the hash: it changes only when the instance's health does (like `state`), and that
   // change belongs in the instance's history; leaving it out would also leave a stale value in the inventory.
@@ -103,17 +124,23 @@ export function transitionTime(reason: string | undefined): string | null {
  * user data often holds secrets and is never stored, logged or traced.
  */
 async function resolveRolesFromUserData(records: ResourceRecord[], context: CollectContext): Promise<void> {
-  const untagged = records.filter((r) => r.data.role === null && r.data.state !== 'terminated');
-  await mapWithConcurrency(untagged, USER_DATA_CALLS_IN_FLIGHT, async (record) => {
-    const output: DescribeInstanceAttributeCommandOutput = await context.clients.get<EC2Client>('ec2').send(
-      new DescribeInstanceAttributeCommand({ InstanceId: record.id, Attribute: 'userData' }),
-    );
+  const failures = new CallFailures();
+  await mapWithConcurrency(records.filter(needsUserData), USER_DATA_CALLS_IN_FLIGHT, async (record) => {
+    let output: DescribeInstanceAttributeCommandOutput;
+    try {
+      output = await context.clients.get<EC2Client>('ec2').send(new DescribeInstanceAttributeCommand({ InstanceId: record.id, Attribute: 'userData' }));
+    } catch (error) {
+      // Many organizations deny user data on purpose: the instance is still collected, its role unknown.
+      failures.add(record, USER_DATA_FIELDS, 'ec2:DescribeInstanceAttribute', error);
+      return;
+    }
     const role = roleFromUserData(output.UserData?.Value);
     if (role) {
       record.data.role = role;
       record.data.role_source = 'user-data';
     }
   });
+  failures.report(context);
 }
 
 /** Finds `role=<name>` in base64 user data (shell `role=x`, `export ROLE=x` and `role: x` forms). */
@@ -160,15 +187,23 @@ async function markImpaired(records: ResourceRecord[], context: CollectContext):
   const checked = records.filter((r) => typeof r.data.state === 'string' && CHECKED_STATES.has(r.data.state));
   if (checked.length === 0) return;
   let impaired: Set<string>;
-  const regionWide = regionImpairedByListing.get(context);
-  if (regionWide) {
-    impaired = await regionWide;
-  } else if (checked.length <= STATUS_IDS_PER_CALL) {
-    impaired = await impairedIn(statusOfIds(checked.map((r) => r.id)), context);
-  } else {
-    const listing = impairedIn(regionStatusListing, context);
-    regionImpairedByListing.set(context, listing);
-    impaired = await listing;
+  try {
+    const regionWide = regionImpairedByListing.get(context);
+    if (regionWide) {
+      impaired = await regionWide;
+    } else if (checked.length <= STATUS_IDS_PER_CALL) {
+      impaired = await impairedIn(statusOfIds(checked.map((r) => r.id)), context);
+    } else {
+      const listing = impairedIn(regionStatusListing, context);
+      regionImpairedByListing.set(context, listing);
+      impaired = await listing;
+    }
+  } catch (error) {
+    // The instances are listed: they are stored and reconciled, their health unknown.
+    const failures = new CallFailures();
+    for (const record of checked) failures.add(record, ['impaired'], 'ec2:DescribeInstanceStatus', error);
+    failures.report(context);
+    return;
   }
   for (const record of checked) record.data.impaired = impaired.has(record.id);
 }
