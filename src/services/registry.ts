@@ -1,6 +1,7 @@
 import type { ClientCatalog, ClientFactory } from '../aws/clients';
 import { ec2Service } from './ec2';
 import { cloudTrailService } from './cloudtrail';
+import { kmsService } from './kms';
 import { catalogType } from './catalog';
 import { typeActions, typeKey, type ResourceType } from './resource-type';
 import type { TapRule } from './rule';
@@ -12,6 +13,7 @@ export type { ServiceDefinition, ServiceScope } from './service';
 const services: readonly ServiceDefinition[] = [
   ec2Service,
   cloudTrailService,
+  kmsService,
 ];
 
 const cloudServiceTypeType = catalogType(() => services.flatMap((s) => s.types));

@@ -3,6 +3,8 @@
  * A module imports only types from ../spec (spec.ts reads this list to validate `fail=` rules; see ../README.md).
  */
 import type { SandboxServiceModule } from '../service-module';
+import { kmsModule } from './kms';
 
 export const SANDBOX_SERVICE_MODULES: readonly SandboxServiceModule[] = [
+  kmsModule,
 ];
