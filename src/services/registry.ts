@@ -2,6 +2,7 @@ import type { ClientCatalog, ClientFactory } from '../aws/clients';
 import { ec2Service } from './ec2';
 import { cloudTrailService } from './cloudtrail';
 import { kmsService } from './kms';
+import { s3Service } from './s3';
 import { catalogType } from './catalog';
 import { typeActions, typeKey, type ResourceType } from './resource-type';
 import type { TapRule } from './rule';
@@ -14,6 +15,7 @@ const services: readonly ServiceDefinition[] = [
   ec2Service,
   cloudTrailService,
   kmsService,
+  s3Service,
 ];
 
 const cloudServiceTypeType = catalogType(() => services.flatMap((s) => s.types));

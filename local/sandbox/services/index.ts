@@ -3,8 +3,10 @@
  * A module imports only types from ../spec (spec.ts reads this list to validate `fail=` rules; see ../README.md).
  */
 import type { SandboxServiceModule } from '../service-module';
+import { s3Module } from './s3';
 import { kmsModule } from './kms';
 
 export const SANDBOX_SERVICE_MODULES: readonly SandboxServiceModule[] = [
+  s3Module,
   kmsModule,
 ];
