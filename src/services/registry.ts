@@ -3,6 +3,7 @@ import { ec2Service } from './ec2';
 import { cloudTrailService } from './cloudtrail';
 import { kmsService } from './kms';
 import { s3Service } from './s3';
+import { rdsService } from './rds';
 import { catalogType } from './catalog';
 import { typeActions, typeKey, type ResourceType } from './resource-type';
 import type { TapRule } from './rule';
@@ -16,6 +17,7 @@ const services: readonly ServiceDefinition[] = [
   cloudTrailService,
   kmsService,
   s3Service,
+  rdsService,
 ];
 
 const cloudServiceTypeType = catalogType(() => services.flatMap((s) => s.types));

@@ -5,8 +5,10 @@
 import type { SandboxServiceModule } from '../service-module';
 import { s3Module } from './s3';
 import { kmsModule } from './kms';
+import { rdsModule } from './rds';
 
 export const SANDBOX_SERVICE_MODULES: readonly SandboxServiceModule[] = [
   s3Module,
   kmsModule,
+  rdsModule,
 ];
