@@ -4,6 +4,7 @@ import { cloudTrailService } from './cloudtrail';
 import { kmsService } from './kms';
 import { s3Service } from './s3';
 import { rdsService } from './rds';
+import { dynamoDbService } from './dynamodb';
 import { catalogType } from './catalog';
 import { typeActions, typeKey, type ResourceType } from './resource-type';
 import type { TapRule } from './rule';
@@ -18,6 +19,7 @@ const services: readonly ServiceDefinition[] = [
   kmsService,
   s3Service,
   rdsService,
+  dynamoDbService,
 ];
 
 const cloudServiceTypeType = catalogType(() => services.flatMap((s) => s.types));

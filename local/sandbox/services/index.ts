@@ -6,9 +6,11 @@ import type { SandboxServiceModule } from '../service-module';
 import { s3Module } from './s3';
 import { kmsModule } from './kms';
 import { rdsModule } from './rds';
+import { dynamoDbModule } from './dynamodb';
 
 export const SANDBOX_SERVICE_MODULES: readonly SandboxServiceModule[] = [
   s3Module,
   kmsModule,
   rdsModule,
+  dynamoDbModule,
 ];
