@@ -3,6 +3,7 @@ import { s3Truth } from './truth/s3';
 import { kmsTruth } from './truth/kms';
 import { rdsTruth } from './truth/rds';
 import { dynamoDbTruth } from './truth/dynamodb';
+import { iamTruth } from './truth/iam';
 
 /** The truth of every service added as a plugin: one import and one entry per service. */
 export const SERVICE_TRUTHS: readonly ServiceTruth[] = [
@@ -10,4 +11,5 @@ export const SERVICE_TRUTHS: readonly ServiceTruth[] = [
   kmsTruth,
   rdsTruth,
   dynamoDbTruth,
+  iamTruth,
 ];

@@ -5,6 +5,7 @@ import { kmsService } from './kms';
 import { s3Service } from './s3';
 import { rdsService } from './rds';
 import { dynamoDbService } from './dynamodb';
+import { iamService } from './iam';
 import { catalogType } from './catalog';
 import { typeActions, typeKey, type ResourceType } from './resource-type';
 import type { TapRule } from './rule';
@@ -20,6 +21,7 @@ const services: readonly ServiceDefinition[] = [
   s3Service,
   rdsService,
   dynamoDbService,
+  iamService,
 ];
 
 const cloudServiceTypeType = catalogType(() => services.flatMap((s) => s.types));

@@ -7,10 +7,12 @@ import { s3Module } from './s3';
 import { kmsModule } from './kms';
 import { rdsModule } from './rds';
 import { dynamoDbModule } from './dynamodb';
+import { iamModule } from './iam';
 
 export const SANDBOX_SERVICE_MODULES: readonly SandboxServiceModule[] = [
   s3Module,
   kmsModule,
   rdsModule,
   dynamoDbModule,
+  iamModule,
 ];
