@@ -4,6 +4,7 @@ import { kmsTruth } from './truth/kms';
 import { rdsTruth } from './truth/rds';
 import { dynamoDbTruth } from './truth/dynamodb';
 import { iamTruth } from './truth/iam';
+import { lambdaTruth } from './truth/lambda';
 
 /** The truth of every service added as a plugin: one import and one entry per service. */
 export const SERVICE_TRUTHS: readonly ServiceTruth[] = [
@@ -12,4 +13,5 @@ export const SERVICE_TRUTHS: readonly ServiceTruth[] = [
   rdsTruth,
   dynamoDbTruth,
   iamTruth,
+  lambdaTruth,
 ];

@@ -6,6 +6,7 @@ import { s3Service } from './s3';
 import { rdsService } from './rds';
 import { dynamoDbService } from './dynamodb';
 import { iamService } from './iam';
+import { lambdaService } from './lambda';
 import { catalogType } from './catalog';
 import { typeActions, typeKey, type ResourceType } from './resource-type';
 import type { TapRule } from './rule';
@@ -22,6 +23,7 @@ const services: readonly ServiceDefinition[] = [
   rdsService,
   dynamoDbService,
   iamService,
+  lambdaService,
 ];
 
 const cloudServiceTypeType = catalogType(() => services.flatMap((s) => s.types));

@@ -8,6 +8,7 @@ import { kmsModule } from './kms';
 import { rdsModule } from './rds';
 import { dynamoDbModule } from './dynamodb';
 import { iamModule } from './iam';
+import { lambdaModule } from './lambda';
 
 export const SANDBOX_SERVICE_MODULES: readonly SandboxServiceModule[] = [
   s3Module,
@@ -15,4 +16,5 @@ export const SANDBOX_SERVICE_MODULES: readonly SandboxServiceModule[] = [
   rdsModule,
   dynamoDbModule,
   iamModule,
+  lambdaModule,
 ];
