@@ -5,6 +5,7 @@ import { rdsTruth } from './truth/rds';
 import { dynamoDbTruth } from './truth/dynamodb';
 import { iamTruth } from './truth/iam';
 import { lambdaTruth } from './truth/lambda';
+import { elbv2Truth } from './truth/elbv2';
 
 /** The truth of every service added as a plugin: one import and one entry per service. */
 export const SERVICE_TRUTHS: readonly ServiceTruth[] = [
@@ -14,4 +15,5 @@ export const SERVICE_TRUTHS: readonly ServiceTruth[] = [
   dynamoDbTruth,
   iamTruth,
   lambdaTruth,
+  elbv2Truth,
 ];

@@ -7,6 +7,7 @@ import { rdsService } from './rds';
 import { dynamoDbService } from './dynamodb';
 import { iamService } from './iam';
 import { lambdaService } from './lambda';
+import { elbv2Service } from './elbv2';
 import { catalogType } from './catalog';
 import { typeActions, typeKey, type ResourceType } from './resource-type';
 import type { TapRule } from './rule';
@@ -24,6 +25,7 @@ const services: readonly ServiceDefinition[] = [
   dynamoDbService,
   iamService,
   lambdaService,
+  elbv2Service,
 ];
 
 const cloudServiceTypeType = catalogType(() => services.flatMap((s) => s.types));

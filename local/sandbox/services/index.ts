@@ -9,6 +9,7 @@ import { rdsModule } from './rds';
 import { dynamoDbModule } from './dynamodb';
 import { iamModule } from './iam';
 import { lambdaModule } from './lambda';
+import { elbv2Module } from './elbv2';
 
 export const SANDBOX_SERVICE_MODULES: readonly SandboxServiceModule[] = [
   s3Module,
@@ -17,4 +18,5 @@ export const SANDBOX_SERVICE_MODULES: readonly SandboxServiceModule[] = [
   dynamoDbModule,
   iamModule,
   lambdaModule,
+  elbv2Module,
 ];
