@@ -6,6 +6,7 @@ import { dynamoDbTruth } from './truth/dynamodb';
 import { iamTruth } from './truth/iam';
 import { lambdaTruth } from './truth/lambda';
 import { elbv2Truth } from './truth/elbv2';
+import { autoScalingTruth } from './truth/autoscaling';
 
 /** The truth of every service added as a plugin: one import and one entry per service. */
 export const SERVICE_TRUTHS: readonly ServiceTruth[] = [
@@ -16,4 +17,5 @@ export const SERVICE_TRUTHS: readonly ServiceTruth[] = [
   iamTruth,
   lambdaTruth,
   elbv2Truth,
+  autoScalingTruth,
 ];

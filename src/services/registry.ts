@@ -8,6 +8,7 @@ import { dynamoDbService } from './dynamodb';
 import { iamService } from './iam';
 import { lambdaService } from './lambda';
 import { elbv2Service } from './elbv2';
+import { autoScalingService } from './autoscaling';
 import { catalogType } from './catalog';
 import { typeActions, typeKey, type ResourceType } from './resource-type';
 import type { TapRule } from './rule';
@@ -26,6 +27,7 @@ const services: readonly ServiceDefinition[] = [
   iamService,
   lambdaService,
   elbv2Service,
+  autoScalingService,
 ];
 
 const cloudServiceTypeType = catalogType(() => services.flatMap((s) => s.types));

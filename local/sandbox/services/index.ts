@@ -10,6 +10,7 @@ import { dynamoDbModule } from './dynamodb';
 import { iamModule } from './iam';
 import { lambdaModule } from './lambda';
 import { elbv2Module } from './elbv2';
+import { autoScalingModule } from './autoscaling';
 
 export const SANDBOX_SERVICE_MODULES: readonly SandboxServiceModule[] = [
   s3Module,
@@ -19,4 +20,5 @@ export const SANDBOX_SERVICE_MODULES: readonly SandboxServiceModule[] = [
   iamModule,
   lambdaModule,
   elbv2Module,
+  autoScalingModule,
 ];
