@@ -1,3 +1,4 @@
+import { isThrottlingError } from '@smithy/service-error-classification';
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 /** One AWS SDK call as the collector made it (after the SDK's own retries). */
@@ -50,15 +51,9 @@ export function activeCallTrace(): CallTrace | undefined {
   return currentTrace.getStore();
 }
 
-const THROTTLING_CODES = new Set([
-  'Throttling', 'ThrottlingException', 'ThrottledException', 'RequestThrottledException', 'TooManyRequestsException',
-  'ProvisionedThroughputExceededException', 'TransactionInProgressException', 'RequestLimitExceeded',
-  'BandwidthLimitExceeded', 'LimitExceededException', 'RequestThrottled', 'SlowDown', 'PriorRequestNotComplete',
-  'EC2ThrottledException',
-]);
-
+/** Whether an error code is AWS asking to slow down, by the SDK's own classification (the codes its retry strategy treats so). */
 export function isThrottlingCode(code: string | undefined): boolean {
-  return code !== undefined && THROTTLING_CODES.has(code);
+  return code !== undefined && isThrottlingError({ name: code, message: code, $metadata: {} });
 }
 
 const SECRET_PARAMS = /secret|password|token|credential|userdata|sessiontoken|externalid|policy/i;

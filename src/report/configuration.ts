@@ -10,8 +10,8 @@ export interface InstanceLifetime {
   startedAt: string;
   /** When it was terminated; null while it exists. */
   endedAt: string | null;
-  /** How the end is known: EC2's own transition time, or only when the collector saw it gone. */
-  endSource: 'ec2' | 'observed-gone' | null;
+  /** How the end is known: AWS's own transition time, or only when the collector saw it gone. */
+  endSource: 'aws' | 'observed-gone' | null;
 }
 
 export interface ConfigurationAt {
@@ -41,7 +41,7 @@ export function instanceLifetime(record: InstanceRecordLike): InstanceLifetime |
   let endSource: InstanceLifetime['endSource'] = null;
   if (ENDED_STATES.has(String(record.data.state))) {
     endedAt = transition ?? record.lastChanged;
-    endSource = transition ? 'ec2' : 'observed-gone';
+    endSource = transition ? 'aws' : 'observed-gone';
   } else if (record.deletedAt) {
     // Gone without the collector ever seeing it terminated: it ended at the latest when it was seen gone.
     endedAt = record.deletedAt;

@@ -1,10 +1,9 @@
+import { isThrottlingCode } from '../aws/call-trace';
 import { markUnknown, type CollectContext, type ResourceRecord } from './resource-type';
 
-const THROTTLING = /Throttl|RequestLimitExceeded|SlowDown|TooManyRequests/;
-
-/** Whether an SDK error is AWS asking to slow down: the only enrichment failure that fails the listing (it is retried). */
+/** Whether an SDK error is AWS asking to slow down (the SDK's classification): the only enrichment failure that fails the listing (it is retried). */
 export function isThrottling(error: unknown): boolean {
-  return error instanceof Error && THROTTLING.test(error.name);
+  return error instanceof Error && isThrottlingCode(error.name);
 }
 
 /** The error code of an SDK error, as AWS names it (`AccessDenied`, `NoSuchBucket`). */

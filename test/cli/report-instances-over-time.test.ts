@@ -3,7 +3,7 @@ import { activeInstancesOverTime, latestChange, peakOf } from '../../cli/report/
 import type { InstanceLifetime } from '../../src/report/configuration';
 
 function lifetime(instanceId: string, group: string, startedAt: string, endedAt: string | null = null): InstanceLifetime {
-  return { accountId: '111111111111', region: 'us-east-1', instanceId, group, startedAt, endedAt, endSource: endedAt ? 'ec2' : null };
+  return { accountId: '111111111111', region: 'us-east-1', instanceId, group, startedAt, endedAt, endSource: endedAt ? 'aws' : null };
 }
 
 const UNTIL = '2026-01-02T00:00:00.000Z';

@@ -6,12 +6,12 @@ import { defineResourceType, markUnknown, type CollectContext, type ResourceReco
 import { regionalArn } from '../arn';
 import { isoTime } from '../record-values';
 import { mapWithConcurrency } from '../../util/concurrency';
+import { isThrottling } from '../call-failures';
 
 /** ListTables returns at most 100 names a call. */
 export const LIST_TABLES_LIMIT = 100;
 /** DynamoDB has no batch form of DescribeTable, DescribeContinuousBackups or ListTagsOfResource: one call each per table. */
 const TABLE_CALLS_IN_FLIGHT = 8;
-const THROTTLING = /Throttl|RequestLimitExceeded|SlowDown|TooManyRequests/;
 
 /** A listed table: its name, and its description when a real-time refresh already read it. */
 export interface RawTable {
@@ -174,7 +174,7 @@ async function perTable(
       await work(client, record);
     } catch (error) {
       const { name = 'Error', message = String(error) } = error as { name?: string; message?: string };
-      if (THROTTLING.test(name)) throw error;
+      if (isThrottling(error)) throw error;
       markUnknown(record, fields);
       const failure = failures.get(name) ?? { message, records: 0 };
       failure.records++;

@@ -3,6 +3,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { markUnknown, tagMap, type CollectContext, type Enrichment, type ResourceRecord } from '../resource-type';
 import { chunked, mapWithConcurrency } from '../../util/concurrency';
+import { isThrottling } from '../call-failures';
 
 /** The ELBv2 client, by the name the service declares it under. */
 export const ELBV2_CLIENT = 'elbv2';
@@ -14,9 +15,7 @@ export const ELBV2_CALLS_IN_FLIGHT = 8;
 const TAGS_PER_CALL = 20;
 
 /** Throttling is retried by the SDK and, when it persists, fails the listing; any other error only the records it concerns. */
-export function isThrottling(error: unknown): boolean {
-  return /Throttl|RequestLimitExceeded|SlowDown|TooManyRequests/.test((error as { name?: string }).name ?? '');
-}
+export { isThrottling };
 
 export function errorCode(error: unknown): string {
   return (error as { name?: string }).name ?? 'Error';

@@ -2,6 +2,7 @@ import {
   GetAccountAuthorizationDetailsCommand, type EntityType, type GetAccountAuthorizationDetailsCommandOutput,
 } from '@aws-sdk/client-iam';
 import type { ListCall } from '../resource-type';
+import { isThrottling } from '../call-failures';
 
 /** The IAM client, by the name the service declares it under. */
 export const IAM_CLIENT = 'iam';
@@ -30,9 +31,7 @@ export function authorizationDetails<Raw>(
 }
 
 /** Throttling is retried by the SDK and, when it persists, fails the listing; any other error only the records it concerns. */
-export function isThrottling(error: unknown): boolean {
-  return /Throttl|RequestLimitExceeded|SlowDown|TooManyRequests/.test(errorCode(error));
-}
+export { isThrottling };
 
 export function errorCode(error: unknown): string {
   return (error as { name?: string } | null)?.name ?? 'Error';

@@ -5,6 +5,7 @@ import {
 import { defineResourceType, markUnknown, type CollectContext, type ResourceRecord } from '../resource-type';
 import { isoTime } from '../record-values';
 import { mapWithConcurrency } from '../../util/concurrency';
+import { isThrottling } from '../call-failures';
 
 /** The Lambda client, by the name the service declares it under. */
 export const LAMBDA_CLIENT = 'lambda';
@@ -100,10 +101,6 @@ export function roleNameOf(roleArn: unknown): string | null {
 
 function stringsOf(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-}
-
-function isThrottling(error: unknown): boolean {
-  return /Throttl|RequestLimitExceeded|SlowDown|TooManyRequests/.test((error as { name?: string } | null)?.name ?? '');
 }
 
 async function readTags(records: ResourceRecord[], context: CollectContext): Promise<void> {
