@@ -2,7 +2,7 @@ import { parseCommandArgs } from '../args';
 import { openStoreFromFlags, storeHelp, STORE_FLAGS_WITH_STACK_REGION } from '../store-flags';
 import type { StoredResource } from '../../src/store/resource-store';
 import type { Database } from '../../src/store/dynamo';
-import { listResources, UnindexedQueryError, type ResourceQuery } from '../../src/store/inventory-queries';
+import { listResources, relatedTo, UnindexedQueryError, type ResourceQuery } from '../../src/store/inventory-queries';
 import { INDEXED_TAG_KEYS } from '../../src/store/tables';
 import { CLOUD_SERVICE_TYPE, REGION_TYPE } from '../../src/collect/collect-task';
 import { table } from '../format';
@@ -10,6 +10,7 @@ import { UsageError } from '../errors';
 
 export const RESOURCES_HELP = `Usage: cloudtap resources [--type EC2.Instance] [--region R] [--account A] [--tag KEY=VALUE] [--include-deleted] [--json]
                           [--stack NAME [--stack-region R] [--profile P] | --data-dir DIR]
+       cloudtap resources --related-to ID [--json] [--stack NAME … | --data-dir DIR]
 
 The inventory: every collected resource, newest state.
 
@@ -19,6 +20,8 @@ The inventory: every collected resource, newest state.
   --tag KEY=VALUE    only resources with this tag (repeatable); ${INDEXED_TAG_KEYS.join(', ')} are indexed,
                      any other key needs --type, --account or --region beside it
   --include-deleted  also resources that are gone, with the time they were marked deleted
+  --related-to ID    the resource's edges both ways: what it points to (an instance → its subnet, security
+                     groups, volumes) and what points to it (a target group → the instance), with the relation
   --json             one JSON array, full records
 ${storeHelp('--stack-region')}`;
 
@@ -28,6 +31,7 @@ const OPTIONS = {
   account: { type: 'string' },
   tag: { type: 'string', multiple: true },
   'include-deleted': { type: 'boolean' },
+  'related-to': { type: 'string' },
   json: { type: 'boolean' },
   ...STORE_FLAGS_WITH_STACK_REGION,
 } as const;
@@ -38,8 +42,15 @@ export async function resourcesCommand(argv: string[]): Promise<number> {
     console.log(RESOURCES_HELP);
     return 0;
   }
+  const relatedId = values['related-to'];
+  if (relatedId !== undefined) {
+    const others = (['type', 'region', 'account', 'tag', 'include-deleted'] as const).filter((flag) => values[flag] !== undefined);
+    if (others.length > 0) throw new UsageError(`--related-to lists one resource's edges; it does not combine with --${others.join(', --')}`);
+    if (relatedId === '') throw new UsageError('--related-to: give a resource id (e.g. i-0abc…, vol-…, an ARN, a bucket name)');
+  }
   const workspace = await openStoreFromFlags(values, 'read');
   try {
+    if (relatedId !== undefined) return await printRelated(workspace.db, relatedId, values.json === true);
     const query: ResourceQuery = {
       ...(values.type ? { type: values.type } : {}),
       ...(values.account ? { accountId: values.account } : {}),
@@ -69,6 +80,27 @@ export async function resourcesCommand(argv: string[]): Promise<number> {
   } finally {
     await workspace.close();
   }
+}
+
+/** A resource's edges, both ways; a resource that is not in the inventory is a usage error naming it. */
+async function printRelated(db: Database, id: string, json: boolean): Promise<number> {
+  const { resources, related } = await relatedTo(db, id);
+  if (resources.length === 0) throw new UsageError(`--related-to: no resource "${id}" in the inventory; list ids with: cloudtap resources --type <type>`);
+  related.sort((a, b) => a.direction.localeCompare(b.direction) || a.relation.localeCompare(b.relation) || a.type.localeCompare(b.type) || a.id.localeCompare(b.id));
+  if (json) {
+    console.log(JSON.stringify({
+      resources: resources.map(({ pk: _pk, sk: _sk, ...r }) => r),
+      related: related.map(({ resource, ...edge }) => ({ ...edge, collected: resource !== undefined, ...(resource?.name ? { name: resource.name } : {}), ...(resource ? { region: resource.region } : {}) })),
+    }, null, 2));
+    return 0;
+  }
+  for (const r of resources) console.log(`${r.type} ${r.resourceId}${r.name ? ` (${r.name})` : ''} in ${r.accountId} ${r.region}`);
+  console.log(table(
+    ['', 'relation', 'type', 'account', 'region', 'id', 'name'],
+    related.map((e) => [e.direction === 'to' ? '→' : '←', e.relation, e.type, e.accountId, e.resource?.region ?? '(not collected)', e.id, e.resource?.name ?? '']),
+  ));
+  console.log(`\n${related.filter((e) => e.direction === 'to').length} pointed to, ${related.filter((e) => e.direction === 'from').length} pointing here`);
+  return 0;
 }
 
 /** `KEY=VALUE` → [key, value]; the value may hold `=` and may be empty. */

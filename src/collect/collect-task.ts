@@ -13,7 +13,7 @@ import { EventStore } from '../store/event-store';
 import { DEFAULT_LEASE_SETTINGS, type LeaseSettings } from '../store/partition-lease';
 import { RunStore, type TaskTraceWriter } from '../store/run-store';
 import { listPages } from '../services/pages';
-import { enrichPage, recordOf } from './enrich';
+import { attachRelations, enrichPage } from './enrich';
 import { syncPartition, type PartitionOutcome, type PartitionSource, type SyncContext } from './sync-partition';
 
 /** Account-level types (the regions, the type catalog) live in one partition per account; `aws-global` marks them. */
@@ -205,8 +205,9 @@ async function* typePages(type: ResourceType, partition: string, base: CollectCo
   const raws = type.list ? listPages(type.list, base.clients, context) : type.source?.pages(context);
   if (!raws) throw new Error(`${typeKey(type)} declares neither a list call nor a source`);
   for await (const page of raws) {
-    const records = page.map((raw) => recordOf(type, raw, context));
+    const records = page.map((raw) => type.preprocess(raw, context));
     await enrichPage(type, records, context, { partition, resources: sync.resources, ...(since ? { lastCollected: since } : {}) });
+    attachRelations(type, records);
     yield records;
   }
 }

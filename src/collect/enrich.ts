@@ -4,10 +4,16 @@ import type { ResourceStore, StoredResource } from '../store/resource-store';
 
 const HOUR_MS = 3_600_000;
 
-/** A raw item as the store keeps it: the type's preprocess, and the edges its relations declare (sorted, each once). */
-export function recordOf<Raw>(type: Pick<ResourceType<Raw>, 'preprocess' | 'relations'>, raw: Raw, context: CollectContext): ResourceRecord {
-  const record = type.preprocess(raw, context);
-  if (!type.relations?.length) return record;
+/**
+ * The edges a record's type declares (each once), set on the record once it is enriched: some come from what an
+ * enrichment adds (a target group's targets).
+ */
+export function attachRelations(type: Pick<ResourceType, 'relations'>, records: ResourceRecord[]): void {
+  for (const record of records) setRelations(type, record);
+}
+
+function setRelations(type: Pick<ResourceType, 'relations'>, record: ResourceRecord): void {
+  if (!type.relations?.length) return;
   const related: RelatedResource[] = [];
   const seen = new Set<string>();
   for (const relation of type.relations) {
@@ -19,7 +25,7 @@ export function recordOf<Raw>(type: Pick<ResourceType<Raw>, 'preprocess' | 'rela
     }
   }
   if (related.length > 0) record.related = related;
-  return record;
+  else delete record.related;
 }
 
 /** Where a page's stored records are read from, for enrichments whose fields are kept between runs. */

@@ -14,7 +14,7 @@ import { DEFAULT_LEASE_SETTINGS, type LeaseSettings } from '../store/partition-l
 import { RunStore } from '../store/run-store';
 import { taskError } from '../dto/task';
 import { syncPartition } from '../collect/sync-partition';
-import { enrichPage, recordOf } from '../collect/enrich';
+import { attachRelations, enrichPage } from '../collect/enrich';
 
 /** What an AWS change notification says changed: resource ids of collected types, in one account and region. */
 export interface ChangeNotification {
@@ -204,6 +204,7 @@ async function ingestClaimed(notification: ChangeNotification, deps: IngestDepen
       const collect: CollectContext = { accountId: notification.accountId, region, clients: clientsIn(region), clientsIn };
       const records = await describe(type, ids, collect);
       await enrichPage(type, records, collect, undefined, { force: true });
+      attachRelations(type, records);
       const rules = rulesFor(key);
       const outcome = await syncPartition({
         partition,
@@ -259,13 +260,13 @@ function ownAccountId(region: string): Promise<string> {
 /** A targeted describe; ids AWS no longer knows are left out (one call each only when the batch says some are gone). */
 async function describe(type: ResourceType, ids: string[], context: CollectContext): Promise<ResourceRecord[]> {
   const byIds = type.describe;
-  if (byIds?.fetch) return (await byIds.fetch(ids, context)).map((raw) => recordOf(type, raw, context));
+  if (byIds?.fetch) return (await byIds.fetch(ids, context)).map((raw) => type.preprocess(raw, context));
   const list = type.list;
   if (!byIds?.command || !list) throw new Error(`${typeKey(type)} cannot be described by id`);
   const client = context.clients.get<{ send(command: unknown): Promise<unknown> }>(list.client);
   try {
     const output = await client.send(byIds.command(ids));
-    return list.items(output, context).map((raw) => recordOf(type, raw, context));
+    return list.items(output, context).map((raw) => type.preprocess(raw, context));
   } catch (error) {
     if ((error as { name?: string }).name !== byIds.notFoundCode) throw error;
     if (ids.length === 1) return [];

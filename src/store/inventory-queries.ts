@@ -42,6 +42,50 @@ export async function resourcesById(db: Database, resourceId: string, stats: Rea
   return found;
 }
 
+/** An edge of the resource graph, seen from one resource. */
+export interface RelatedEntry {
+  /** `to`: the resource points to it (an instance → its subnet); `from`: it points to the resource (a volume → its instance). */
+  direction: 'to' | 'from';
+  relation: string;
+  type: string;
+  accountId: string;
+  id: string;
+  /** The other resource's current record; absent when it is not collected (another account, a type cloudtap does not collect). */
+  resource?: StoredResource;
+}
+
+/**
+ * Both directions of a resource's edges (the `relations` its type and the others declare): the edges its records
+ * carry, each resolved by id (byResourceId), and the records of the same accounts that point to it (byAccount,
+ * filtered on `relatedIds`: one Query per account). Deleted records are left out.
+ */
+export async function relatedTo(db: Database, resourceId: string, stats: ReadStats = emptyReadStats()): Promise<{ resources: StoredResource[]; related: RelatedEntry[] }> {
+  const resources = (await resourcesById(db, resourceId, stats)).filter((r) => !r.deletedAt);
+  const related: RelatedEntry[] = [];
+  for (const resource of resources) {
+    for (const edge of resource.related ?? []) {
+      const other = (await resourcesById(db, edge.id, stats)).find((r) => !r.deletedAt && r.type === edge.type && r.accountId === resource.accountId);
+      related.push({ direction: 'to', relation: edge.relation, type: edge.type, accountId: resource.accountId, id: edge.id, ...(other ? { resource: other } : {}) });
+    }
+  }
+  for (const accountId of new Set(resources.map((r) => r.accountId))) {
+    const read = {
+      query: {
+        TableName: db.tables.resources, IndexName: 'byAccount', KeyConditionExpression: 'accountId = :account',
+        FilterExpression: 'contains(relatedIds, :id) AND attribute_not_exists(deletedAt)',
+        ExpressionAttributeValues: { ':account': accountId, ':id': resourceId },
+      },
+    };
+    for await (const item of readPages(db, read, stats)) {
+      const other = decodeLargeFields(item as unknown as StoredResource);
+      for (const edge of (other.related ?? []).filter((e) => e.id === resourceId)) {
+        related.push({ direction: 'from', relation: edge.relation, type: other.type, accountId, id: other.resourceId, resource: other });
+      }
+    }
+  }
+  return { resources, related };
+}
+
 /**
  * The accounts that have a region, from their Region records (the record of each region an account has,
  * whose id is the region's name, stored by every run's inventory.Region task): about one item per account.

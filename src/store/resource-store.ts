@@ -34,6 +34,8 @@ export interface Observation {
 
 /** A stored resource record. */
 export interface StoredResource extends ResourceRecord {
+  /** The ids in `related`, flat (present when the record has edges). */
+  relatedIds?: string[];
   pk: string;
   sk: string;
   resourceId: string;
@@ -68,6 +70,8 @@ export function resourceItem(partition: string, record: ResourceRecord, hash: st
   const item: StoredResource = {
     ...record, pk: partition, sk: record.id, resourceId: record.id, accountId, region, type, hash,
     firstSeen, lastChanged: at.time, seq: at.seq, runId: at.runId, ...tagIndexAttributes(record.tags),
+    // The ids the record points to, flat: what `relatedTo` filters an account's resources on (incoming edges).
+    ...(record.related?.length ? { relatedIds: [...new Set(record.related.map((r) => r.id))] } : {}),
   };
   return encodeLargeField(item, 'data', `${partition} ${record.id}`);
 }
@@ -211,12 +215,13 @@ export class ResourceStore {
       const tagAttributes = tagIndexAttributes(record.tags);
       const setTags = Object.keys(tagAttributes).map((name, i) => `${name} = :tag${i}`);
       const removedTags = TAG_INDEX_ATTRIBUTES.filter((name) => !(name in tagAttributes));
+      const edges = record.related?.length ? { related: record.related, relatedIds: [...new Set(record.related.map((r) => r.id))] } : undefined;
       const written = await conditionalWrite(this.db, () => this.db.client.update({
         TableName: this.table,
         Key: { pk: partition, sk: record.id },
         UpdateExpression: [
-          `SET ${['#name = :name', 'arn = :arn', 'tags = :tags', `${dataField} = :data`, '#hash = :hash', 'lastChanged = :t', 'seq = :seq', 'runId = :run', ...setTags].join(', ')}`,
-          `REMOVE ${[...removed, ...removedTags].join(', ')}`,
+          `SET ${['#name = :name', 'arn = :arn', 'tags = :tags', `${dataField} = :data`, '#hash = :hash', 'lastChanged = :t', 'seq = :seq', 'runId = :run', ...setTags, ...(edges ? ['related = :related', 'relatedIds = :relatedIds'] : [])].join(', ')}`,
+          `REMOVE ${[...removed, ...removedTags, ...(edges ? [] : ['related', 'relatedIds'])].join(', ')}`,
         ].join(' '),
         ConditionExpression: 'seq = :from',
         ExpressionAttributeNames: { '#name': 'name', '#data': 'data', '#hash': 'hash' },
@@ -224,6 +229,7 @@ export class ResourceStore {
           ':name': record.name ?? null, ':arn': record.arn, ':tags': record.tags, ':data': 'dataGzip' in encoded ? encoded.dataGzip : record.data,
           ':hash': hash, ':t': at.time, ':seq': at.seq, ':run': at.runId, ':from': from,
           ...Object.fromEntries(Object.values(tagAttributes).map((value, i) => [`:tag${i}`, value])),
+          ...(edges ? { ':related': edges.related, ':relatedIds': edges.relatedIds } : {}),
         },
       }));
       if (written) return 'updated';

@@ -1,6 +1,7 @@
 import { DescribeAddressesCommand, type Address, type DescribeAddressesCommandOutput } from '@aws-sdk/client-ec2';
 import { defineResourceType, tagMap, type CollectContext, type ResourceRecord } from '../resource-type';
 import { regionalArn } from '../arn';
+import { EC2_RELATIONS } from './relations';
 
 /** Elastic IPs. DescribeAddresses returns them all in one response: it does not paginate. */
 export const addressType = defineResourceType<Address, DescribeAddressesCommandOutput>({
@@ -19,6 +20,7 @@ export const addressType = defineResourceType<Address, DescribeAddressesCommandO
     command: () => new DescribeAddressesCommand({}),
     items: (output) => output.Addresses ?? [],
   },
+  relations: EC2_RELATIONS.address,
   preprocess: (raw, context) => preprocessAddress(raw, context),
   volatileFields: [],
   cloudTrailResourceType: 'AWS::EC2::EIP',

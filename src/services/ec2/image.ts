@@ -2,6 +2,7 @@ import { DescribeImagesCommand, type DescribeImagesCommandOutput, type Image } f
 import { defineResourceType, tagMap, type CollectContext, type ResourceRecord } from '../resource-type';
 import { regionalArn } from '../arn';
 import { isoTime } from '../record-values';
+import { EC2_RELATIONS } from './relations';
 
 /** AMIs the account owns, disabled ones included (DescribeImages leaves them out unless asked). */
 export const imageType = defineResourceType<Image, DescribeImagesCommandOutput>({
@@ -22,6 +23,7 @@ export const imageType = defineResourceType<Image, DescribeImagesCommandOutput>(
     items: (output) => output.Images ?? [],
     nextToken: (output) => output.NextToken,
   },
+  relations: EC2_RELATIONS.image,
   preprocess: (raw, context) => preprocessImage(raw, context),
   volatileFields: [],
   cloudTrailResourceType: 'AWS::EC2::Ami',

@@ -8,6 +8,7 @@ import { regionalArn } from '../arn';
 import { listPages } from '../pages';
 import { mapWithConcurrency } from '../../util/concurrency';
 import { CallFailures } from '../call-failures';
+import { EC2_RELATIONS } from './relations';
 
 /** An instance as DescribeInstances returns it, with its reservation's id (which the Tap metadata carries). */
 export type RawInstance = Instance & { ReservationId?: string };
@@ -62,6 +63,7 @@ export const instanceType = defineResourceType<RawInstance, DescribeInstancesCom
       apply: (records, context) => resolveRolesFromUserData(records, context),
     },
   ],
+  relations: EC2_RELATIONS.instance,
   preprocess: (raw, context) => preprocessInstance(raw, context),
   // `impaired` stays in the hash: it changes only when the instance's health does (like `state`), and that
   // change belongs in the instance's history; leaving it out would also leave a stale value in the inventory.

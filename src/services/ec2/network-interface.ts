@@ -1,6 +1,7 @@
 import { DescribeNetworkInterfacesCommand, type DescribeNetworkInterfacesCommandOutput, type NetworkInterface } from '@aws-sdk/client-ec2';
 import { defineResourceType, tagMap, type CollectContext, type ResourceRecord } from '../resource-type';
 import { regionalArn } from '../arn';
+import { EC2_RELATIONS } from './relations';
 
 export const networkInterfaceType = defineResourceType<NetworkInterface, DescribeNetworkInterfacesCommandOutput>({
   service: 'EC2',
@@ -20,6 +21,7 @@ export const networkInterfaceType = defineResourceType<NetworkInterface, Describ
     items: (output) => output.NetworkInterfaces ?? [],
     nextToken: (output) => output.NextToken,
   },
+  relations: EC2_RELATIONS.networkInterface,
   preprocess: (raw, context) => preprocessNetworkInterface(raw, context),
   volatileFields: [],
   cloudTrailResourceType: 'AWS::EC2::NetworkInterface',

@@ -3,6 +3,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { defineResourceType, tagMap, type CollectContext, type ResourceRecord } from '../resource-type';
 import { regionalArn } from '../arn';
+import { EC2_RELATIONS } from './relations';
 
 /**
  * One source of one permission: a rule as operators read it. `source` is an IPv4 CIDR, an IPv6 CIDR, a prefix
@@ -35,6 +36,7 @@ export const securityGroupType = defineResourceType<SecurityGroup, DescribeSecur
     nextToken: (output) => output.NextToken,
   },
   describe: { command: (ids) => new DescribeSecurityGroupsCommand({ GroupIds: ids }), idPrefix: 'sg-', notFoundCode: 'InvalidGroup.NotFound' },
+  relations: EC2_RELATIONS.securityGroup,
   preprocess: (raw, context) => preprocessSecurityGroup(raw, context),
   volatileFields: [],
   cloudTrailResourceType: 'AWS::EC2::SecurityGroup',

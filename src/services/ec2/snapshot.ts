@@ -2,6 +2,7 @@ import { DescribeSnapshotsCommand, type DescribeSnapshotsCommandOutput, type Sna
 import { defineResourceType, tagMap, type CollectContext, type ResourceRecord } from '../resource-type';
 import { regionalArn } from '../arn';
 import { isoTime } from '../record-values';
+import { EC2_RELATIONS } from './relations';
 
 /** EBS snapshots the account owns (public and shared snapshots of others are not inventory). */
 export const snapshotType = defineResourceType<Snapshot, DescribeSnapshotsCommandOutput>({
@@ -22,6 +23,7 @@ export const snapshotType = defineResourceType<Snapshot, DescribeSnapshotsComman
     items: (output) => output.Snapshots ?? [],
     nextToken: (output) => output.NextToken,
   },
+  relations: EC2_RELATIONS.snapshot,
   preprocess: (raw, context) => preprocessSnapshot(raw, context),
   // Progress moves on every run while a snapshot is pending; once it completes, `state` changes (hashed) and
   // the record is rewritten with its final progress, so excluding it always loses nothing.

@@ -1,6 +1,7 @@
 import { DescribeSubnetsCommand, type DescribeSubnetsCommandOutput, type Subnet } from '@aws-sdk/client-ec2';
 import { defineResourceType, tagMap, type CollectContext, type ResourceRecord } from '../resource-type';
 import { regionalArn } from '../arn';
+import { EC2_RELATIONS } from './relations';
 
 export const subnetType = defineResourceType<Subnet, DescribeSubnetsCommandOutput>({
   service: 'EC2',
@@ -20,6 +21,7 @@ export const subnetType = defineResourceType<Subnet, DescribeSubnetsCommandOutpu
     items: (output) => output.Subnets ?? [],
     nextToken: (output) => output.NextToken,
   },
+  relations: EC2_RELATIONS.subnet,
   preprocess: (raw, context) => preprocessSubnet(raw, context),
   // Moves whenever an interface is created or deleted in the subnet, not when the subnet changes.
   volatileFields: ['available_ip_address_count'],

@@ -2,6 +2,7 @@ import { DescribeVolumesCommand, type DescribeVolumesCommandOutput, type Volume 
 import { defineResourceType, tagMap, type CollectContext, type ResourceRecord } from '../resource-type';
 import { regionalArn } from '../arn';
 import { isoTime } from '../record-values';
+import { EC2_RELATIONS } from './relations';
 
 export const volumeType = defineResourceType<Volume, DescribeVolumesCommandOutput>({
   service: 'EC2',
@@ -22,6 +23,7 @@ export const volumeType = defineResourceType<Volume, DescribeVolumesCommandOutpu
     nextToken: (output) => output.NextToken,
   },
   describe: { command: (ids) => new DescribeVolumesCommand({ VolumeIds: ids }), idPrefix: 'vol-', notFoundCode: 'InvalidVolume.NotFound' },
+  relations: EC2_RELATIONS.volume,
   preprocess: (raw, context) => preprocessVolume(raw, context),
   volatileFields: [],
   cloudTrailResourceType: 'AWS::EC2::Volume',
