@@ -36,6 +36,8 @@ export interface ClientOptions {
   credentials?: AwsCredentialIdentity;
   /** Appended to the SDK user agent so AWS-side logs show which run and task made a call. */
   userAgent?: string;
+  /** Attempts per call, retries included (default `CLOUDTAP_SDK_MAX_ATTEMPTS`, 8). */
+  maxAttempts?: number;
 }
 
 /** Standard retries with exponential backoff and jitter: throttling is retried, not turned into a failed task. */
@@ -50,7 +52,7 @@ const MAX_ATTEMPTS = Number(process.env.CLOUDTAP_SDK_MAX_ATTEMPTS ?? 8);
 export function createAwsClients(options: ClientOptions, catalog: ClientCatalog = {}): AwsClients {
   const config: ClientConfig = {
     region: options.region,
-    maxAttempts: MAX_ATTEMPTS,
+    maxAttempts: options.maxAttempts ?? MAX_ATTEMPTS,
     retryMode: 'standard',
     ...(options.credentials ? { credentials: options.credentials } : {}),
     ...(options.userAgent ? { customUserAgent: options.userAgent } : {}),

@@ -21,6 +21,9 @@ export const GLOBAL_REGION = 'aws-global';
 export const REGION_TYPE = 'Region';
 export const CLOUD_SERVICE_TYPE = 'CloudServiceType';
 
+/** The error name the workflow's Retry matches (lib/workflow/definition.ts). */
+const THROTTLED = 'cloudtap.Throttled';
+
 /** A type whose events need another type's facts, when that type could not be listed. */
 export class DependencyFailedError extends Error {
   override readonly name = 'DependencyFailed';
@@ -31,7 +34,7 @@ export class DependencyFailedError extends Error {
  * `cloudtap.Throttled` retry runs the task again (a DependencyFailed is not retried).
  */
 export class DependencyThrottledError extends Error {
-  override readonly name = 'cloudtap.Throttled';
+  override readonly name = THROTTLED;
 }
 
 /** Warnings a task keeps (one per type, call and code; their record counts add up). */
@@ -39,7 +42,7 @@ const MAX_WARNINGS = 50;
 
 /** Thrown when only throttling stopped a task: Step Functions retries the whole task, which is idempotent. */
 export class TaskThrottledError extends Error {
-  override readonly name = 'cloudtap.Throttled';
+  override readonly name = THROTTLED;
 }
 
 export interface CollectDependencies {
@@ -124,7 +127,7 @@ export async function collectTask(task: Task, deps: CollectDependencies): Promis
   // The task's own item counts as one of its writes (the result is stored before the count can include it).
   result.writes = deps.db.writes - writesBefore + traceWriter.items;
   await traceWriter.finish(result, result.durationMs);
-  if (result.errors.length > 0 && result.errors.every((e) => isThrottlingCode(e.code) || e.code === DependencyThrottledError.name)) {
+  if (result.errors.length > 0 && result.errors.every((e) => isThrottlingCode(e.code) || e.code === THROTTLED)) {
     throw new TaskThrottledError(`${task.taskId}: still throttled after the SDK's retries (${result.error?.message})`);
   }
   return result;
