@@ -132,6 +132,26 @@ describe('the collector stack with cdk.json defaults', () => {
     expect(parseCollectionRequest(JSON.parse(target!.Input), serviceNames())).toEqual({ schemaVersion: 1 });
   });
 
+  it('lists in collect\'s policy exactly the read calls of the ten services, written out here so that a new call is a reviewed change', () => {
+    const { stack, template } = synthesized;
+    expect(wildcardResourceActions(grantsOf(stack, template, stack.functions.collect))).toEqual([
+      'autoscaling:DescribeAutoScalingGroups',
+      'cloudtrail:DescribeTrails', 'cloudtrail:GetEventSelectors', 'cloudtrail:GetTrailStatus', 'cloudtrail:LookupEvents',
+      'dynamodb:DescribeContinuousBackups', 'dynamodb:DescribeTable', 'dynamodb:ListTables', 'dynamodb:ListTagsOfResource',
+      'ec2:DescribeAddresses', 'ec2:DescribeAvailabilityZones', 'ec2:DescribeImages', 'ec2:DescribeInstanceAttribute', 'ec2:DescribeInstanceStatus',
+      'ec2:DescribeInstances', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeRegions', 'ec2:DescribeSecurityGroups', 'ec2:DescribeSnapshots',
+      'ec2:DescribeSubnets', 'ec2:DescribeVolumes', 'ec2:DescribeVpcs',
+      'elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeLoadBalancers', 'elasticloadbalancing:DescribeTags',
+      'elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTargetHealth',
+      'iam:GenerateCredentialReport', 'iam:GetAccountAuthorizationDetails', 'iam:GetCredentialReport',
+      'kms:DescribeKey', 'kms:GetKeyRotationStatus', 'kms:ListAliases', 'kms:ListKeys', 'kms:ListResourceTags',
+      'lambda:ListFunctions', 'lambda:ListTags',
+      'rds:DescribeDBClusters', 'rds:DescribeDBInstances', 'rds:DescribeDBSnapshots',
+      's3:GetBucketLogging', 's3:GetBucketPolicyStatus', 's3:GetBucketPublicAccessBlock', 's3:GetBucketTagging', 's3:GetBucketVersioning',
+      's3:GetEncryptionConfiguration', 's3:ListAllMyBuckets',
+    ]);
+  });
+
   it('lets collect call exactly the declared read APIs, and assume no role when no member roles are configured', () => {
     const { stack, template } = synthesized;
     const grants = grantsOf(stack, template, stack.functions.collect);
