@@ -6,8 +6,9 @@ import { criticalPath } from './scenarios/critical-path';
 import { sdkAlone } from './scenarios/sdk-alone';
 import { storeCeiling } from './scenarios/store-ceiling';
 import { throughput } from './scenarios/throughput';
+import { serviceEconomy } from './scenarios/service-economy';
 
-const SCENARIOS = { storeCeiling, throughput, sdkAlone, criticalPath, collectAlone, coldStart, cliStart } as const;
+const SCENARIOS = { storeCeiling, throughput, sdkAlone, criticalPath, collectAlone, coldStart, cliStart, serviceEconomy } as const;
 export type ScenarioName = keyof typeof SCENARIOS;
 
 const [name, params] = process.argv.slice(2);

@@ -20,6 +20,7 @@ import type { CollectAloneResult } from './scenarios/collect-alone';
 import type { ColdStartResult } from './scenarios/cold-start';
 import type { CliStartResult } from './scenarios/cli-start';
 import type { SdkAloneResult } from './scenarios/sdk-alone';
+import type { ServiceEconomyResult } from './scenarios/service-economy';
 
 /** The issue's budget for the whole bench on 2 cores. */
 const BUDGET_MS = 10 * 60 * 1000;
@@ -72,7 +73,10 @@ try {
   const economy = memory.find((m) => m.instances === plan.economyInstances);
   if (!economy) throw new Error(`the plan's API economy size, ${plan.economyInstances} instances, is not one of its memory sizes`);
 
-  const results: BenchResults = { ceiling, throughput, sdk, criticalPath, memory, economy, coldStart, cliStart };
+  log(`API economy, every service: ${plan.serviceEconomySpec}, a whole run and an unchanged one, calls counted by the sandbox`);
+  const serviceEconomy = await runScenario<ServiceEconomyResult>('serviceEconomy', { spec: plan.serviceEconomySpec });
+
+  const results: BenchResults = { ceiling, throughput, sdk, criticalPath, memory, economy, serviceEconomy, coldStart, cliStart };
   const outcomes = evaluate(results);
   const durationMs = Date.now() - started;
   const report: BenchReport = { startedAt, durationMs, machine: machine(loadBefore, loadavg().map((l) => Math.round(l * 100) / 100)), plan, outcomes, results };

@@ -151,6 +151,11 @@ export function markdown(report: BenchReport): string {
     `One region with ${fmt(economy.instances)} instances (${fmt(economy.economy.instances)} listed, terminated ones included), collect handler alone, first run; calls counted by the sandbox:`, '',
     '| operation | calls |', '|---|---:|',
     ...Object.entries(economy.first.callsByOperation).sort((a, b) => b[1] - a[1]).map(([op, n]) => `| ${op} | ${fmt(n)} |`), '',
+    '### API economy, every service', '',
+    `A whole \`cloudtap run\` of \`${results.serviceEconomy.spec}\` (${fmt(results.serviceEconomy.firstCalls)} AWS calls), then the same unchanged (${fmt(results.serviceEconomy.unchangedCalls)}); calls counted by the sandbox. ` +
+      'Per resource: more calls than the service has listing tasks, and at least one per two resources of its smallest type.', '',
+    '| service | operation | first run | unchanged run | resources | per resource in the unchanged run |', '|---|---|---:|---:|---:|---|',
+    ...results.serviceEconomy.rows.map((r) => `| ${r.service} | ${r.operation} | ${fmt(r.first)} | ${fmt(r.unchanged)} | ${fmt(r.resources)} | ${r.perResource ? '**yes**' : ''} |`), '',
     '### CLI start-up', '',
     `Whole processes, started as an operator starts them (\`node bin/cloudtap.js …\`, which runs the dist/ that \`npm run build\` made in ${fmt(results.cliStart.buildMs)} ms), ` +
       `${results.cliStart.node.samplesMs.length} interleaved rounds; \`resources\` lists ${fmt(results.cliStart.resources)} resources (\`${results.cliStart.spec}\`). ` +

@@ -6,6 +6,7 @@ import type { CollectAloneResult } from './scenarios/collect-alone';
 import type { ColdStartResult } from './scenarios/cold-start';
 import type { CliStartResult } from './scenarios/cli-start';
 import type { SdkAloneResult } from './scenarios/sdk-alone';
+import type { ServiceEconomyResult } from './scenarios/service-economy';
 
 export type Verdict = 'met' | 'missed';
 
@@ -27,6 +28,7 @@ export interface BenchResults {
   criticalPath: CriticalPathResult;
   memory: CollectAloneResult[];
   economy: CollectAloneResult;
+  serviceEconomy: ServiceEconomyResult;
   coldStart: ColdStartResult;
   cliStart: CliStartResult;
 }
@@ -223,6 +225,17 @@ export function evaluate(results: BenchResults): Outcome[] {
       (e.perResourceSuspects.length ? `; also ${e.perResourceSuspects.join(', ')}` : '; no other'),
     target: `= ${e.expectedDescribeInstances}; user data only`,
     verdict: economyMet ? 'met' : 'missed',
+  });
+
+  const perResource = results.serviceEconomy.rows.filter((r) => r.perResource);
+  outcomes.push({
+    scenario: 'API economy, every service',
+    measure: `calls per resource in an unchanged run of ${results.serviceEconomy.spec}`,
+    figure: perResource.length
+      ? `${perResource.reduce((n, r) => n + r.unchanged, 0)}: ${perResource.map((r) => `${r.service}.${r.operation} ${r.unchanged}`).join(', ')}`
+      : `0 (of ${results.serviceEconomy.unchangedCalls} calls; the first run made ${results.serviceEconomy.firstCalls})`,
+    target: '0',
+    verdict: perResource.length === 0 ? 'met' : 'missed',
   });
   return outcomes;
 }

@@ -60,8 +60,9 @@ export async function openStore(options: StoreOptions): Promise<Workspace> {
   }
   const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? LOCAL_REGION;
   const tables = localTableNames(options.tablePrefix ?? LOCAL_TABLE_PREFIX);
-  // An explicit --data-dir names the embedded store: AWS_ENDPOINT_URL_DYNAMODB is then only the collected account's DynamoDB.
-  const externalEndpoint = options.dataDir === undefined ? process.env.AWS_ENDPOINT_URL_DYNAMODB : undefined;
+  // A store this process already opened (openWorkspace put its endpoint in CLOUDTAP_STORE_ENDPOINT) is used as it is;
+  // an explicit --data-dir names the embedded store, and AWS_ENDPOINT_URL_DYNAMODB is then only the collected account's.
+  const externalEndpoint = process.env.CLOUDTAP_STORE_ENDPOINT || (options.dataDir === undefined ? process.env.AWS_ENDPOINT_URL_DYNAMODB : undefined);
   if (externalEndpoint) {
     const location = `DynamoDB at ${externalEndpoint}`;
     if (options.access === 'create') await ensureTables(externalEndpoint, tables, region);
