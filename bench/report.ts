@@ -153,7 +153,7 @@ export function markdown(report: BenchReport): string {
     ...Object.entries(economy.first.callsByOperation).sort((a, b) => b[1] - a[1]).map(([op, n]) => `| ${op} | ${fmt(n)} |`), '',
     '### API economy, every service', '',
     `A whole \`cloudtap run\` of \`${results.serviceEconomy.spec}\` (${fmt(results.serviceEconomy.firstCalls)} AWS calls), then the same unchanged (${fmt(results.serviceEconomy.unchangedCalls)}); calls counted by the sandbox. ` +
-      'Per resource: more calls than the service has listing tasks, and at least one per two resources of its smallest type.', '',
+      'Per resource: more calls than the service has listing tasks, at least 10, and at least one per two resources of its smallest type.', '',
     '| service | operation | first run | unchanged run | resources | per resource in the unchanged run |', '|---|---|---:|---:|---:|---|',
     ...results.serviceEconomy.rows.map((r) => `| ${r.service} | ${r.operation} | ${fmt(r.first)} | ${fmt(r.unchanged)} | ${fmt(r.resources)} | ${r.perResource ? '**yes**' : ''} |`), '',
     '### CLI start-up', '',

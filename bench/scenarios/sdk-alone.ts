@@ -146,12 +146,24 @@ export async function sdkAlone(params: SdkAloneParams): Promise<SdkAloneResult> 
     // Recording: the listings (and enrichment calls) collect makes, against the sandbox.
     const kept = new Map<string, Kept>();
     const sent: { region: string; calls: Sent[] }[] = [];
+    // One recording client set per region, shared by the listings of that region and the per-resource calls
+    // other regions' listings send there (a bucket's settings are read in the bucket's region).
+    const recording = new Map<string, ReturnType<typeof sdkClients>>();
+    const clientsIn = (region: string) => {
+      let clients = recording.get(region);
+      if (!clients) {
+        const calls: Sent[] = [];
+        sent.push({ region, calls });
+        recording.set(region, (clients = sdkClients(region, recordingHandler(kept), calls)));
+      }
+      return clients;
+    };
+    const homeRegion = enabledRegions(spec)[0] ?? 'us-east-1';
     for (const region of enabledRegions(spec)) {
-      const calls: Sent[] = [];
-      const clients = sdkClients(region, recordingHandler(kept), calls);
-      const context: CollectContext = { accountId: PRIMARY_ACCOUNT_ID, region, clients };
+      const clients = clientsIn(region);
+      const context: CollectContext = { accountId: PRIMARY_ACCOUNT_ID, region, clients, clientsIn };
       for (const service of allServices()) {
-        if (!serviceRunsIn(service, region, region)) continue;
+        if (!serviceRunsIn(service, region, homeRegion)) continue;
         for (const type of service.types) {
           if (type.appendOnly || !type.list) continue;
           for await (const raws of listPages(type.list, clients, context)) {
@@ -161,7 +173,6 @@ export async function sdkAlone(params: SdkAloneParams): Promise<SdkAloneResult> 
           }
         }
       }
-      sent.push({ region, calls });
     }
     const responseBytes = [...kept.values()].reduce((sum, k) => sum + k.body.length, 0);
 
@@ -173,7 +184,8 @@ export async function sdkAlone(params: SdkAloneParams): Promise<SdkAloneResult> 
       for (const { clients, calls } of clientsByRegion) {
         for (const call of calls) {
           const client = clients.get<{ send(command: unknown): Promise<unknown> }>(call.client);
-          await client.send(new call.command.constructor(call.command.input));
+          // An error answer (S3's 'no such configuration') is replayed too: the SDK deserializes it just the same.
+          await client.send(new call.command.constructor(call.command.input)).catch(() => undefined);
         }
       }
       return { thread: mainThreadCpuMs() - thread, process: cpuMsSince(cpu) };

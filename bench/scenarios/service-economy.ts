@@ -1,7 +1,7 @@
 /**
  * API economy across every service: a whole `cloudtap run` of the sandbox, then the same again unchanged; the
- * sandbox counts every call by operation. A call made more often than its service has listing tasks, and at least
- * once per two resources of the service's smallest type, is a call per resource. The unchanged run should make none: per-resource
+ * sandbox counts every call by operation. A call made more often than its service has listing tasks, at least 10
+ * times and at least once per two resources of the service's smallest type, is a call per resource. The unchanged run should make none: per-resource
  * settings are kept between runs and read again only on a change signal (shared/DESIGN.md, issue 15).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -29,6 +29,9 @@ export interface ServiceEconomyResult {
   unchangedCalls: number;
   rows: ServiceEconomyRow[];
 }
+
+/** Fewer calls than this are a listing's pages, whatever the counts (small sandboxes have 2 load balancers a region). */
+const PER_RESOURCE_FLOOR = 10;
 
 /** The sandbox's name of a service in `Service.Operation` → cloudtap's type prefix. */
 const TYPE_PREFIX: Record<string, string> = { 'Auto Scaling': 'AutoScaling', 'Elastic Load Balancing v2': 'ELBv2' };
@@ -66,7 +69,7 @@ export async function serviceEconomy(params: { spec: string }): Promise<ServiceE
       const again = unchangedStats.byOperation[op] ?? 0;
       return {
         service, operation, first: firstStats.byOperation[op] ?? 0, unchanged: again, resources: count,
-        perResource: again > (tasks.get(service) ?? 1) && again * 2 >= smallestType(service),
+        perResource: again > (tasks.get(service) ?? 1) && again >= Math.max(PER_RESOURCE_FLOOR, smallestType(service) / 2),
       };
     }).sort((a, b) => a.service.localeCompare(b.service) || b.first - a.first || a.operation.localeCompare(b.operation));
     return { spec: params.spec, firstCalls: first.run.apiCalls, unchangedCalls: unchanged.run.apiCalls, rows };
