@@ -46,6 +46,12 @@ export interface StoreOptions {
 }
 
 /**
+ * The endpoint of the store an open workspace of this process serves (not inherited by child processes: another
+ * process is refused the embedded store while this one holds it).
+ */
+let openedInThisProcess: string | undefined;
+
+/**
  * Opens the store: one way for the embedded default and a deployed stack alike. A deployed stack's tables come
  * from its CloudFormation outputs and are reached through the SDK's chain (credentials, `AWS_ENDPOINT_URL_DYNAMODB`);
  * `AWS_ENDPOINT_URL_DYNAMODB` without `--data-dir` names another DynamoDB (LocalStack) holding cloudtap's local table
@@ -60,9 +66,9 @@ export async function openStore(options: StoreOptions): Promise<Workspace> {
   }
   const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? LOCAL_REGION;
   const tables = localTableNames(options.tablePrefix ?? LOCAL_TABLE_PREFIX);
-  // A store this process already opened (openWorkspace put its endpoint in CLOUDTAP_STORE_ENDPOINT) is used as it is;
-  // an explicit --data-dir names the embedded store, and AWS_ENDPOINT_URL_DYNAMODB is then only the collected account's.
-  const externalEndpoint = process.env.CLOUDTAP_STORE_ENDPOINT || (options.dataDir === undefined ? process.env.AWS_ENDPOINT_URL_DYNAMODB : undefined);
+  // A store this process already opened (a run inside a measured bench run) is used as it is; an explicit --data-dir
+  // names the embedded store, and AWS_ENDPOINT_URL_DYNAMODB is then only the collected account's DynamoDB.
+  const externalEndpoint = openedInThisProcess ?? (options.dataDir === undefined ? process.env.AWS_ENDPOINT_URL_DYNAMODB : undefined);
   if (externalEndpoint) {
     const location = `DynamoDB at ${externalEndpoint}`;
     if (options.access === 'create') await ensureTables(externalEndpoint, tables, region);
@@ -97,9 +103,12 @@ export async function openWorkspace(options: { dataDir?: string; tablePrefix?: s
   const opened = await openStore({ access: 'create', ...options });
   const previous = new Map(Object.keys(opened.handlerEnvironment).map((key) => [key, process.env[key]]));
   Object.assign(process.env, opened.handlerEnvironment);
+  const outer = openedInThisProcess;
+  openedInThisProcess = opened.handlerEnvironment.CLOUDTAP_STORE_ENDPOINT;
   return {
     ...opened,
     close: async () => {
+      openedInThisProcess = outer;
       for (const [key, value] of previous) {
         if (value === undefined) delete process.env[key];
         else process.env[key] = value;

@@ -24,7 +24,6 @@ function countsByPartition(keys: string[]): Record<string, number> {
 
 describe.each([
   ['seed=1'],
-  ['seed=3&accounts=2&regions=2&instances=30'],
   ['seed=5&regions=3&instances=40'],
   ['seed=9&regions=2&instances=7&accounts=2&optIn=eu-south-1'],
   ['seed=2&regions=1&instances=1200'],

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand, paginateDescribeAutoScalingGroups, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
-import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { sandboxAccountIds } from '../../local/sandbox/accounts';
 import { startSandbox, type RunningSandbox } from '../../local/sandbox/server';
 import { enabledRegions, parseSandboxSpec, type SandboxSpec } from '../../local/sandbox/spec';
@@ -11,17 +10,10 @@ import { listPages } from '../../src/services/pages';
 import type { CollectContext, ResourceRecord, ResourceType } from '../../src/services/resource-type';
 import { autoScalingService } from '../../src/services/autoscaling';
 import { asgBelowDesiredRule } from '../../src/services/autoscaling/rules';
-import { PRIMARY_CREDENTIALS, failureOf, stsClient, type Credentials } from './sdk';
+import { PRIMARY_CREDENTIALS, failureOf, stsClient, credentialsFor } from './sdk';
 
 function autoScalingClient(sandbox: RunningSandbox, region: string, credentials = PRIMARY_CREDENTIALS): AutoScalingClient {
   return new AutoScalingClient({ region, endpoint: sandbox.url, credentials, maxAttempts: 1 });
-}
-
-async function credentialsFor(sandbox: RunningSandbox, accountId: string): Promise<Credentials> {
-  if (accountId === '111111111111') return PRIMARY_CREDENTIALS;
-  const assumed = await stsClient(sandbox).send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${accountId}:role/cloudtap-collector`, RoleSessionName: 'test' }));
-  const { AccessKeyId = '', SecretAccessKey = '', SessionToken = '' } = assumed.Credentials ?? {};
-  return { accessKeyId: AccessKeyId, secretAccessKey: SecretAccessKey, sessionToken: SessionToken };
 }
 
 const groupType = autoScalingService.types[0] as ResourceType;

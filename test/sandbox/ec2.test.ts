@@ -3,7 +3,6 @@ import {
   DescribeImagesCommand, DescribeInstanceAttributeCommand, DescribeInstanceStatusCommand, DescribeInstancesCommand, DescribeRegionsCommand,
   DescribeAvailabilityZonesCommand, DescribeSecurityGroupsCommand, DescribeSnapshotsCommand, DescribeVolumesCommand, DescribeVpcsCommand,
 } from '@aws-sdk/client-ec2';
-import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { sandboxAccount } from '../../local/sandbox/account';
 import { allOf } from '../../local/sandbox/collection';
 import { RegionInventory } from '../../local/sandbox/inventory';
@@ -11,7 +10,7 @@ import { SANDBOX_SECRET_PREFIX } from '../../local/sandbox/catalog';
 import { startSandbox, type RunningSandbox } from '../../local/sandbox/server';
 import { parseSandboxSpec, type SandboxSpec } from '../../local/sandbox/spec';
 import { sandboxTruth, type TruthResource } from '../../local/sandbox/truth';
-import { PRIMARY_CREDENTIALS, ec2Client, failureOf, listEc2, stsClient, type Credentials, type Ec2Resources } from './sdk';
+import { ec2Client, failureOf, listEc2, type Ec2Resources, credentialsFor } from './sdk';
 
 const TYPES_BY_LISTING: [keyof Ec2Resources, TruthResource['type'], (item: never) => string | undefined][] = [
   ['instances', 'EC2.Instance', (i: { InstanceId?: string }) => i.InstanceId],
@@ -24,15 +23,6 @@ const TYPES_BY_LISTING: [keyof Ec2Resources, TruthResource['type'], (item: never
   ['networkInterfaces', 'EC2.NetworkInterface', (n: { NetworkInterfaceId?: string }) => n.NetworkInterfaceId],
   ['addresses', 'EC2.Address', (a: { AllocationId?: string }) => a.AllocationId],
 ];
-
-async function credentialsFor(sandbox: RunningSandbox, accountId: string): Promise<Credentials> {
-  if (accountId === '111111111111') return PRIMARY_CREDENTIALS;
-  const assumed = await stsClient(sandbox).send(new AssumeRoleCommand({
-    RoleArn: `arn:aws:iam::${accountId}:role/cloudtap-collector`, RoleSessionName: 'test', ExternalId: sandbox.spec.externalId,
-  }));
-  const { AccessKeyId = '', SecretAccessKey = '', SessionToken = '' } = assumed.Credentials ?? {};
-  return { accessKeyId: AccessKeyId, secretAccessKey: SecretAccessKey, sessionToken: SessionToken };
-}
 
 describe.each([
   'seed=7&regions=2&instances=30&epoch=3&accounts=2',

@@ -3,7 +3,6 @@ import {
   DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeTagsCommand, DescribeTargetGroupsCommand, DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client, paginateDescribeLoadBalancers, paginateDescribeTargetGroups, type LoadBalancer, type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { sandboxAccountIds } from '../../local/sandbox/accounts';
 import { startSandbox, type RunningSandbox } from '../../local/sandbox/server';
 import { enabledRegions, parseSandboxSpec, type SandboxSpec } from '../../local/sandbox/spec';
@@ -11,17 +10,10 @@ import { elbv2Truth } from '../../local/sandbox/truth/elbv2';
 import { listPages } from '../../src/services/pages';
 import { enrichmentsOf, typeKey, type CollectContext, type CollectWarning, type ResourceRecord, type ResourceType } from '../../src/services/resource-type';
 import { elbv2Service } from '../../src/services/elbv2';
-import { PRIMARY_CREDENTIALS, failureOf, stsClient, type Credentials } from './sdk';
+import { PRIMARY_CREDENTIALS, failureOf, stsClient, type Credentials, credentialsFor } from './sdk';
 
 function elbClient(sandbox: RunningSandbox, region: string, credentials = PRIMARY_CREDENTIALS): ElasticLoadBalancingV2Client {
   return new ElasticLoadBalancingV2Client({ region, endpoint: sandbox.url, credentials, maxAttempts: 1 });
-}
-
-async function credentialsFor(sandbox: RunningSandbox, accountId: string): Promise<Credentials> {
-  if (accountId === '111111111111') return PRIMARY_CREDENTIALS;
-  const assumed = await stsClient(sandbox).send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${accountId}:role/cloudtap-collector`, RoleSessionName: 'test' }));
-  const { AccessKeyId = '', SecretAccessKey = '', SessionToken = '' } = assumed.Credentials ?? {};
-  return { accessKeyId: AccessKeyId, secretAccessKey: SecretAccessKey, sessionToken: SessionToken };
 }
 
 /** What the engine does with a type in one region: its listing (declared call or own source), preprocess, enrichments. */

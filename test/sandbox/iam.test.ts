@@ -3,7 +3,7 @@ import {
   GetAccountAuthorizationDetailsCommand, GetUserCommand, IAMClient, paginateGetAccountAuthorizationDetails,
   type EntityType, type GetAccountAuthorizationDetailsCommandOutput,
 } from '@aws-sdk/client-iam';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { STSClient } from '@aws-sdk/client-sts';
 import { startSandbox, type RunningSandbox } from '../../local/sandbox/server';
 import { parseSandboxSpec, enabledRegions, type SandboxSpec } from '../../local/sandbox/spec';
 import { sandboxAccountIds } from '../../local/sandbox/accounts';
@@ -12,14 +12,7 @@ import { iamService } from '../../src/services/iam';
 import { listPages } from '../../src/services/pages';
 import { enrichmentsOf, typeKey, type CollectContext, type ResourceType } from '../../src/services/resource-type';
 import { NO_FACTS } from '../../src/services/rule';
-import { PRIMARY_CREDENTIALS, failureOf, stsClient, type Credentials } from './sdk';
-
-async function credentialsFor(sandbox: RunningSandbox, accountId: string): Promise<Credentials> {
-  if (accountId === '111111111111') return PRIMARY_CREDENTIALS;
-  const assumed = await stsClient(sandbox).send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${accountId}:role/cloudtap-collector`, RoleSessionName: 'test' }));
-  const { AccessKeyId = '', SecretAccessKey = '', SessionToken = '' } = assumed.Credentials ?? {};
-  return { accessKeyId: AccessKeyId, secretAccessKey: SecretAccessKey, sessionToken: SessionToken };
-}
+import { PRIMARY_CREDENTIALS, failureOf, type Credentials, credentialsFor } from './sdk';
 
 function iamClient(sandbox: RunningSandbox, region: string, credentials: Credentials): IAMClient {
   return new IAMClient({ region, endpoint: sandbox.url, credentials, maxAttempts: 1 });

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DescribeKeyCommand, GetKeyRotationStatusCommand, KMSClient, paginateListAliases, paginateListKeys, type KeyListEntry } from '@aws-sdk/client-kms';
-import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { sandboxAccountIds } from '../../local/sandbox/accounts';
 import { startSandbox, type RunningSandbox } from '../../local/sandbox/server';
 import { enabledRegions, parseSandboxSpec, type SandboxSpec } from '../../local/sandbox/spec';
@@ -10,17 +9,10 @@ import { listPages } from '../../src/services/pages';
 import { enrichmentsOf, type CollectContext, type CollectWarning, type ResourceRecord } from '../../src/services/resource-type';
 import { keyType } from '../../src/services/kms/key';
 import { kmsService } from '../../src/services/kms';
-import { PRIMARY_CREDENTIALS, failureOf, stsClient, type Credentials } from './sdk';
+import { PRIMARY_CREDENTIALS, failureOf, stsClient, type Credentials, credentialsFor } from './sdk';
 
 function kmsClient(sandbox: RunningSandbox, region: string, credentials = PRIMARY_CREDENTIALS): KMSClient {
   return new KMSClient({ region, endpoint: sandbox.url, credentials, maxAttempts: 1 });
-}
-
-async function credentialsFor(sandbox: RunningSandbox, accountId: string): Promise<Credentials> {
-  if (accountId === '111111111111') return PRIMARY_CREDENTIALS;
-  const assumed = await stsClient(sandbox).send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${accountId}:role/cloudtap-collector`, RoleSessionName: 'test' }));
-  const { AccessKeyId = '', SecretAccessKey = '', SessionToken = '' } = assumed.Credentials ?? {};
-  return { accessKeyId: AccessKeyId, secretAccessKey: SecretAccessKey, sessionToken: SessionToken };
 }
 
 /** What the engine does with the type in one region: page the listing, preprocess, run the enrichments in order. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { GetFunctionCommand, LambdaClient, ListFunctionsCommand, ListTagsCommand, paginateListFunctions, type FunctionConfiguration } from '@aws-sdk/client-lambda';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { STSClient } from '@aws-sdk/client-sts';
 import { startSandbox, type RunningSandbox } from '../../local/sandbox/server';
 import { parseSandboxSpec, enabledRegions, type SandboxSpec } from '../../local/sandbox/spec';
 import { sandboxAccountIds } from '../../local/sandbox/accounts';
@@ -11,14 +11,7 @@ import { lambdaService } from '../../src/services/lambda';
 import { listPages } from '../../src/services/pages';
 import { enrichmentsOf, type CollectContext, type ResourceRecord, type ResourceType } from '../../src/services/resource-type';
 import { NO_FACTS } from '../../src/services/rule';
-import { PRIMARY_CREDENTIALS, failureOf, stsClient, type Credentials } from './sdk';
-
-async function credentialsFor(sandbox: RunningSandbox, accountId: string): Promise<Credentials> {
-  if (accountId === '111111111111') return PRIMARY_CREDENTIALS;
-  const assumed = await stsClient(sandbox).send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${accountId}:role/cloudtap-collector`, RoleSessionName: 'test' }));
-  const { AccessKeyId = '', SecretAccessKey = '', SessionToken = '' } = assumed.Credentials ?? {};
-  return { accessKeyId: AccessKeyId, secretAccessKey: SecretAccessKey, sessionToken: SessionToken };
-}
+import { PRIMARY_CREDENTIALS, failureOf, type Credentials, credentialsFor } from './sdk';
 
 function lambdaClient(sandbox: RunningSandbox, region: string, credentials: Credentials): LambdaClient {
   return new LambdaClient({ region, endpoint: sandbox.url, credentials, maxAttempts: 1 });

@@ -2,22 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   DescribeDBInstancesCommand, RDSClient, paginateDescribeDBClusters, paginateDescribeDBInstances, paginateDescribeDBSnapshots,
 } from '@aws-sdk/client-rds';
-import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { sandboxAccountIds } from '../../local/sandbox/accounts';
 import { startSandbox, type RunningSandbox } from '../../local/sandbox/server';
 import { enabledRegions, parseSandboxSpec, type SandboxSpec } from '../../local/sandbox/spec';
 import { rdsTruth } from '../../local/sandbox/truth/rds';
-import { PRIMARY_CREDENTIALS, failureOf, stsClient, type Credentials } from './sdk';
+import { PRIMARY_CREDENTIALS, failureOf, type Credentials, credentialsFor } from './sdk';
 
 function rdsClient(sandbox: RunningSandbox, region: string, credentials: Credentials = PRIMARY_CREDENTIALS): RDSClient {
   return new RDSClient({ region, endpoint: sandbox.url, credentials, maxAttempts: 1 });
-}
-
-async function credentialsFor(sandbox: RunningSandbox, accountId: string): Promise<Credentials> {
-  if (accountId === '111111111111') return PRIMARY_CREDENTIALS;
-  const assumed = await stsClient(sandbox).send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${accountId}:role/cloudtap-collector`, RoleSessionName: 'test' }));
-  const { AccessKeyId = '', SecretAccessKey = '', SessionToken = '' } = assumed.Credentials ?? {};
-  return { accessKeyId: AccessKeyId, secretAccessKey: SecretAccessKey, sessionToken: SessionToken };
 }
 
 async function all<Page, Item>(pages: AsyncIterable<Page>, items: (page: Page) => Item[] | undefined): Promise<Item[]> {

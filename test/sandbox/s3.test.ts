@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   GetBucketEncryptionCommand, GetBucketLoggingCommand, GetBucketVersioningCommand, ListBucketsCommand, S3Client, paginateListBuckets, type Bucket,
 } from '@aws-sdk/client-s3';
-import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { sandboxAccountIds } from '../../local/sandbox/accounts';
 import { startSandbox, type RunningSandbox } from '../../local/sandbox/server';
 import { enabledRegions, parseSandboxSpec, type SandboxSpec } from '../../local/sandbox/spec';
@@ -12,17 +11,10 @@ import type { AwsClients } from '../../src/aws/clients';
 import type { CollectContext, CollectWarning, ResourceRecord } from '../../src/services/resource-type';
 import { bucketType } from '../../src/services/s3/bucket';
 import { s3Service } from '../../src/services/s3';
-import { PRIMARY_CREDENTIALS, failureOf, stsClient, type Credentials } from './sdk';
+import { PRIMARY_CREDENTIALS, failureOf, stsClient, type Credentials, credentialsFor } from './sdk';
 
 function s3Client(sandbox: RunningSandbox, region: string, credentials = PRIMARY_CREDENTIALS): S3Client {
   return new S3Client({ region, endpoint: sandbox.url, credentials, maxAttempts: 1, forcePathStyle: true });
-}
-
-async function credentialsFor(sandbox: RunningSandbox, accountId: string): Promise<Credentials> {
-  if (accountId === '111111111111') return PRIMARY_CREDENTIALS;
-  const assumed = await stsClient(sandbox).send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${accountId}:role/cloudtap-collector`, RoleSessionName: 'test' }));
-  const { AccessKeyId = '', SecretAccessKey = '', SessionToken = '' } = assumed.Credentials ?? {};
-  return { accessKeyId: AccessKeyId, secretAccessKey: SecretAccessKey, sessionToken: SessionToken };
 }
 
 /** cloudtap's view of the sandbox: the S3 client of any region, as the engine hands them to a global service. */

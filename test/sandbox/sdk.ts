@@ -6,7 +6,7 @@ import {
   paginateDescribeVolumes, paginateDescribeVpcs, type Address, type Image, type Instance, type InstanceStatus, type NetworkInterface,
   type SecurityGroup, type Snapshot, type Subnet, type Volume, type Vpc,
 } from '@aws-sdk/client-ec2';
-import { STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { RunningSandbox } from '../../local/sandbox/server';
 
 export interface Credentials {
@@ -79,4 +79,14 @@ export async function failureOf(call: Promise<unknown>): Promise<Error & { $meta
     return error as Error & { $metadata?: { httpStatusCode?: number } };
   }
   throw new Error('expected the call to fail, but it succeeded');
+}
+
+/** The credentials of a sandbox account: the primary one's, or a member's through AssumeRole (with the spec's ExternalId). */
+export async function credentialsFor(sandbox: RunningSandbox, accountId: string): Promise<Credentials> {
+  if (accountId === '111111111111') return PRIMARY_CREDENTIALS;
+  const assumed = await stsClient(sandbox).send(new AssumeRoleCommand({
+    RoleArn: `arn:aws:iam::${accountId}:role/cloudtap-collector`, RoleSessionName: 'test', ExternalId: sandbox.spec.externalId,
+  }));
+  const { AccessKeyId = '', SecretAccessKey = '', SessionToken = '' } = assumed.Credentials ?? {};
+  return { accessKeyId: AccessKeyId, secretAccessKey: SecretAccessKey, sessionToken: SessionToken };
 }
