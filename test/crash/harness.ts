@@ -60,7 +60,7 @@ async function storeSignature(dataDir: string): Promise<string> {
  * files are watched until they first change (the run opened the store: start-up and compilation are over);
  * with `killAfterStoreOpenMs`, the group is SIGKILLed that long after that (if it is still running).
  */
-export function cliRun(spec: string, dataDir: string, options: { killAfterStoreOpenMs?: number; nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+export function cliRun(spec: string, dataDir: string, options: { killAfterStoreOpenMs?: number; nodeArgs?: string[]; env?: NodeJS.ProcessEnv; services?: string } = {}): Promise<CliRun> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     let storeOpenedMs: number | undefined;
@@ -75,9 +75,8 @@ export function cliRun(spec: string, dataDir: string, options: { killAfterStoreO
         // Gone between the check and the kill.
       }
     }
-    // EC2 and CloudTrail: the update-heavy services (instances launch, stop and terminate every epoch); the other
-    // services' writes go through the same store code, and the crash runs stay within CI's time.
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), DEV_CLI, 'run', `--sandbox=${spec}`, '--services', 'EC2,CloudTrail', '--data-dir', dataDir, '--json'], {
+    const services = options.services ? ['--services', options.services] : [];
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), DEV_CLI, 'run', `--sandbox=${spec}`, ...services, '--data-dir', dataDir, '--json'], {
       env: { ...process.env, NODE_OPTIONS: '', AWS_ENDPOINT_URL_DYNAMODB: '', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
@@ -110,7 +109,7 @@ export function cliRun(spec: string, dataDir: string, options: { killAfterStoreO
 }
 
 /** A run that must finish: exit 0 with a succeeded summary. */
-export async function runToCompletion(spec: string, dataDir: string, options: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<{ wallMs: number; storeOpenedMs: number; summary: Record<string, unknown> }> {
+export async function runToCompletion(spec: string, dataDir: string, options: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv; services?: string } = {}): Promise<{ wallMs: number; storeOpenedMs: number; summary: Record<string, unknown> }> {
   const run = await cliRun(spec, dataDir, options);
   if (run.code !== 0) throw new Error(`cloudtap run --sandbox='${spec}' --data-dir ${dataDir} exited ${run.code ?? run.signal}:\n${run.stderr.slice(-3000)}`);
   const summary = JSON.parse(run.stdout) as Record<string, unknown>;
@@ -379,7 +378,10 @@ export async function crashTest(options: CrashTestOptions): Promise<CrashTestRep
   const referenceDir = await tempDir('cloudtap-reference-');
   const specAt = (epoch: number) => `${options.spec}&epoch=${epoch}`;
   const env = options.leaseSeconds !== undefined ? { CLOUDTAP_LEASE_SECONDS: String(options.leaseSeconds) } : {};
-  const complete = (spec: string, dataDir: string) => runToCompletion(spec, dataDir, { env });
+  // EC2 and CloudTrail: the update-heavy services (instances launch, stop and terminate every epoch); the other
+  // services' writes go through the same store code, and the crash runs stay within CI's time.
+  const services = 'EC2,CloudTrail';
+  const complete = (spec: string, dataDir: string) => runToCompletion(spec, dataDir, { env, services });
   log(`seed ${options.seed}: ${options.kills} kills of '${options.spec}', epochs 0..${options.kills * options.epochStep} by ${options.epochStep}; crash store ${crashDir}, reference ${referenceDir}`);
   const kills: KillRecord[] = [];
   let mismatches: Mismatch[] = [];
@@ -396,7 +398,7 @@ export async function crashTest(options: CrashTestOptions): Promise<CrashTestRep
       const fraction = random();
       const windowMs = reference.wallMs - reference.storeOpenedMs;
       const delayMs = Math.round(fraction * windowMs);
-      const killed = await cliRun(specAt(epoch), crashDir, { killAfterStoreOpenMs: delayMs, env });
+      const killed = await cliRun(specAt(epoch), crashDir, { killAfterStoreOpenMs: delayMs, env, services });
       const finishedBeforeKill = killed.signal === null;
       const rerun = await complete(specAt(epoch), crashDir);
       // A kill that landed after Finalize stored the run leaves a finished run: the reference then runs it again too.
