@@ -111,10 +111,27 @@ export function cliRun(spec: string, dataDir: string, options: { killAfterStoreO
 /** A run that must finish: exit 0 with a succeeded summary. */
 export async function runToCompletion(spec: string, dataDir: string, options: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv; services?: string } = {}): Promise<{ wallMs: number; storeOpenedMs: number; summary: Record<string, unknown> }> {
   const run = await cliRun(spec, dataDir, options);
-  if (run.code !== 0) throw new Error(`cloudtap run --sandbox='${spec}' --data-dir ${dataDir} exited ${run.code ?? run.signal}:\n${run.stderr.slice(-3000)}`);
-  const summary = JSON.parse(run.stdout) as Record<string, unknown>;
+  const summary = completeSummary(run.stdout);
+  // A known fault (README, "Crash test"): now and then Node segfaults while it tears the store's LevelDB thread down,
+  // after the run closed the store and printed its summary. The data is what the comparison checks; a segfault
+  // before the summary, or any other exit, fails here.
+  if (run.code !== 0 && !(run.signal === 'SIGSEGV' && summary)) {
+    throw new Error(`cloudtap run --sandbox='${spec}' --data-dir ${dataDir} exited ${run.code ?? run.signal}:\n${run.stderr.slice(-3000)}`);
+  }
+  if (run.signal === 'SIGSEGV') process.stderr.write(`crash harness: cloudtap run --sandbox='${spec}' segfaulted at exit, after its summary\n`);
+  if (!summary) throw new Error(`cloudtap run --sandbox='${spec}' printed no summary:\n${run.stdout.slice(0, 3000)}`);
   if (summary.status !== 'succeeded') throw new Error(`cloudtap run --sandbox='${spec}': status ${String(summary.status)}: ${run.stdout.slice(0, 3000)}`);
   return { wallMs: run.wallMs, storeOpenedMs: run.storeOpenedMs ?? 0, summary };
+}
+
+/** The run summary a `cloudtap run --json` printed, if it printed it whole. */
+function completeSummary(stdout: string): Record<string, unknown> | undefined {
+  try {
+    const summary = JSON.parse(stdout) as Record<string, unknown>;
+    return typeof summary.runId === 'string' && typeof summary.status === 'string' ? summary : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
