@@ -3,7 +3,7 @@ import { assumeRoleCredentials, createAwsClients, type AwsClients } from '../aws
 import { InvalidInputError, expectIsoTime, expectRecord, expectString, isRecord } from '../dto/validation';
 import { ACCOUNT_ID_PATTERN, REGION_PATTERN } from '../dto/collection-request';
 import { allResourceTypes, allServices, clientCatalog, rulesFor, serviceOfType } from '../services/registry';
-import { enrichmentsOf, typeKey, type CollectContext, type ResourceRecord, type ResourceType } from '../services/resource-type';
+import { typeActions, typeKey, type CollectContext, type ResourceRecord, type ResourceType } from '../services/resource-type';
 import type { NamedResources, ServiceDefinition } from '../services/service';
 import { NO_FACTS, type RegionFacts } from '../services/rule';
 import type { Database } from '../store/dynamo';
@@ -36,11 +36,7 @@ const DEDUPLICATION_SECONDS = 2 * 24 * 3600;
 
 /** The calls the real-time refresh makes: each describable type's own calls and enrichments. */
 export function realtimeIamActions(): string[] {
-  return [...new Set(describableTypes().flatMap((t) => [
-    ...(t.list ? [t.list.action] : t.source?.actions ?? []),
-    ...enrichmentsOf(t).flatMap((e) => e.actions),
-    ...(t.describe?.actions ?? []),
-  ]))].sort();
+  return [...new Set(describableTypes().flatMap((t) => [...typeActions(t), ...(t.describe?.actions ?? [])]))].sort();
 }
 
 /** The EventBridge patterns that route the services' change notifications to normalize, from their declarations. */
