@@ -68,6 +68,7 @@ export async function startEmbeddedDynamoDb(directory?: string, options: Embedde
     }
     if (create) await mkdir(directory, { recursive: true });
   }
+  await holdLevelDbLoaded();
   const worker = new Worker(new URL('./dynalite-worker.mjs', import.meta.url), { workerData: { directory, create } });
   const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
   type Message = { type: 'listening'; port: number; threadId?: number } | { type: 'error' | 'closed'; code?: string; message?: string };
@@ -103,6 +104,19 @@ export async function startEmbeddedDynamoDb(directory?: string, options: Embedde
       worker.postMessage({ type: 'close' });
     })),
   };
+}
+
+/**
+ * Loads LevelDB's native addon (classic-level, under `level`) in this thread too, once, and keeps it loaded. A worker
+ * that loaded it alone unloads it when it ends (dlclose), but LevelDB's background compaction thread, started by the
+ * addon and never joined, goes on running the addon's code: the process then dies of SIGSEGV, at a random moment
+ * after a store closed (a core dump of a jest worker showed the crashing thread at an address in no mapped library,
+ * classic-level's addon missing from the loaded ones, while a worker isolate was being torn down). Held here, the
+ * library stays mapped for the life of the process.
+ */
+let levelDbLoaded: Promise<unknown> | undefined;
+function holdLevelDbLoaded(): Promise<unknown> {
+  return (levelDbLoaded ??= import('level'));
 }
 
 async function stillGrowing(file: string): Promise<boolean> {
