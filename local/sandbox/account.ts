@@ -17,6 +17,15 @@ type ModelSpec = Pick<SandboxSpec, 'seed' | 'regions' | 'instances'>;
 const MAX_CACHED_MODELS = 256;
 const regionModels = new Map<string, RegionModel>();
 const accountModels = new Map<string, AccountModel>();
+const built = { accountModels: 0, regionModels: 0 };
+
+/**
+ * How many account and region models this process has built (cache misses included): an account's models are built
+ * when it is first called, so a sandbox of 10,000 accounts costs what its callers touch.
+ */
+export function modelsBuilt(): { accountModels: number; regionModels: number } {
+  return { ...built };
+}
 
 function remember<T>(cache: Map<string, T>, key: string, make: () => T): T {
   let value = cache.get(key);
@@ -46,7 +55,10 @@ export class AccountModel {
     const info = regionInfo(name);
     if (!info || !this.enabledRegions.includes(name)) return undefined;
     const { seed, instances } = this.spec;
-    return remember(regionModels, `${seed}|${instances}|${this.accountId}|${name}`, () => new RegionModel(seed, instances, this.accountId, info));
+    return remember(regionModels, `${seed}|${instances}|${this.accountId}|${name}`, () => {
+      built.regionModels++;
+      return new RegionModel(seed, instances, this.accountId, info);
+    });
   }
 
   regions(): RegionModel[] {
@@ -55,7 +67,10 @@ export class AccountModel {
 }
 
 export function sandboxAccount(spec: ModelSpec, accountId: string): AccountModel {
-  return remember(accountModels, `${spec.seed}|${spec.regions}|${spec.instances}|${accountId}`, () => new AccountModel(spec, accountId));
+  return remember(accountModels, `${spec.seed}|${spec.regions}|${spec.instances}|${accountId}`, () => {
+    built.accountModels++;
+    return new AccountModel(spec, accountId);
+  });
 }
 
 export function sandboxAccounts(spec: ModelSpec & Pick<SandboxSpec, 'accounts'>): AccountModel[] {

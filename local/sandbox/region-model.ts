@@ -77,7 +77,7 @@ export class RegionModel {
       arm64: { owned: ofArchitecture(this.images.owned, 'arm64'), available: ofArchitecture(this.images.public, 'arm64') },
     };
     const regionIndex = Math.max(0, DEFAULT_REGIONS.findIndex((info) => info.name === region.name));
-    this.publicIpBase = PUBLIC_FIRST_OCTETS[(accountIndex(accountId) * DEFAULT_REGIONS.length + regionIndex) % PUBLIC_FIRST_OCTETS.length] ?? 3;
+    this.publicIpBase = PUBLIC_FIRST_OCTETS[(Math.max(0, accountIndex(accountId)) * DEFAULT_REGIONS.length + regionIndex) % PUBLIC_FIRST_OCTETS.length] ?? 3;
     this.addresses = planAddresses(this.dice.child('addresses'), this);
     for (const address of this.addresses) if (address.instance !== undefined) this.addressByInstance.set(address.instance, address);
     this.kmsKeyArn = `arn:aws:kms:${region.name}:${accountId}:key/${this.uuid('kms')}`;

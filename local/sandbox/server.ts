@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { sandboxAccount } from './account';
 import { accountOfAccessKey } from './accounts';
-import { SandboxApiError } from './api-errors';
+import { BUILT_IN_ACCESS_DENIED, SandboxApiError } from './api-errors';
 import { CLOUDTRAIL_HANDLERS, cloudTrailJson } from './cloudtrail-api';
 import { EC2_HANDLERS, ec2Call } from './ec2-api';
 import { ec2ErrorResponse, ec2Response } from './ec2-xml';
@@ -17,6 +17,7 @@ import { Dice, hashOf, hashText, unitOf } from './random';
 import { SANDBOX_OPERATIONS, enabledRegions, formatSandboxSpec, type BuiltInSandboxService, type SandboxSpec } from './spec';
 import type { SandboxHttpRequest, SandboxServiceModule } from './service-module';
 import { SANDBOX_SERVICE_MODULES } from './services/index';
+import { InFlightCounter, type MaxInFlight } from './in-flight';
 import { STS_HANDLERS, stsErrorResponse, type AssumedSession } from './sts-api';
 import { sandboxTruth } from './truth';
 import { answerCloudFormation, CLOUDFORMATION_VERSION, type SandboxStacks } from './cloudformation-api';
@@ -38,6 +39,14 @@ export interface RunningSandbox {
   /** The spec being served (its epoch changes with setEpoch). */
   readonly spec: SandboxSpec;
   stats(): SandboxStats;
+  /**
+   * The most calls that were in flight at once since the start (or resetStats): overall, per account, region,
+   * service and operation (the `top` highest keys, default 10), and how many accounts were called at once.
+   */
+  maxInFlight(top?: number): MaxInFlight;
+  /** Calls in flight right now. */
+  inFlight(): number;
+  /** Resets the counters and the in-flight peaks. */
   resetStats(): void;
   /** Moves the account to another point in time without restarting the server. */
   setEpoch(epoch: number): void;
@@ -140,6 +149,7 @@ function injectedFailure(spec: SandboxSpec, target: FailureTarget): SandboxApiEr
 class SandboxServer {
   private sequence = 0;
   private counters: SandboxStats = { requests: 0, byOperation: {}, throttled: 0, failed: 0 };
+  readonly inFlight = new InFlightCounter();
   private readonly sessions = new Map<string, AssumedSession>();
   private readonly throttleKey: number;
 
@@ -153,6 +163,7 @@ class SandboxServer {
 
   resetStats(): void {
     this.counters = { requests: 0, byOperation: {}, throttled: 0, failed: 0 };
+    this.inFlight.reset();
   }
 
   async answer(request: AwsRequest): Promise<Answer> {
@@ -161,15 +172,28 @@ class SandboxServer {
     const name = `${request.service}.${request.operation || 'Unknown'}`;
     this.counters.requests++;
     this.counters.byOperation[name] = (this.counters.byOperation[name] ?? 0) + 1;
-    if (this.spec.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.spec.latencyMs));
+    const leave = this.inFlight.enter({
+      accountId: accountOfAccessKey(this.spec, request.accessKeyId), region: request.region, service: request.service, operation: request.operation || 'Unknown',
+    });
     try {
+      if (this.spec.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.spec.latencyMs));
       return { ...this.dispatch(request, sequence, requestId), requestId };
     } catch (error) {
       const apiError = error instanceof SandboxApiError ? error : new SandboxApiError('InternalError', `The sandbox failed: ${(error as Error).message}`, 500);
       if (apiError.code === THROTTLING[request.service].code) this.counters.throttled++;
       else this.counters.failed++;
       return { ...errorAnswer(request.service, apiError, requestId), requestId };
+    } finally {
+      leave();
     }
+  }
+
+  /** `readDenied=`: the role's policy denies every call; the message names the caller as AWS's does. */
+  private readDenied(accountId: string, accessKeyId: string | undefined, action: string, denial: { code: string; status: number; prefix?: string }): SandboxApiError | undefined {
+    if (!this.spec.readDenied.includes(accountId)) return undefined;
+    const session = this.sessions.get(accessKeyId ?? '');
+    const caller = `arn:aws:sts::${accountId}:assumed-role/${session?.roleName ?? 'sandbox'}/${session?.sessionName ?? 'session'}`;
+    return new SandboxApiError(denial.code, `${denial.prefix ?? ''}User: ${caller} is not authorized to perform: ${action} with an explicit deny in an identity-based policy`, denial.status);
   }
 
   private throttled(sequence: number): boolean {
@@ -191,6 +215,7 @@ class SandboxServer {
     const { protocol } = module;
     let operation = '';
     let counted = false;
+    let leave = () => {};
     const respond = (response: { status: number; headers: Record<string, string>; body: string }): Answer => {
       const { 'Content-Type': contentType = 'text/plain', ...headers } = response.headers;
       return { status: response.status, contentType, body: response.body, headers };
@@ -200,6 +225,8 @@ class SandboxServer {
       operation = parsed.operation;
       this.count(`${module.name}.${operation || 'Unknown'}`);
       counted = true;
+      const accountId = accountOfAccessKey(this.spec, scope.accessKeyId);
+      leave = this.inFlight.enter({ accountId, region: scope.region, service: module.name, operation: operation || 'Unknown' });
       if (this.spec.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.spec.latencyMs));
       if (!module.operations.includes(operation)) throw protocol.unknownOperation(operation);
       const { spec } = this;
@@ -208,10 +235,11 @@ class SandboxServer {
         const why = spec.optIn.includes(scope.region) ? 'is not opted in' : 'is not enabled';
         throw new SandboxApiError(code, `The security token included in the request is invalid (region ${scope.region} ${why} for this account; enabled: ${enabledRegions(spec).join(', ')})`, status);
       }
+      const denied = this.readDenied(accountId, scope.accessKeyId, `${module.signingName}:${operation}`, module.accessDenied ?? protocol.accessDenied);
+      if (denied) throw denied;
       const failure = injectedFailure(spec, { service: module.name, operation, region: scope.region, throttling: module.throttling, actionPrefix: module.signingName });
       if (failure) throw failure;
       if (this.throttled(sequence)) throw new SandboxApiError(module.throttling.code, module.throttling.message, module.throttling.status);
-      const accountId = accountOfAccessKey(spec, scope.accessKeyId);
       const output = module.handle({ operation, input: parsed.input, spec, accountId, region: scope.region });
       return respond(protocol.serialize(operation, output, requestId));
     } catch (error) {
@@ -220,6 +248,8 @@ class SandboxServer {
       if (apiError.code === module.throttling.code) this.counters.throttled++;
       else this.counters.failed++;
       return respond(protocol.error(apiError, requestId));
+    } finally {
+      leave();
     }
   }
 
@@ -229,6 +259,12 @@ class SandboxServer {
     const known = operations.includes(request.operation) && (request.service !== 'CloudTrail' || CLOUDTRAIL_TARGET.test(request.target ?? ''));
     if (!known) throw unknownOperation(request);
     checkRegion(spec, request);
+    const accountId = accountOfAccessKey(spec, request.accessKeyId);
+    if (request.service !== 'STS') {
+      const denial = BUILT_IN_ACCESS_DENIED[request.service];
+      const denied = this.readDenied(accountId, request.accessKeyId, `${request.service.toLowerCase()}:${request.operation}`, denial);
+      if (denied) throw denied;
+    }
     const failure = injectedFailure(spec, {
       service: request.service, operation: request.operation, region: request.region, throttling: THROTTLING[request.service], actionPrefix: request.service.toLowerCase(),
     });
@@ -237,8 +273,6 @@ class SandboxServer {
       const throttling = THROTTLING[request.service];
       throw new SandboxApiError(throttling.code, throttling.message, throttling.status);
     }
-    const accountId = accountOfAccessKey(spec, request.accessKeyId);
-    const account = sandboxAccount(spec, accountId);
     if (request.service === 'STS') {
       const action = request.operation as keyof typeof STS_HANDLERS;
       const body = STS_HANDLERS[action]({
@@ -246,6 +280,8 @@ class SandboxServer {
       });
       return { status: 200, contentType: 'text/xml', body };
     }
+    // Built on the account's first EC2 or CloudTrail call: reaching an account through STS builds nothing.
+    const account = sandboxAccount(spec, accountId);
     const model = account.region(request.region);
     if (!model) throw new SandboxApiError('AuthFailure', `Region ${request.region} is not enabled for account ${accountId}.`);
     if (request.service === 'CloudTrail') {
@@ -266,10 +302,15 @@ class SandboxServer {
     return { status: 200, contentType: 'text/xml;charset=UTF-8', body: ec2Response(action, requestId, (out) => EC2_HANDLERS[action](call, out)) };
   }
 
-  /** `/_sandbox/…`: stats, truth and spec for standalone use, and moving to another epoch. */
-  admin(method: string, path: string): Answer {
+  /** `/_sandbox/…`: stats, in-flight peaks, truth and spec for standalone use, and moving to another epoch. */
+  admin(method: string, path: string, query: URLSearchParams): Answer {
     const json = (value: unknown, status = 200): Answer => ({ status, contentType: 'application/json', body: JSON.stringify(value, null, 2) });
     if (method === 'GET' && path === '/_sandbox/stats') return json(this.stats());
+    if (method === 'GET' && path === '/_sandbox/in-flight') {
+      const top = query.get('top');
+      if (top !== null && !/^\d+$/.test(top)) return json({ error: `top must be a whole number of keys, got "${top}"` }, 400);
+      return json({ ...this.inFlight.max(top === null ? 10 : Number(top)), now: this.inFlight.inFlight() });
+    }
     if (method === 'GET' && path === '/_sandbox/truth') return json(sandboxTruth(this.spec));
     if (method === 'GET' && path === '/_sandbox/spec') return json({ spec: this.spec, text: formatSandboxSpec(this.spec) });
     const epoch = /^\/_sandbox\/epoch\/(\d+)$/.exec(path)?.[1];
@@ -277,7 +318,7 @@ class SandboxServer {
       this.setEpoch(Number(epoch));
       return json({ spec: this.spec, text: formatSandboxSpec(this.spec) });
     }
-    return json({ error: `unknown sandbox endpoint ${method} ${path}; try GET /_sandbox/stats, /_sandbox/truth, /_sandbox/spec or POST /_sandbox/epoch/<n>` }, 404);
+    return json({ error: `unknown sandbox endpoint ${method} ${path}; try GET /_sandbox/stats, /_sandbox/in-flight?top=10, /_sandbox/truth, /_sandbox/spec or POST /_sandbox/epoch/<n>` }, 404);
   }
 
   setEpoch(epoch: number): void {
@@ -332,11 +373,11 @@ export async function startSandbox(
         const body = await readBody(request);
         const url = request.url ?? '/';
         const path = url.split('?')[0] ?? '/';
-        if (path.startsWith('/_sandbox/')) return send(response, sandbox.admin(request.method ?? 'GET', path));
+        const query = new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '');
+        if (path.startsWith('/_sandbox/')) return send(response, sandbox.admin(request.method ?? 'GET', path, query));
         const scope = credentialScope(request.headers.authorization);
         const module = modules.get(scope?.service ?? '');
         if (scope && module) {
-          const query = new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '');
           const answer = await sandbox.answerModule(module, { method: request.method ?? 'GET', path, query, headers: request.headers, body }, scope);
           return send(response, answer);
         }
@@ -361,6 +402,8 @@ export async function startSandbox(
       return sandbox.spec;
     },
     stats: () => sandbox.stats(),
+    maxInFlight: (top = 10) => sandbox.inFlight.max(top),
+    inFlight: () => sandbox.inFlight.inFlight(),
     resetStats: () => sandbox.resetStats(),
     setEpoch: (epoch) => sandbox.setEpoch(epoch),
     close: () => new Promise<void>((resolve, reject) => {

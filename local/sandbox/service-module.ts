@@ -53,6 +53,8 @@ export interface SandboxProtocol {
   supports(operation: string): boolean;
   /** What the service answers from a region the account has not enabled: its "the security token is invalid" error. */
   readonly regionNotEnabled: { code: string; status: number };
+  /** What the service answers a caller whose policy denies the call (`readDenied=`): `AccessDenied`, `AccessDeniedException`. */
+  readonly accessDenied: { code: string; status: number };
 }
 
 export interface SandboxServiceModule {
@@ -72,6 +74,8 @@ export interface SandboxServiceModule {
    * (`InvalidClientTokenId` for awsQuery, `UnrecognizedClientException` for JSON, `InvalidAccessKeyId` for S3).
    */
   regionNotEnabled?: { code: string; status: number };
+  /** What a caller whose policy denies the call gets, when not the protocol's `accessDenied`. */
+  accessDenied?: { code: string; status: number };
   /** Returns the output object in the SDK's Output shape (PascalCase, Date objects or ISO strings for timestamps); throws `SandboxApiError` (local/sandbox/api-errors.ts) for API errors. */
   handle(call: SandboxCall): unknown;
 }

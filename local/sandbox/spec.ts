@@ -2,6 +2,8 @@
  * The sandbox spec: a query string (`seed=2&regions=3&instances=10`) that fully determines
  * the synthetic account(s) and how the server misbehaves (latency, throttling, failures).
  */
+import { PRIMARY_ACCOUNT_ID, isSandboxAccount, sandboxAccountId } from './accounts';
+import { drawnInactiveAccounts } from './organization';
 import { DEFAULT_REGIONS, OPT_IN_REGION_NAMES, isRealRegionName } from './regions';
 // A cycle (the modules import spec types): the list is read only inside functions, never while modules load.
 import { SANDBOX_SERVICE_MODULES } from './services/index';
@@ -58,6 +60,18 @@ export interface SandboxSpec {
   accounts: number;
   /** When set, AssumeRole into the non-primary accounts requires this ExternalId. */
   externalId?: string;
+  /** Whether the accounts form an AWS Organization whose management account is the primary one (`organization=none`: they do not). */
+  organization: boolean;
+  /** Member accounts whose status is SUSPENDED; absent: drawn from the seed (about 2 %, at least one from 5 accounts). */
+  suspended?: string[];
+  /** Member accounts whose status is PENDING_CLOSURE; absent: drawn from the seed (at least one from 10 accounts). */
+  pendingClosure?: string[];
+  /** Member accounts AssumeRole is refused into (AccessDenied): their role is missing or does not trust the caller. */
+  deny: string[];
+  /** Member accounts whose role can be assumed but whose policy denies every read call (the service's access-denied error). */
+  readDenied: string[];
+  /** A member account registered as a delegated administrator: it may call the Organizations List and Describe operations. */
+  delegatedAdmin?: string;
 }
 
 /** The real region names `regions=N` enables, in order. */
@@ -65,7 +79,7 @@ export const SANDBOX_REGION_NAMES: readonly string[] = DEFAULT_REGIONS.map((regi
 export { OPT_IN_REGION_NAMES };
 
 export const MAX_INSTANCES_PER_REGION = 200_000;
-export const MAX_ACCOUNTS = 9;
+export const MAX_ACCOUNTS = 10_000;
 
 export const DEFAULT_SANDBOX_SPEC: Readonly<SandboxSpec> = Object.freeze({
   seed: 1,
@@ -77,9 +91,15 @@ export const DEFAULT_SANDBOX_SPEC: Readonly<SandboxSpec> = Object.freeze({
   fail: [],
   optIn: [],
   accounts: 1,
+  organization: true,
+  deny: [],
+  readDenied: [],
 });
 
-const SPEC_KEYS = ['seed', 'regions', 'instances', 'epoch', 'latencyMs', 'throttle', 'fail', 'optIn', 'accounts', 'externalId'] as const;
+const SPEC_KEYS = [
+  'seed', 'regions', 'instances', 'epoch', 'latencyMs', 'throttle', 'fail', 'optIn', 'accounts', 'externalId',
+  'organization', 'suspended', 'pendingClosure', 'deny', 'readDenied', 'delegatedAdmin',
+] as const;
 type SpecKey = (typeof SPEC_KEYS)[number];
 
 function specError(key: string, problem: string, got: string): Error {
@@ -145,6 +165,64 @@ function parseOptIn(raw: string, enabledCount: number): string[] {
   return names;
 }
 
+/** Accounts a key names: member accounts of the spec (not the primary one), by id, each once. */
+function parseMemberAccounts(key: SpecKey, raw: string, accounts: number, allowNone = false): string[] {
+  if (allowNone && raw === 'none') return [];
+  const ids = [...new Set(listItems(raw))];
+  if (ids.length === 0) throw specError(key, `must list member account ids${allowNone ? ' or be none' : ''}, e.g. 222222222222`, raw);
+  const members = accounts === 1 ? 'none: accounts=1 has only the management account'
+    : accounts === 2 ? '222222222222' : `222222222222 … ${sandboxAccountId(accounts - 1)}`;
+  for (const id of ids) {
+    if (id === PRIMARY_ACCOUNT_ID) throw specError(key, `must name member accounts, not the management account ${PRIMARY_ACCOUNT_ID} (reached with the caller's own credentials)`, id);
+    if (!/^\d{12}$/.test(id) || !isSandboxAccount({ accounts }, id)) {
+      throw specError(key, `must name member accounts of this sandbox by their 12-digit id (accounts=${accounts}: ${members})`, id);
+    }
+  }
+  return ids;
+}
+
+function overlap(a: readonly string[], b: readonly string[]): string | undefined {
+  return a.find((id) => b.includes(id));
+}
+
+/** The organization keys: whether there is one, its inactive accounts, the knobs that refuse a member, its delegated administrator. */
+function parseOrganizationKeys(spec: SandboxSpec, get: (key: SpecKey) => string | undefined): void {
+  const organization = get('organization');
+  if (organization !== undefined) {
+    if (organization !== 'all' && organization !== 'none') throw specError('organization', 'must be all (an organization, the default) or none (accounts outside any organization)', organization);
+    spec.organization = organization === 'all';
+  }
+  for (const key of ['suspended', 'pendingClosure', 'delegatedAdmin'] as const) {
+    const given = get(key);
+    if (given !== undefined && !spec.organization) throw specError(key, 'needs an organization (leave out organization=none)', given);
+  }
+  const suspended = get('suspended');
+  if (suspended !== undefined) spec.suspended = parseMemberAccounts('suspended', suspended, spec.accounts, true);
+  const pendingClosure = get('pendingClosure');
+  if (pendingClosure !== undefined) {
+    spec.pendingClosure = parseMemberAccounts('pendingClosure', pendingClosure, spec.accounts, true);
+    const both = overlap(spec.pendingClosure, spec.suspended ?? drawnInactiveAccounts(spec).suspended);
+    if (both) throw specError('pendingClosure', `must not name a SUSPENDED account (${both}; see suspended=)`, pendingClosure);
+  }
+  const deny = get('deny');
+  if (deny !== undefined) spec.deny = parseMemberAccounts('deny', deny, spec.accounts);
+  const readDenied = get('readDenied');
+  if (readDenied !== undefined) {
+    spec.readDenied = parseMemberAccounts('readDenied', readDenied, spec.accounts);
+    const both = overlap(spec.readDenied, spec.deny);
+    if (both) throw specError('readDenied', `must not name an account deny= already refuses AssumeRole into (${both})`, readDenied);
+  }
+  const delegatedAdmin = get('delegatedAdmin');
+  if (delegatedAdmin !== undefined) {
+    const [id = ''] = parseMemberAccounts('delegatedAdmin', delegatedAdmin, spec.accounts);
+    if (listItems(delegatedAdmin).length !== 1) throw specError('delegatedAdmin', 'must name one member account', delegatedAdmin);
+    const drawn = drawnInactiveAccounts(spec);
+    const status = (spec.suspended ?? drawn.suspended).includes(id) ? 'SUSPENDED' : (spec.pendingClosure ?? drawn.pendingClosure).includes(id) ? 'PENDING_CLOSURE' : undefined;
+    if (status) throw specError('delegatedAdmin', `must name an ACTIVE member account, and ${id} is ${status} in this organization (pick another, or list the inactive accounts yourself with suspended= and pendingClosure=)`, delegatedAdmin);
+    spec.delegatedAdmin = id;
+  }
+}
+
 /** A percent-decoded part of the spec; a stray `%` names where it is instead of URIError's bare "URI malformed". */
 function decodeSpecPart(text: string, what: string): string {
   try {
@@ -173,7 +251,7 @@ export function parseSandboxSpec(text: string, options: { services?: readonly Sa
     raw.set(known, value);
   }
 
-  const spec: SandboxSpec = { ...DEFAULT_SANDBOX_SPEC, fail: [], optIn: [] };
+  const spec: SandboxSpec = { ...DEFAULT_SANDBOX_SPEC, fail: [], optIn: [], deny: [], readDenied: [] };
   const get = (key: SpecKey) => raw.get(key);
   const seed = get('seed');
   if (seed !== undefined) spec.seed = parseWholeNumber('seed', seed, 0, 2 ** 32 - 1);
@@ -203,6 +281,7 @@ export function parseSandboxSpec(text: string, options: { services?: readonly Sa
     }
     spec.externalId = externalId;
   }
+  parseOrganizationKeys(spec, get);
   return spec;
 }
 
@@ -223,10 +302,17 @@ export function formatSandboxSpec(spec: SandboxSpec): string {
     optIn: spec.optIn.length > 0 ? spec.optIn.join(',') : undefined,
     accounts: String(spec.accounts),
     externalId: spec.externalId,
+    organization: spec.organization ? undefined : 'none',
+    suspended: spec.suspended && (spec.suspended.length > 0 ? spec.suspended.join(',') : 'none'),
+    pendingClosure: spec.pendingClosure && (spec.pendingClosure.length > 0 ? spec.pendingClosure.join(',') : 'none'),
+    deny: spec.deny.length > 0 ? spec.deny.join(',') : undefined,
+    readDenied: spec.readDenied.length > 0 ? spec.readDenied.join(',') : undefined,
+    delegatedAdmin: spec.delegatedAdmin,
   };
   const defaults = DEFAULT_SANDBOX_SPEC as SandboxSpec;
+  const numeric = new Set<SpecKey>(['seed', 'regions', 'instances', 'epoch', 'latencyMs', 'throttle', 'accounts']);
   return SPEC_KEYS
-    .filter((key) => values[key] !== undefined && (key === 'fail' || key === 'optIn' || key === 'externalId' || values[key] !== String(defaults[key])))
+    .filter((key) => values[key] !== undefined && (!numeric.has(key) || values[key] !== String(defaults[key as keyof SandboxSpec])))
     .map((key) => `${key}=${encodeURIComponent(values[key] ?? '').replace(/%2C/g, ',').replace(/%3A/g, ':')}`)
     .join('&');
 }

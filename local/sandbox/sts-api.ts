@@ -2,9 +2,10 @@
  * The STS operations the sandbox answers (query protocol, XML): who the caller is, and AssumeRole
  * into the sandbox's other accounts. Temporary access key ids carry the target account id.
  */
-import { PRIMARY_ACCOUNT_ID, assumedAccessKeyId, primaryUserArn, sandboxAccountIds } from './accounts';
+import { PRIMARY_ACCOUNT_ID, assumedAccessKeyId, isSandboxAccount, primaryUserArn } from './accounts';
 import { SandboxApiError } from './api-errors';
 import type { QueryParams } from './query';
+import { accountStatus } from './organization';
 import { Dice, hashText } from './random';
 import type { SandboxSpec, StsOperation } from './spec';
 import { escapeXml } from './xml';
@@ -78,8 +79,11 @@ function assumeRole(call: StsCall): string {
   const [, accountId = '', roleName = ''] = match;
   const caller = call.accountId === PRIMARY_ACCOUNT_ID ? primaryUserArn() : `arn:aws:sts::${call.accountId}:assumed-role/${call.sessions.get(call.accessKeyId ?? '')?.roleName ?? 'sandbox'}`;
   const denied = () => new SandboxApiError('AccessDenied', `User: ${caller} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
-  if (!sandboxAccountIds(spec).includes(accountId)) throw denied();
+  if (!isSandboxAccount(spec, accountId)) throw denied();
   if (accountId !== PRIMARY_ACCOUNT_ID && spec.externalId !== undefined && params.get('ExternalId') !== spec.externalId) throw denied();
+  // deny=: the role is missing or does not trust the caller, which AWS does not tell apart; a suspended or closing
+  // account cannot be signed in to at all.
+  if (spec.deny.includes(accountId) || accountStatus(spec, accountId) !== 'ACTIVE') throw denied();
 
   const dice = new Dice(hashText(`${call.requestId}|${roleArn}|${sessionName}`));
   const accessKeyId = assumedAccessKeyId(accountId, dice.alphanumeric(4));

@@ -6,6 +6,8 @@
 import type { Instance, IpPermission, Tag } from '@aws-sdk/client-ec2';
 import { sandboxAccounts, type AccountModel } from './account';
 import { PRIMARY_ACCOUNT_ID, sandboxRoleArn } from './accounts';
+import { BUILT_IN_ACCESS_DENIED } from './api-errors';
+import { accountStatus } from './organization';
 import { epochTime } from './clock';
 import { allOf } from './collection';
 import { effectiveRole, planInstance, roleAt, terminationTime } from './instances';
@@ -15,6 +17,9 @@ import type { RegionModel } from './region-model';
 import { openSensitivePorts } from './security-groups';
 import { enabledRegions, type SandboxSpec } from './spec';
 import { SERVICE_TRUTHS } from './service-truths';
+import type { SandboxServiceModule } from './service-module';
+import { SANDBOX_SERVICE_MODULES } from './services/index';
+import { accountOutcome, organizationTruth, type OrganizationAccountOutcome, type OrganizationTruth } from './truth/organization';
 import type { ServiceTruthCondition, ServiceTruthResource } from './service-truth';
 import { eventSelectors, trailStateAt, type TrailPlan } from './trails';
 import { NEVER } from './timeline';
@@ -30,6 +35,10 @@ export interface TruthAccount {
   primary: boolean;
   /** The role to assume to reach a non-primary account (any role name works). */
   roleArn?: string;
+  /** ACTIVE, or SUSPENDED / PENDING_CLOSURE in the organization. */
+  status: 'ACTIVE' | 'SUSPENDED' | 'PENDING_CLOSURE';
+  /** What collecting the account meets: collected, read-denied, or not reached (assume-role-denied, suspended, pending-closure). */
+  outcome: OrganizationAccountOutcome;
   regions: { name: string; optInStatus: OptInStatus; enabled: boolean }[];
 }
 
@@ -73,6 +82,8 @@ export interface SandboxTruth {
   /** The account's clock at this epoch (ISO). */
   time: string;
   accounts: TruthAccount[];
+  /** The AWS Organization the accounts form (the primary account its management account); null with `organization=none`. */
+  organization: OrganizationTruth | null;
   resources: TruthResource[];
   conditions: TruthCondition[];
   instanceLifecycles: InstanceLifecycle[];
@@ -317,10 +328,13 @@ class TruthBuilder {
 
 function truthAccount(account: AccountModel, spec: SandboxSpec): TruthAccount {
   const primary = account.accountId === PRIMARY_ACCOUNT_ID;
+  const status = accountStatus(spec, account.accountId);
   return {
     accountId: account.accountId,
     primary,
     ...(primary ? {} : { roleArn: sandboxRoleArn(account.accountId) }),
+    status,
+    outcome: accountOutcome(spec, account.accountId, status),
     regions: [
       ...account.enabledRegions.map((name) => ({ name, optInStatus: 'opt-in-not-required' as const, enabled: true })),
       ...spec.optIn.map((name) => ({ name, optInStatus: 'not-opted-in' as const, enabled: false })),
@@ -347,9 +361,40 @@ export function sandboxTruth(spec: SandboxSpec): SandboxTruth {
     services,
     time: epochTime(spec.epoch).toISOString(),
     accounts: accounts.map((account) => truthAccount(account, spec)),
+    organization: sandboxOrganizationTruth(spec),
     resources: builder.resources,
     conditions: builder.conditions,
     instanceLifecycles: builder.lifecycles,
+  };
+}
+
+/** The error code a read call fails with in a `readDenied=` account, per service: EC2, CloudTrail and every module's. */
+export function readDeniedCodes(modules: readonly SandboxServiceModule[] = SANDBOX_SERVICE_MODULES): Record<string, string> {
+  return {
+    EC2: BUILT_IN_ACCESS_DENIED.EC2.code,
+    CloudTrail: BUILT_IN_ACCESS_DENIED.CloudTrail.code,
+    ...Object.fromEntries(modules.map((module) => [module.name, (module.accessDenied ?? module.protocol.accessDenied).code])),
+  };
+}
+
+/** The organization's truth alone (sandboxTruth's `organization`), without building any account's resources. */
+export function sandboxOrganizationTruth(spec: SandboxSpec): OrganizationTruth | null {
+  return organizationTruth(spec, readDeniedCodes());
+}
+
+/**
+ * The part of a truth a collection of every account can store: the resources, conditions and lifecycles of the
+ * accounts whose outcome is `collected` (not those it cannot reach or read).
+ */
+export function collectedTruth(truth: SandboxTruth): SandboxTruth {
+  const collected = new Set(truth.accounts.filter((account) => account.outcome === 'collected').map((account) => account.accountId));
+  const keep = <T extends { accountId: string }>(items: T[]) => items.filter((item) => collected.has(item.accountId));
+  return {
+    ...truth,
+    services: { resources: keep(truth.services.resources), conditions: keep(truth.services.conditions) },
+    resources: keep(truth.resources),
+    conditions: keep(truth.conditions),
+    instanceLifecycles: keep(truth.instanceLifecycles),
   };
 }
 

@@ -6,6 +6,7 @@ import {
   paginateDescribeVolumes, paginateDescribeVpcs, type Address, type Image, type Instance, type InstanceStatus, type NetworkInterface,
   type SecurityGroup, type Snapshot, type Subnet, type Volume, type Vpc,
 } from '@aws-sdk/client-ec2';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { RunningSandbox } from '../../local/sandbox/server';
 
@@ -28,6 +29,11 @@ export function cloudTrailClient(sandbox: RunningSandbox, region: string, creden
 
 export function stsClient(sandbox: RunningSandbox, credentials = PRIMARY_CREDENTIALS): STSClient {
   return new STSClient({ region: 'us-east-1', endpoint: sandbox.url, credentials, maxAttempts: 1 });
+}
+
+/** Organizations is global: the SDK signs for the client's region, which must be one the sandbox enables. */
+export function organizationsClient(sandbox: RunningSandbox, credentials = PRIMARY_CREDENTIALS): OrganizationsClient {
+  return new OrganizationsClient({ region: 'us-east-1', endpoint: sandbox.url, credentials, maxAttempts: 1 });
 }
 
 export interface Ec2Resources {

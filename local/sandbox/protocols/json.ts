@@ -48,6 +48,7 @@ export function awsJsonProtocol(options: AwsJsonOptions): SandboxProtocol {
   return {
     name: options.version === '1.0' ? 'awsJson1_0' : 'awsJson1_1',
     regionNotEnabled: { code: 'UnrecognizedClientException', status: 400 },
+    accessDenied: { code: 'AccessDeniedException', status: 400 },
     supports: (operation) => schemas.get(operation) !== undefined,
     parse(request: SandboxHttpRequest, operations: readonly string[]) {
       const target = String(request.headers['x-amz-target'] ?? '');
@@ -61,7 +62,7 @@ export function awsJsonProtocol(options: AwsJsonOptions): SandboxProtocol {
       return { status: 200, headers: headers(requestId), body: structureJson(schemas.require(operation).output, output, false) };
     },
     error(error: SandboxApiError, requestId: string): SandboxHttpResponse {
-      return { status: error.status, headers: headers(requestId), body: JSON.stringify({ __type: error.code, message: error.message }) };
+      return { status: error.status, headers: headers(requestId), body: JSON.stringify({ __type: error.code, message: error.message, ...error.fields }) };
     },
     unknownOperation: (operation) => new SandboxApiError('UnknownOperationException', `Unknown operation ${operation || '(none)'}`),
   };

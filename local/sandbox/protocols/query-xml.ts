@@ -74,6 +74,7 @@ export function awsQueryProtocol(options: AwsQueryOptions): SandboxProtocol {
   return {
     name: 'awsQuery',
     regionNotEnabled: { code: 'InvalidClientTokenId', status: 403 },
+    accessDenied: { code: 'AccessDenied', status: 403 },
     supports: (operation) => schemas.get(operation) !== undefined,
     parse(request: SandboxHttpRequest, operations: readonly string[]) {
       const params = new URLSearchParams(request.body);

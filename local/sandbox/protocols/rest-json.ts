@@ -20,6 +20,7 @@ export function restJsonProtocol(options: RestJsonOptions): SandboxProtocol {
   return {
     name: 'restJson1',
     regionNotEnabled: { code: 'UnrecognizedClientException', status: 403 },
+    accessDenied: { code: 'AccessDeniedException', status: 403 },
     supports: (operation) => schemas.get(operation)?.http !== undefined,
     parse(request: SandboxHttpRequest, operations: readonly string[]) {
       const routed = router.route(request, operations);
@@ -41,7 +42,7 @@ export function restJsonProtocol(options: RestJsonOptions): SandboxProtocol {
       return {
         status: error.status,
         headers: { 'Content-Type': 'application/json', 'x-amzn-RequestId': requestId, 'x-amzn-errortype': error.code },
-        body: JSON.stringify({ Type: error.status >= 500 ? 'Service' : 'User', message: error.message }),
+        body: JSON.stringify({ Type: error.status >= 500 ? 'Service' : 'User', message: error.message, ...error.fields }),
       };
     },
     unknownOperation: (operation) => new SandboxApiError('UnknownOperationException', `Unknown operation ${operation || '(no route for this method and path)'}`, 404),

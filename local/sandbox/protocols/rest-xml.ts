@@ -33,6 +33,7 @@ export function restXmlProtocol(options: RestXmlOptions): SandboxProtocol {
   return {
     name: 'restXml',
     regionNotEnabled: { code: 'InvalidAccessKeyId', status: 403 },
+    accessDenied: { code: 'AccessDenied', status: 403 },
     supports: (operation) => schemas.get(operation)?.http !== undefined,
     parse(request: SandboxHttpRequest, operations: readonly string[]) {
       const routed = router.route(request, operations);

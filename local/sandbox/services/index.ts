@@ -11,6 +11,7 @@ import { iamModule } from './iam';
 import { lambdaModule } from './lambda';
 import { elbv2Module } from './elbv2';
 import { autoScalingModule } from './autoscaling';
+import { organizationsModule } from './organizations';
 
 export const SANDBOX_SERVICE_MODULES: readonly SandboxServiceModule[] = [
   s3Module,
@@ -21,4 +22,5 @@ export const SANDBOX_SERVICE_MODULES: readonly SandboxServiceModule[] = [
   lambdaModule,
   elbv2Module,
   autoScalingModule,
+  organizationsModule,
 ];
