@@ -77,20 +77,51 @@ export function createAwsClients(options: ClientOptions, catalog: ClientCatalog 
 export { instrumentAwsClients, traced, type ClientInstrumentation } from './traced-client';
 
 const STS_SESSION_SECONDS = 3600;
+/** Credentials this close to their expiry are replaced before a call is made with them. */
+const REFRESH_BEFORE_EXPIRY_MS = 5 * 60_000;
+/** The session name member accounts' CloudTrail shows for the collector's calls. */
+export const MEMBER_SESSION_NAME = 'cloudtap';
 
-/** Credentials for a role in another account, or undefined for the collector's own. */
-export async function assumeRoleCredentials(
-  region: string, roleArn: string | undefined, externalId: string | undefined, sessionName: string,
-): Promise<AwsCredentialIdentity | undefined> {
+/**
+ * Assumed roles' credentials, per process (a Lambda container, or a local run): one AssumeRole per role and
+ * credential lifetime, however many tasks of the account this process runs (STS throttles cannot be raised). The
+ * promise is kept, so tasks starting together ask once; a failed AssumeRole is not kept. Keyed by the STS endpoint
+ * too, so two sandboxes in one process never share credentials.
+ */
+const assumedRoles = new Map<string, Promise<AwsCredentialIdentity>>();
+
+/** Credentials for a role in another account, or undefined for the collector's own; cached until 5 minutes before they expire. */
+export async function assumeRoleCredentials(region: string, roleArn: string | undefined, externalId?: string): Promise<AwsCredentialIdentity | undefined> {
   if (!roleArn) return undefined;
+  const key = [roleArn, externalId ?? '', process.env.AWS_ENDPOINT_URL_STS ?? process.env.AWS_ENDPOINT_URL ?? ''].join('|');
+  const cached = assumedRoles.get(key);
+  if (cached) {
+    const credentials = await cached.catch(() => undefined);
+    if (credentials && (credentials.expiration?.getTime() ?? Infinity) - Date.now() > REFRESH_BEFORE_EXPIRY_MS) return credentials;
+    if (assumedRoles.get(key) === cached) assumedRoles.delete(key);
+  }
+  let assuming = assumedRoles.get(key);
+  if (!assuming) {
+    assuming = assumeRole(region, roleArn, externalId);
+    assumedRoles.set(key, assuming);
+    assuming.catch(() => { if (assumedRoles.get(key) === assuming) assumedRoles.delete(key); });
+  }
+  return assuming;
+}
+
+async function assumeRole(region: string, roleArn: string, externalId: string | undefined): Promise<AwsCredentialIdentity> {
   const sts = createAwsClients({ region }).sts;
-  const output = await sts.send(new AssumeRoleCommand({
-    RoleArn: roleArn,
-    RoleSessionName: sessionName.replace(/[^\w+=,.@-]/g, '-').slice(0, 64),
-    DurationSeconds: STS_SESSION_SECONDS,
-    ...(externalId ? { ExternalId: externalId } : {}),
-  }));
-  const c = output.Credentials;
-  if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`AssumeRole ${roleArn} returned no credentials`);
-  return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+  try {
+    const output = await sts.send(new AssumeRoleCommand({
+      RoleArn: roleArn,
+      RoleSessionName: MEMBER_SESSION_NAME,
+      DurationSeconds: STS_SESSION_SECONDS,
+      ...(externalId ? { ExternalId: externalId } : {}),
+    }));
+    const c = output.Credentials;
+    if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`AssumeRole ${roleArn} returned no credentials`);
+    return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+  } finally {
+    sts.destroy();
+  }
 }

@@ -137,7 +137,7 @@ export async function collectTask(task: Task, deps: CollectDependencies): Promis
 export type RegionalClients = (region: string) => AwsClients;
 
 async function defaultClients(task: Task): Promise<RegionalClients> {
-  const credentials = await assumeRoleCredentials(task.region, task.account.roleArn, task.account.externalId, `cloudtap-${task.runId}`);
+  const credentials = await assumeRoleCredentials(task.region, task.account.roleArn, task.account.externalId);
   const byRegion = new Map<string, AwsClients>();
   return (region) => {
     let clients = byRegion.get(region);

@@ -229,7 +229,7 @@ function accountClients(deps: IngestDependencies) {
       const access = deps.memberAccess?.(accountId);
       if (!access) throw new AccountNotCollectedError(`account ${accountId} is not the collector's (${own}) and no member role is configured for it; nothing was changed`);
       try {
-        credentials = await assumeRoleCredentials(region, access.roleArn, access.externalId, `cloudtap-realtime-${accountId}`);
+        credentials = await assumeRoleCredentials(region, access.roleArn, access.externalId);
       } catch (error) {
         const { code, message } = taskError(error);
         throw new AccountNotCollectedError(`account ${accountId} could not be reached through ${access.roleArn} (${code}: ${message}); nothing was changed`);
