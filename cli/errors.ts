@@ -6,7 +6,9 @@ export class UsageError extends Error {
 }
 
 /** Flags that carry CollectionRequest fields: an invalid field is reported as the flag the user typed. */
-const FLAG_OF_FIELD: Record<string, string> = { services: '--services', regions: '--regions', concurrency: '--concurrency', accounts: '--accounts' };
+const FLAG_OF_FIELD: Record<string, string> = {
+  services: '--services', regions: '--regions', concurrency: '--concurrency', accountConcurrency: '--account-concurrency', accounts: '--organization',
+};
 
 export function asUsageError(error: InvalidInputError): UsageError {
   return new UsageError(flagMessage(error.field, error.problem) ?? error.message);

@@ -2,6 +2,7 @@ import { parseSandboxSpec, enabledRegions, type SandboxSpec } from '../local/san
 import { startSandbox } from '../local/sandbox/server';
 import { sandboxAccountIds, sandboxRoleArn, PRIMARY_ACCOUNT_ID } from '../local/sandbox/accounts';
 import { sandboxEndpointVariables } from '../local/sandbox/endpoints';
+import { accountStatus } from '../local/sandbox/organization';
 import type { AccountTarget } from '../src/dto/collection-request';
 import { overlayEnvironment } from './environment';
 import { UsageError } from './errors';
@@ -9,7 +10,7 @@ import { UsageError } from './errors';
 export interface SandboxTarget {
   spec: SandboxSpec;
   url: string;
-  /** Every account of the sandbox: the primary one with the caller's credentials, the others through AssumeRole. */
+  /** The sandbox's active accounts: the primary one with the caller's credentials, the others through AssumeRole. */
   accounts: AccountTarget[];
   requestsServed(): number;
   close(): Promise<void>;
@@ -47,7 +48,8 @@ export function sandboxSdkEnvironment(url: string, homeRegion: string | undefine
 export async function startSandboxTarget(spec: SandboxSpec): Promise<SandboxTarget> {
   const sandbox = await startSandbox(spec, { port: 0 });
   const restore = overlayEnvironment(sandboxSdkEnvironment(sandbox.url, enabledRegions(spec)[0]));
-  const accounts: AccountTarget[] = sandboxAccountIds(spec).map((accountId) =>
+  // The accounts an operator would list: the organization's active ones (a suspended account has no role to assume).
+  const accounts: AccountTarget[] = sandboxAccountIds(spec).filter((accountId) => accountStatus(spec, accountId) === 'ACTIVE').map((accountId) =>
     accountId === PRIMARY_ACCOUNT_ID
       ? { accountId }
       : { accountId, roleArn: sandboxRoleArn(accountId), ...(spec.externalId ? { externalId: spec.externalId } : {}) });

@@ -8,16 +8,20 @@ import { handler as getTasks } from '../lambdas/get-tasks/index';
 import { handler as collect } from '../lambdas/collect/index';
 import { handler as normalize } from '../lambdas/normalize/index';
 import type { RunSummary } from '../src/dto/run-summary';
-import type { CollectionPlan } from '../src/plan/get-tasks';
+import type { AccountPlan } from '../src/plan/get-tasks';
 import type { TaskResult } from '../src/dto/task';
 
 const HANDLERS: Record<FunctionId, (event: unknown) => Promise<unknown>> = { getTasks, collect, normalize };
 
 export interface RunProgress {
+  /** Tasks planned so far: each account adds its own when its child execution plans it. */
   total: number;
   done: number;
   failed: number;
   resourcesSeen: number;
+  /** Accounts planned, and done (AccountDone). */
+  accounts: number;
+  accountsDone: number;
 }
 
 export interface LocalRunOptions {
@@ -41,15 +45,25 @@ export class ExecutionFailedError extends Error {
  * round-trip of payloads and errors. The handlers read their configuration from the environment, as in AWS.
  */
 export async function runWorkflowLocally(options: LocalRunOptions): Promise<RunSummary> {
-  const progress: RunProgress = { total: 0, done: 0, failed: 0, resourcesSeen: 0 };
+  const progress: RunProgress = { total: 0, done: 0, failed: 0, resourcesSeen: 0, accounts: 0, accountsDone: 0 };
   const observe = (fn: FunctionId, output: unknown): void => {
-    if (fn === 'getTasks') progress.total = (output as CollectionPlan).tasks.length;
+    const o = output as Record<string, unknown>;
+    if (fn === 'getTasks' && 'tasks' in o) {
+      progress.total += (output as AccountPlan).tasks.length;
+      progress.accounts++;
+    }
     if (fn === 'collect') {
       const result = output as TaskResult;
       progress.done++;
       progress.resourcesSeen += result.resources.seen;
       if (result.status === 'failed') progress.failed++;
     }
+    // RecordFailedTask: a task whose Lambda failed for good is done, failed.
+    if (fn === 'normalize' && 'taskId' in o) {
+      progress.done++;
+      progress.failed++;
+    }
+    if (fn === 'normalize' && 'accountId' in o && !('tasks' in o)) progress.accountsDone++;
     options.onProgress?.({ ...progress });
   };
   const localHandlers = Object.fromEntries(

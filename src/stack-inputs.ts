@@ -7,6 +7,7 @@
 import { collectIamActions, serviceNames } from './services/registry';
 import { probeIamActions } from './plan/get-tasks';
 import { realtimeEventPatterns, realtimeIamActions } from './realtime/ingest';
+import { ORGANIZATION_IAM_ACTIONS } from './plan/organization-actions';
 
 export { TABLE_ENV, TABLE_IDS, TABLES, type KeyAttribute, type TableId } from './store/tables';
 export { DEFAULT_CONCURRENCY } from './lambda/settings';
@@ -17,10 +18,22 @@ export { ALARM, ALARM_CLEARED } from './finalize/alarms';
 /** The IAM actions of each function, from the calls the code declares. */
 export function functionIamActions(): { getTasks: string[]; collect: string[]; normalize: string[] } {
   return {
-    getTasks: probeIamActions(),
+    getTasks: [...probeIamActions(), ...ORGANIZATION_IAM_ACTIONS],
     collect: [...collectIamActions(), 'sts:AssumeRole'],
     normalize: [...realtimeIamActions(), 'sts:GetCallerIdentity', 'sts:AssumeRole'],
   };
 }
 
+/**
+ * What the member role in every collected account allows: the read calls collection and real-time describes declare
+ * (the same derivation as the collector's own policy), without `sts:*` (the member role assumes nothing).
+ */
+export function memberReadActions(): string[] {
+  const { getTasks, collect, normalize } = functionIamActions();
+  return [...new Set([...getTasks, ...collect, ...normalize])]
+    .filter((action) => !action.startsWith('sts:') && !action.startsWith('organizations:'))
+    .sort();
+}
+
+export { DEFAULT_MEMBER_ROLE_NAME, OU_ID_PATTERN } from './dto/collection-request';
 export { realtimeEventPatterns, serviceNames };

@@ -1,5 +1,5 @@
 import { parseCommandArgs } from '../args';
-import { collectionRequestFromFlags } from '../collection-flags';
+import { COLLECTION_FLAGS, collectionRequestFromFlags } from '../collection-flags';
 import { UsageError } from '../errors';
 import { formatRunSummary } from '../format';
 import { stateMachineRegion } from '../remote/state-machine-arn';
@@ -9,9 +9,7 @@ const OPTIONS = {
   remote: { type: 'boolean' },
   stack: { type: 'string' },
   'state-machine-arn': { type: 'string' },
-  services: { type: 'string', multiple: true },
-  regions: { type: 'string', multiple: true },
-  concurrency: { type: 'string' },
+  ...COLLECTION_FLAGS,
   json: { type: 'boolean' },
 } as const;
 

@@ -3,7 +3,7 @@ import { InvalidInputError } from '../../src/dto/validation';
 import type { RunSummary } from '../../src/dto/run-summary';
 import { runWorkflowLocally, ExecutionFailedError } from '../../local/runner';
 import { parseCommandArgs } from '../args';
-import { collectionRequestFromFlags } from '../collection-flags';
+import { COLLECTION_FLAGS, collectionRequestFromFlags } from '../collection-flags';
 import { UsageError, flagMessage } from '../errors';
 import { formatRunSummary } from '../format';
 import { progressLine } from '../progress';
@@ -16,7 +16,8 @@ import { overlayEnvironment } from '../environment';
 import { isRemoteRun, runRemoteCommand } from './run-remote';
 
 export const RUN_HELP = `Usage: cloudtap run [--sandbox[=SPEC]] [--services S,…] [--regions R,…] [--concurrency N] [--json] [--data-dir DIR]
-       cloudtap run --remote [--stack NAME | --state-machine-arn ARN] [--services S,…] [--regions R,…] [--concurrency N] [--json]
+                    [--organization [--include ID,…] [--exclude ID,…] [--member-role NAME] [--external-id ID]] [--account-concurrency N]
+       cloudtap run --remote [--stack NAME | --state-machine-arn ARN] [--services S,…] [--regions R,…] [--concurrency N] [--organization …] [--json]
 
 One collection run, locally, through the same workflow definition the CDK stack deploys.
 
@@ -24,7 +25,12 @@ One collection run, locally, through the same workflow definition the CDK stack 
                      without it, the real AWS APIs through the SDK's credentials and endpoint variables
   --services S,…     services to collect (default: all)
   --regions R,…      regions to collect (default: every enabled region)
-  --concurrency N    tasks collected at once (the Map's MaxConcurrency)
+  --concurrency N    tasks collected at once in each account (the per-account Map's MaxConcurrency)
+  --account-concurrency N
+                     accounts collected at once (the Distributed Map's MaxConcurrency)
+  --organization     collect the accounts of the collector's AWS Organization (it must be the management account
+                     or a delegated administrator); --include/--exclude take OU, root or account ids (OUs
+                     recursively); members are reached through the role --member-role (default cloudtap-member)
   --json             print the run summary as JSON
   --data-dir DIR     where the embedded DynamoDB keeps its data (default ${DEFAULT_DATA_DIR}/)
   --thresholds FILE  a JSON list of thresholds, evaluated at the end of the run (see README, "Thresholds")
@@ -40,9 +46,7 @@ another fatal error — and nothing collected.`;
 
 const OPTIONS = {
   sandbox: { type: 'string' },
-  services: { type: 'string', multiple: true },
-  regions: { type: 'string', multiple: true },
-  concurrency: { type: 'string' },
+  ...COLLECTION_FLAGS,
   json: { type: 'boolean' },
   'data-dir': { type: 'string' },
   thresholds: { type: 'string' },

@@ -22,8 +22,8 @@ export const TABLE_ACCESS: Record<FunctionId, TableAccess | 'every table'> = {
   collect: 'every table',
   // Finalize (the run's summary, account-wide rules, thresholds) and real-time updates (records and events).
   normalize: 'every table',
-  // None: it plans from the execution input and its probes. (The run's sequence number is taken by the first task that writes.)
-  getTasks: {},
+  // The run's account list (pages) and skipped targets, its own calls' trace; reading a page back.
+  getTasks: { runs: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem'] },
 };
 
 /** The access of one function, table by table, with 'every table' spelled out over `tableIds`. */

@@ -58,6 +58,10 @@ export const SUMMARY_LIMITS = {
   listedSkipped: 100,
   /** Warnings listed (one per account, region, type, call and code). */
   listedWarnings: 50,
+  /** Accounts listed as the slowest of the run. */
+  slowestAccounts: 5,
+  /** Error codes listed across accounts. */
+  failureCodes: 20,
 } as const;
 
 /**
@@ -113,6 +117,33 @@ export interface RunSummary {
   /** Warnings left out of `warnings`. */
   warningsOmitted?: number;
   notes?: string[];
+  /** Accounts of the run by outcome (absent in runs stored before accounts were collected one child execution each). */
+  accounts?: AccountCounts;
+  /** Failures by error code over every account, the largest first: what went wrong across the organization. */
+  failuresByCode?: { code: string; failures: number; accounts: number }[];
+  /** The accounts that took longest, slowest first (at most SUMMARY_LIMITS.slowestAccounts). */
+  slowestAccounts?: { accountId: string; durationMs: number; tasks: number }[];
+}
+
+export interface AccountCounts {
+  total: number;
+  /** Every task succeeded (or was skipped as not opted in). */
+  succeeded: number;
+  /** Reached, with failed tasks. */
+  partial: number;
+  /** Not reached (role missing or denied, another account's credentials): none of its data was touched. */
+  unreachable: number;
+  /** Its collection did not finish (its child execution failed): counted failed, none of its data deleted. */
+  failed: number;
+  /** Listed by the organization but not active (suspended, closing): not collected. */
+  inactive: number;
+}
+
+/** One account's part of a run (AccountDone stores it; Finalize merges them): a summary bounded like the run's. */
+export interface AccountSummary extends RunSummary {
+  accountId: string;
+  /** Counted groups of each counter thresholds use (e.g. RunningInstances by role): [group, count] pairs. */
+  counters?: Record<string, [string | null, number][]>;
 }
 
 export function summarizeRun(
@@ -202,4 +233,94 @@ function sampleFailures(failures: TaskFailure[], groups: FailureGroup[]): TaskFa
     sample.add(failure);
   }
   return [...sample];
+}
+
+/**
+ * The run's summary from its accounts' (each already bounded): counts added up; failures, skipped targets and
+ * warnings merged and capped again with the same limits; per-account status, failures by code and the slowest
+ * accounts added, so a run of 1,000 accounts reads as well as a run of one.
+ */
+export function mergeAccountSummaries(
+  run: { runId: string; startedAt: string; finishedAt: string; skipped: SkippedTarget[]; skippedTotal: number },
+  parts: readonly AccountSummary[],
+  missing: readonly { accountId: string; reason: string }[],
+): RunSummary {
+  const resources = emptyResourceCounts();
+  const events = emptyEventCounts();
+  const tasks = { total: run.skippedTotal, succeeded: 0, failed: 0, skipped: run.skippedTotal };
+  const accounts: AccountCounts = { total: parts.length + missing.length + run.skippedTotal, succeeded: 0, partial: 0, unreachable: 0, failed: missing.length, inactive: run.skippedTotal };
+  let writes = 0;
+  let apiCalls = 0;
+  let failureCount = 0;
+  let warningsTotal = 0;
+  let skippedTotal = run.skippedTotal;
+  const groups: FailureGroup[] = [];
+  let omitted = { groups: 0, failures: 0 };
+  const failures: TaskFailure[] = [];
+  const warnings: RunWarning[] = [];
+  const skipped: SkippedTarget[] = [...run.skipped];
+  const byCode = new Map<string, { failures: number; accounts: Set<string> }>();
+  for (const part of parts) {
+    for (const key of ['total', 'succeeded', 'failed', 'skipped'] as const) tasks[key] += part.tasks[key];
+    for (const key of Object.keys(resources) as (keyof ResourceCounts)[]) resources[key] += part.resources[key];
+    for (const key of Object.keys(events) as (keyof EventCounts)[]) events[key] += part.events[key];
+    writes += part.writes;
+    apiCalls += part.apiCalls;
+    failureCount += part.failureCount ?? part.failures.length;
+    groups.push(...(part.failureGroups ?? []));
+    if (part.failureGroupsOmitted) omitted = { groups: omitted.groups + part.failureGroupsOmitted.groups, failures: omitted.failures + part.failureGroupsOmitted.failures };
+    failures.push(...part.failures);
+    warnings.push(...(part.warnings ?? []));
+    warningsTotal += (part.warnings?.length ?? 0) + (part.warningsOmitted ?? 0);
+    skipped.push(...part.skipped);
+    skippedTotal += part.skipped.length + (part.skippedOmitted ?? 0);
+    const unreachable = (part.accountsUnreachable ?? 0) > 0;
+    if (unreachable) accounts.unreachable++;
+    else if (part.status === 'partial') accounts.partial++;
+    else accounts.succeeded++;
+    for (const group of part.failureGroups ?? []) {
+      const entry = byCode.get(group.code) ?? { failures: 0, accounts: new Set<string>() };
+      entry.failures += group.failures;
+      entry.accounts.add(group.account);
+      byCode.set(group.code, entry);
+    }
+  }
+  for (const m of missing) {
+    failureCount++;
+    failures.push({ taskId: `Account:${m.accountId}`, account: m.accountId, region: 'all', code: 'cloudtap.AccountNotFinished', message: m.reason });
+    groups.push({ account: m.accountId, code: 'cloudtap.AccountNotFinished', failures: 1, tasks: 0, regions: 0, message: shorten(m.reason), taskIds: [] });
+    const entry = byCode.get('cloudtap.AccountNotFinished') ?? { failures: 0, accounts: new Set<string>() };
+    entry.failures++;
+    entry.accounts.add(m.accountId);
+    byCode.set('cloudtap.AccountNotFinished', entry);
+  }
+  groups.sort((a, b) => b.failures - a.failures || a.account.localeCompare(b.account) || a.code.localeCompare(b.code));
+  const rest = groups.slice(SUMMARY_LIMITS.failureGroups);
+  omitted = { groups: omitted.groups + rest.length, failures: omitted.failures + rest.reduce((sum, g) => sum + g.failures, 0) };
+  const sortedSkipped = skipped.sort((a, b) => Number(isUnreachableAccount(b)) - Number(isUnreachableAccount(a)));
+  const unreachableAccounts = accounts.unreachable;
+  const status = tasks.failed > 0 || unreachableAccounts > 0 || missing.length > 0 ? 'partial' : 'succeeded';
+  return {
+    runId: run.runId,
+    status,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+    durationMs: Date.parse(run.finishedAt) - Date.parse(run.startedAt),
+    tasks, accountsUnreachable: unreachableAccounts, resources, events, writes, apiCalls,
+    failureCount,
+    failures: sampleFailures(failures, groups.slice(0, SUMMARY_LIMITS.failureGroups)).map((f) => ({ ...f, message: shorten(f.message) })),
+    failureGroups: groups.slice(0, SUMMARY_LIMITS.failureGroups),
+    ...(omitted.groups > 0 ? { failureGroupsOmitted: omitted } : {}),
+    skipped: sortedSkipped.slice(0, SUMMARY_LIMITS.listedSkipped),
+    ...(skippedTotal > Math.min(sortedSkipped.length, SUMMARY_LIMITS.listedSkipped) ? { skippedOmitted: skippedTotal - Math.min(sortedSkipped.length, SUMMARY_LIMITS.listedSkipped) } : {}),
+    ...(warnings.length > 0 ? { warnings: warnings.slice(0, SUMMARY_LIMITS.listedWarnings) } : {}),
+    ...(warningsTotal > SUMMARY_LIMITS.listedWarnings ? { warningsOmitted: warningsTotal - Math.min(warnings.length, SUMMARY_LIMITS.listedWarnings) } : {}),
+    accounts,
+    ...(byCode.size > 0 ? {
+      failuresByCode: [...byCode].map(([code, e]) => ({ code, failures: e.failures, accounts: e.accounts.size }))
+        .sort((a, b) => b.failures - a.failures || a.code.localeCompare(b.code)).slice(0, SUMMARY_LIMITS.failureCodes),
+    } : {}),
+    slowestAccounts: [...parts].sort((a, b) => b.durationMs - a.durationMs || a.accountId.localeCompare(b.accountId))
+      .slice(0, SUMMARY_LIMITS.slowestAccounts).map((p) => ({ accountId: p.accountId, durationMs: p.durationMs, tasks: p.tasks.total })),
+  };
 }

@@ -19,10 +19,14 @@ export class RunLedger {
   }
 
   /** The ledger every open one of `events` needs: the runs after the oldest observation any of them is counted through. */
-  static async covering(events: readonly Pick<StoredEvent, 'state' | 'countedThroughSeq'>[], runs: RunStore): Promise<RunLedger> {
+  static async covering(events: readonly Pick<StoredEvent, 'state' | 'countedThroughSeq' | 'partition'>[], runs: RunStore): Promise<RunLedger> {
     const open = events.filter((e) => e.state === 'open');
     if (open.length === 0) return new RunLedger([]);
-    return new RunLedger(await runs.runsAfter(Math.min(...open.map((e) => e.countedThroughSeq))));
+    const after = await runs.runsAfter(open.reduce((min, e) => Math.min(min, e.countedThroughSeq), Infinity));
+    // Each account's complete partitions are in the run's COMPLETE#<account> item: read those of the events' accounts.
+    const accounts = [...new Set(open.map((e) => e.partition.split('#')[0] ?? ''))];
+    const complete = await runs.completeIn(after.map((r) => r.runId), accounts);
+    return new RunLedger(after.map((r) => ({ ...r, completePartitions: [...(r.completePartitions ?? []), ...(complete.get(r.runId) ?? [])] })));
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { SkippedTarget } from '../dto/run-summary';
-import { summarizeRun, type RunSummary } from '../dto/run-summary';
+import { SUMMARY_LIMITS, mergeAccountSummaries, summarizeRun, type RunSummary } from '../dto/run-summary';
 import { failedTaskResult, type TaskResult } from '../dto/task';
 import type { Database } from '../store/dynamo';
 import { RunStore, type TaskTrace } from '../store/run-store';
@@ -19,17 +19,36 @@ import { isStoreCall } from '../aws/call-trace';
 /** Account-wide partitions (rule results that span regions) use this region name. */
 const ACCOUNT_WIDE = 'aws-global';
 
-/** What the Map hands Finalize per task: an outcome only (results themselves are in the runs table). */
-export type TaskOutcome = { taskId: string; status: string } | { status: 'failed'; caught: Record<string, unknown> };
+/** What the per-account Map hands AccountDone per task: an outcome only (results themselves are in the runs table). */
+export interface TaskOutcome {
+  taskId: string;
+  status: string;
+  /** The Lambda's error name when even recording the failure failed (FailureNotRecorded). */
+  error?: string;
+}
+
+/** AccountDone's input: one account's tasks are done. */
+export interface AccountDoneRequest {
+  mode: 'account';
+  runId: string;
+  startedAt: string;
+  accountId: string;
+  skipped: SkippedTarget[];
+  /** PlanAccount's own calls. */
+  probe: TaskTrace;
+  outcomes: TaskOutcome[];
+}
 
 export interface FinalizeRequest {
   mode: 'finalize';
   runId: string;
   startedAt: string;
-  skipped: SkippedTarget[];
-  /** get-tasks' own calls. */
-  probe?: TaskTrace;
-  outcomes: TaskOutcome[];
+}
+
+/** RecordFailedTask's input: a task whose Lambda failed for good, with the error Step Functions caught. */
+export interface TaskFailedRequest {
+  mode: 'taskFailed';
+  task: Record<string, unknown>;
 }
 
 export interface FinalizeSettings {
@@ -45,54 +64,135 @@ export function parseFinalizeRequest(input: unknown): FinalizeRequest {
     mode: 'finalize',
     runId: expectString(record.runId, 'FinalizeRequest.runId'),
     startedAt: expectString(record.startedAt, 'FinalizeRequest.startedAt'),
-    skipped: expectArray(record.skipped, 'FinalizeRequest.skipped') as SkippedTarget[],
-    ...(isRecord(record.probe) ? { probe: record.probe as unknown as TaskTrace } : {}),
-    outcomes: expectArray(record.outcomes, 'FinalizeRequest.outcomes').map((o, i) => expectRecord(o, `FinalizeRequest.outcomes[${i}]`)) as TaskOutcome[],
   };
 }
 
+export function parseAccountDoneRequest(input: unknown): AccountDoneRequest {
+  const record = expectRecord(input, 'AccountDoneRequest');
+  parseSchemaVersion(record.schemaVersion, 'AccountDoneRequest.schemaVersion', false);
+  return {
+    mode: 'account',
+    runId: expectString(record.runId, 'AccountDoneRequest.runId'),
+    startedAt: expectString(record.startedAt, 'AccountDoneRequest.startedAt'),
+    accountId: expectString(record.accountId, 'AccountDoneRequest.accountId'),
+    skipped: expectArray(record.skipped, 'AccountDoneRequest.skipped') as SkippedTarget[],
+    probe: expectRecord(record.probe, 'AccountDoneRequest.probe') as unknown as TaskTrace,
+    outcomes: expectArray(record.outcomes, 'AccountDoneRequest.outcomes').map((o, i) => {
+      const outcome = expectRecord(o, `AccountDoneRequest.outcomes[${i}]`);
+      return {
+        taskId: expectString(outcome.taskId, `AccountDoneRequest.outcomes[${i}].taskId`),
+        status: expectString(outcome.status, `AccountDoneRequest.outcomes[${i}].status`),
+        ...(typeof outcome.error === 'string' ? { error: outcome.error } : {}),
+      };
+    }),
+  };
+}
+
+export function parseTaskFailedRequest(input: unknown): TaskFailedRequest {
+  const record = expectRecord(input, 'TaskFailedRequest');
+  return { mode: 'taskFailed', task: expectRecord(record.task, 'TaskFailedRequest.task') };
+}
+
 /**
- * Closes a run: gathers every task's result, evaluates the account-wide rules and the thresholds (publishing
- * one alarm per transition), and stores the run summary with the partitions it collected completely.
+ * A task whose Lambda failed for good (a timeout, a crash, throttling past its retries) stored nothing itself: its
+ * result, with the error Step Functions caught, goes where every task's does (`trace --failures` lists it), and the
+ * Map keeps the same small outcome as for any task.
+ */
+export async function recordFailedTask(request: TaskFailedRequest, db: Database): Promise<TaskOutcome> {
+  const { failure, ...task } = request.task;
+  const result = failedTaskResult(task, isRecord(failure) ? (failure as { Error?: string; Cause?: string }) : {});
+  await new RunStore(db).saveTask(String(task.runId ?? ''), result, { taskId: result.taskId, startedAt: new Date().toISOString(), durationMs: 0, calls: [] });
+  return { taskId: result.taskId, status: 'failed' };
+}
+
+/**
+ * Closes one account's part of a run: gathers its tasks' results, evaluates its account rules, counts what the
+ * thresholds count in its complete partitions, and stores its summary and its complete partitions (ACCOUNT#,
+ * COMPLETE#) for Finalize and the readers. Everything here is one account's: it runs in that account's child execution.
+ */
+export async function finishAccount(request: AccountDoneRequest, db: Database, settings: FinalizeSettings, now = new Date()): Promise<{ accountId: string; status: RunSummary['status'] }> {
+  const runs = new RunStore(db);
+  const writesBefore = db.writes;
+  const stored = await runs.resultsOf(request.runId, request.outcomes.map((o) => o.taskId));
+  const results: TaskResult[] = request.outcomes.map((outcome) => stored.get(outcome.taskId) ?? failedTaskResult(
+    { taskId: outcome.taskId, account: { accountId: request.accountId }, region: outcome.taskId.split(':')[2] },
+    { Error: outcome.error ?? 'cloudtap.ResultMissing', Cause: outcome.error ? 'the task failed and its failure could not be recorded' : `the task reported ${outcome.status} but stored no result` },
+  ));
+  const seq = request.outcomes.length > 0 ? await runs.sequenceOf(request.runId) : 0;
+  const context: EventSyncContext = { runId: request.runId, runStartedAt: request.startedAt, seq, ems: settings.ems, events: new EventStore(db), runs };
+  const completePartitions = new Set(results.flatMap((r) => r.completePartitions));
+  const eventCounts = { opened: 0, recurred: 0, cleared: 0 };
+  for (const sync of await evaluateAccountRules(results, completePartitions, db, context)) {
+    eventCounts.opened += sync.counts.opened;
+    eventCounts.recurred += sync.counts.recurred;
+    eventCounts.cleared += sync.counts.cleared;
+    completePartitions.add(sync.partition);
+  }
+  const counters: Record<string, [string | null, number][]> = {};
+  for (const counter of allCounters()) {
+    if (settings.thresholds.some((t) => t.rule === counter.name)) counters[counter.name] = tally(await countedGroups(db, completePartitions, counter));
+  }
+  await runs.saveTask(request.runId, undefined, request.probe);
+  const summary = summarizeRun(
+    { runId: request.runId, startedAt: request.probe.startedAt, finishedAt: now.toISOString(), skipped: request.skipped, extraWrites: 0 },
+    results,
+  );
+  summary.events.opened += eventCounts.opened;
+  summary.events.recurred += eventCounts.recurred;
+  summary.events.cleared += eventCounts.cleared;
+  summary.apiCalls += request.probe.calls.filter((c) => !isStoreCall(c)).length;
+  // The account's two items are its last writes.
+  summary.writes += db.writes - writesBefore + 2;
+  await runs.saveAccount(request.runId, { ...summary, accountId: request.accountId, counters }, [...completePartitions].sort());
+  return { accountId: request.accountId, status: summary.status };
+}
+
+/**
+ * Closes a run: merges its accounts' summaries (an account listed in the plan without one did not finish: failed,
+ * its data untouched), evaluates the thresholds over every account's counts (publishing one alarm per transition),
+ * and stores the run summary.
  */
 export async function finalizeRun(request: FinalizeRequest, db: Database, settings: FinalizeSettings, now = new Date()): Promise<RunSummary> {
   const runs = new RunStore(db);
   const writesBefore = db.writes;
-  const stored = new Map((await runs.taskResults(request.runId)).map((r) => [r.taskId, r]));
-  const caught: TaskResult[] = [];
-  const results: TaskResult[] = request.outcomes.map((outcome) => {
-    if ('caught' in outcome) {
-      const { failure, ...task } = outcome.caught;
-      const result = failedTaskResult(task, isRecord(failure) ? (failure as { Error?: string; Cause?: string }) : {});
-      caught.push(result);
-      return result;
+  const plan = await runs.plan(request.runId);
+  if (!plan) throw new Error(`run ${request.runId} has no plan: GetTasks stored none`);
+  const parts = await runs.accountSummaries(request.runId);
+  const finished = new Set(parts.map((p) => p.accountId));
+  const missing: { accountId: string; reason: string }[] = [];
+  const inactive: SkippedTarget[] = [];
+  for (let page = 0; page < plan.pages; page++) {
+    const { accounts, skipped } = await runs.accountPage(request.runId, page);
+    if (inactive.length < SUMMARY_LIMITS.listedSkipped) inactive.push(...skipped.slice(0, SUMMARY_LIMITS.listedSkipped - inactive.length));
+    for (const account of accounts) {
+      const id = account.accountId ?? account.roleArn?.split(':')[4] ?? 'unknown';
+      if (!finished.has(id)) missing.push({ accountId: id, reason: `the collection of account ${id} did not finish (its child execution failed: see the Map Run of the run's execution); none of its data was changed by this run` });
     }
-    const result = stored.get(outcome.taskId);
-    if (!result) throw new Error(`run ${request.runId}: task ${outcome.taskId} reported ${outcome.status} but stored no result`);
-    return result;
-  });
-  // A task whose Lambda failed stored nothing itself: its result goes where every failed task's is, for `trace --failures`.
-  await mapWithConcurrency(caught, 8, (result) => runs.saveTask(request.runId, result, { taskId: result.taskId, startedAt: request.startedAt, durationMs: 0, calls: [] }));
+  }
   const seq = await runs.sequenceOf(request.runId);
   const context: EventSyncContext = { runId: request.runId, runStartedAt: request.startedAt, seq, ems: settings.ems, events: new EventStore(db), runs };
-  const completePartitions = new Set(results.flatMap((r) => r.completePartitions));
-  const eventCounts = { opened: 0, recurred: 0, cleared: 0 };
-  const addCounts = (sync: EventSync): void => {
-    eventCounts.opened += sync.counts.opened;
-    eventCounts.recurred += sync.counts.recurred;
-    eventCounts.cleared += sync.counts.cleared;
-  };
-
-  for (const sync of await evaluateAccountRules(results, completePartitions, db, context)) {
-    addCounts(sync);
-    completePartitions.add(sync.partition);
-  }
-  const allSucceeded = results.every((r) => r.status !== 'failed');
+  const summary = mergeAccountSummaries(
+    { runId: request.runId, startedAt: request.startedAt, finishedAt: now.toISOString(), skipped: inactive, skippedTotal: plan.skipped },
+    parts, missing,
+  );
+  summary.apiCalls += plan.apiCalls;
+  const runPartitions: string[] = [];
+  const allSucceeded = summary.tasks.failed === 0 && missing.length === 0;
   let alarms: Alarm[] = [];
   if (allSucceeded && settings.thresholds.length > 0) {
-    const sync = await evaluateThresholds(settings.thresholds, completePartitions, db, context);
-    addCounts(sync);
-    completePartitions.add(sync.partition);
+    const counted = new Map<string, Map<string | null, number>>();
+    for (const part of parts) {
+      for (const [name, groups] of Object.entries(part.counters ?? {})) {
+        const total = counted.get(name) ?? new Map<string | null, number>();
+        for (const [group, count] of groups) total.set(group, (total.get(group) ?? 0) + count);
+        counted.set(name, total);
+      }
+    }
+    const sync = await evaluateThresholds(settings.thresholds, counted, db, context);
+    summary.events.opened += sync.counts.opened;
+    summary.events.recurred += sync.counts.recurred;
+    summary.events.cleared += sync.counts.cleared;
+    runPartitions.push(sync.partition);
     alarms = sync.transitions.map((t) => ({
       detailType: t.transition === 'cleared' ? ALARM_CLEARED : ALARM,
       threshold: t.event.typeNames[0]?.name ?? '',
@@ -106,25 +206,19 @@ export async function finalizeRun(request: FinalizeRequest, db: Database, settin
     }));
     await settings.alarms.publish(alarms);
   }
-
-  const summary = summarizeRun(
-    { runId: request.runId, startedAt: request.startedAt, finishedAt: now.toISOString(), skipped: request.skipped, extraWrites: 0 },
-    results,
-  );
-  summary.events.opened += eventCounts.opened;
-  summary.events.recurred += eventCounts.recurred;
-  summary.events.cleared += eventCounts.cleared;
   summary.alarms = alarms;
   summary.openEvents = await new EventStore(db).countOpenBySeverity();
-  if (request.probe) {
-    await runs.saveTask(request.runId, undefined, request.probe);
-    summary.apiCalls += request.probe.calls.filter((c) => !isStoreCall(c)).length;
-  }
   if (!allSucceeded && settings.thresholds.length > 0) summary.notes = ['thresholds not evaluated: some tasks failed, so the counts they need are incomplete'];
   // The run item itself is this run's last write.
   summary.writes += db.writes - writesBefore + 1;
-  await runs.saveRun({ ...summary, seq, completePartitions: [...completePartitions].sort() });
+  await runs.saveRun({ ...summary, seq, completePartitions: runPartitions });
   return summary;
+}
+
+function tally(groups: (string | null)[]): [string | null, number][] {
+  const counts = new Map<string | null, number>();
+  for (const group of groups) counts.set(group, (counts.get(group) ?? 0) + 1);
+  return [...counts];
 }
 
 /**
@@ -158,19 +252,16 @@ async function evaluateAccountRules(results: TaskResult[], complete: Set<string>
   return syncs;
 }
 
-async function evaluateThresholds(thresholds: Threshold[], complete: Set<string>, db: Database, context: EventSyncContext): Promise<EventSync> {
+async function evaluateThresholds(thresholds: Threshold[], counted: Map<string, Map<string | null, number>>, db: Database, context: EventSyncContext): Promise<EventSync> {
   const partition = partitionKey(context.ems, ACCOUNT_WIDE, 'rule:Threshold');
   const sync = await EventSync.start(partition, context, { recordTransitions: true });
   const openEvents = await openEventViews(db);
-  const counted = new Map<string, (string | null)[]>();
-  for (const counter of allCounters()) {
-    if (thresholds.some((t) => t.rule === counter.name)) counted.set(counter.name, await countedGroups(db, complete, counter));
-  }
+  const counterNames = new Set(allCounters().map((c) => c.name));
   const writes: (() => Promise<void>)[] = [];
   for (const threshold of thresholds) {
-    const groups = counted.get(threshold.rule);
+    const groups = counterNames.has(threshold.rule) ? counted.get(threshold.rule) ?? new Map<string | null, number>() : undefined;
     const count = groups
-      ? groups.filter((group) => threshold.group === undefined || group === threshold.group).length
+      ? [...groups].filter(([group]) => threshold.group === undefined || group === threshold.group).reduce((sum, [, n]) => sum + n, 0)
       : openEvents.filter((e) => matchesThreshold(threshold, e)).length;
     const finding = thresholdFinding(threshold, count);
     const write = finding && sync.observe(thresholdRule, finding, threshold.name);

@@ -3,7 +3,9 @@ import type { RunSummary } from '../dto/run-summary';
 import type { TaskResult } from '../dto/task';
 import { isRecord } from '../dto/validation';
 import { ALARM } from '../finalize/alarms';
-import { PROBE_TASK_ID, runIdOf, type CollectionPlan } from '../plan/get-tasks';
+import { PROBE_TASK_ID, runIdOf, type AccountPlan, type RunPlan } from '../plan/get-tasks';
+import type { AccountPage } from '../store/run-store';
+import type { TaskOutcome } from '../finalize/finalize-run';
 import type { IngestResult } from '../realtime/ingest';
 import type { LogKeys } from './logging';
 import {
@@ -80,10 +82,14 @@ export const collectObservation: HandlerObservation<TaskResult> = {
   },
 };
 
-/** GetTasks: the run is named by its execution; its probe calls are traced as the run's `GetTasks` task. */
-export const getTasksObservation: HandlerObservation<CollectionPlan> = {
+/** GetTasks: the run is named by its execution; its probe calls are traced as the run's `GetTasks` task; PlanAccount's as `PlanAccount:<account>`. */
+export const getTasksObservation: HandlerObservation<RunPlan | AccountPage | AccountPlan> = {
   name: 'GetTasks',
   logKeys: (event) => {
+    if (isRecord(event) && (event.mode === 'account' || event.mode === 'accounts')) {
+      const account = isRecord(event.account) ? stringKeys(event.account, { accountId: 'accountId' }) : {};
+      return { ...stringKeys(event, { runId: 'runId' }), ...(account.accountId ? { taskId: `PlanAccount:${account.accountId}` } : {}) };
+    }
     const execution = isRecord(event) && isRecord(event.execution) ? event.execution : {};
     const { name, startTime } = stringKeys(execution, { name: 'name', startTime: 'startTime' });
     return {
@@ -92,18 +98,26 @@ export const getTasksObservation: HandlerObservation<CollectionPlan> = {
       taskId: PROBE_TASK_ID,
     };
   },
-  outcome: (plan) => ({
-    level: 'info',
-    message: `planned ${plan.tasks.length} tasks`,
-    fields: { tasks: plan.tasks.length, concurrency: plan.concurrency, ...(plan.skipped.length > 0 ? { skipped: plan.skipped } : {}) },
-  }),
+  outcome: (result) => {
+    if ('tasks' in result) {
+      return {
+        level: 'info',
+        message: `planned ${result.tasks.length} tasks in account ${result.accountId}`,
+        fields: { tasks: result.tasks.length, concurrency: result.concurrency, ...(result.skipped.length > 0 ? { skipped: result.skipped } : {}) },
+      };
+    }
+    if ('lastPage' in result) {
+      return { level: 'info', message: `planned ${result.accounts} accounts`, fields: { accounts: result.accounts, pages: result.lastPage + 1, concurrency: result.concurrency, accountConcurrency: result.accountConcurrency } };
+    }
+    return { level: 'info', message: `read a page of ${result.accounts.length} accounts`, fields: { accounts: result.accounts.length, skipped: result.skipped.length } };
+  },
 };
 
 /** Normalize closes a run (Finalize) or applies a real-time AWS change notification. */
-type NormalizeResult = RunSummary | IngestResult;
+type NormalizeResult = RunSummary | IngestResult | TaskOutcome | { accountId: string; status: string };
 
 function isRunSummary(result: NormalizeResult): result is RunSummary {
-  return 'runId' in result;
+  return 'runId' in result && 'tasks' in result;
 }
 
 /**
@@ -112,17 +126,22 @@ function isRunSummary(result: NormalizeResult): result is RunSummary {
  */
 export const normalizeObservation: HandlerObservation<NormalizeResult> = {
   name: 'Normalize',
-  logKeys: (event) => (isRecord(event) && event.mode === 'finalize'
-    ? stringKeys(event, { runId: 'runId' })
-    : stringKeys(event, { eventId: 'id', detailType: 'detail-type' })),
+  logKeys: (event) => {
+    if (isRecord(event) && (event.mode === 'finalize' || event.mode === 'account')) return stringKeys(event, { runId: 'runId', accountId: 'accountId' });
+    if (isRecord(event) && event.mode === 'taskFailed' && isRecord(event.task)) return stringKeys(event.task, { runId: 'runId', taskId: 'taskId' });
+    return stringKeys(event, { eventId: 'id', detailType: 'detail-type' });
+  },
   outcome: (result) => {
-    if (!isRunSummary(result)) {
+    if ('accountId' in result && !('tasks' in result)) return { level: result.status === 'succeeded' ? 'info' : 'warn', message: `account ${result.accountId} ${result.status}`, fields: { accountId: result.accountId, status: result.status } };
+    if ('taskId' in result) return { level: 'warn', message: `task ${result.taskId} failed: its failure recorded`, fields: { taskId: result.taskId } };
+    if ('notification' in result) {
       return {
         level: result.errors.length > 0 ? 'warn' : 'info',
         message: `applied ${result.notification.kind}`,
         fields: { notification: result.notification, resources: result.resources, events: result.events, writes: result.writes, ...(result.errors.length > 0 ? { errors: result.errors } : {}) },
       };
     }
+    if (!isRunSummary(result)) return { level: 'info', message: 'done', fields: {} };
     return {
       level: result.status === 'succeeded' ? 'info' : 'warn',
       message: `run ${result.status}`,

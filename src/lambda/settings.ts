@@ -5,15 +5,22 @@ import { eventBridgePublisher, recordOnly } from '../finalize/alarms';
 import { DEFAULT_LEASE_SETTINGS, type LeaseSettings } from '../store/partition-lease';
 import type { MemberAccess } from '../realtime/ingest';
 
-/** The default Map concurrency when neither cdk.json context nor the request sets one. */
+/** Tasks in flight per account (the per-account Map's concurrency) when neither cdk.json context nor the request sets one. */
 export const DEFAULT_CONCURRENCY = 20;
+/**
+ * Accounts in flight (the Distributed Map's concurrency) by default: 25 accounts × 20 tasks keeps a run within 500 of
+ * a region's 1,000 concurrent Lambda executions, leaving the rest to real time and to the account's other functions.
+ */
+export const DEFAULT_ACCOUNT_CONCURRENCY = 25;
 
 /** Settings the Lambdas read from their environment (set by the CDK stack, or by the local runner). */
 export function planSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): PlanSettings {
   const concurrency = Number(env.CLOUDTAP_DEFAULT_CONCURRENCY ?? DEFAULT_CONCURRENCY);
+  const accountConcurrency = Number(env.CLOUDTAP_DEFAULT_ACCOUNT_CONCURRENCY ?? DEFAULT_ACCOUNT_CONCURRENCY);
   return {
     homeRegion: env.CLOUDTAP_HOME_REGION ?? env.AWS_REGION ?? 'us-east-1',
     defaultConcurrency: Number.isInteger(concurrency) && concurrency > 0 ? concurrency : DEFAULT_CONCURRENCY,
+    defaultAccountConcurrency: Number.isInteger(accountConcurrency) && accountConcurrency > 0 ? accountConcurrency : DEFAULT_ACCOUNT_CONCURRENCY,
     ems: env.CLOUDTAP_EMS ?? 'cloudtap-local',
   };
 }
@@ -41,7 +48,16 @@ export function memberAccessFromEnv(env: NodeJS.ProcessEnv = process.env): (acco
     if (!accountId) throw new Error(`CLOUDTAP_MEMBER_ROLE_ARNS: "${roleArn}" is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)`);
     roles.set(accountId, { roleArn, ...(env.CLOUDTAP_MEMBER_EXTERNAL_ID ? { externalId: env.CLOUDTAP_MEMBER_EXTERNAL_ID } : {}) });
   }
-  return (accountId) => roles.get(accountId);
+  // Across an organization (CLOUDTAP_MEMBER_ROLE_NAME): every account has the member role. Only the organization's
+  // accounts can put events on the collector's bus, and the collector may assume the role only in them (the stack's
+  // aws:ResourceOrgID condition), so an account outside it is refused by STS, never collected.
+  const roleName = env.CLOUDTAP_MEMBER_ROLE_NAME?.trim();
+  const region = env.AWS_REGION ?? '';
+  const partition = region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
+  return (accountId) => roles.get(accountId) ?? (roleName ? {
+    roleArn: `arn:${partition}:iam::${accountId}:role/${roleName}`,
+    ...(env.CLOUDTAP_MEMBER_EXTERNAL_ID ? { externalId: env.CLOUDTAP_MEMBER_EXTERNAL_ID } : {}),
+  } : undefined);
 }
 
 /** Thresholds arrive as JSON in CLOUDTAP_THRESHOLDS (from cdk.json context, or a local thresholds file). */

@@ -1,7 +1,11 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { assumeRoleCredentials, createAwsClients, type AwsClients } from '../aws/clients';
 import type { AccountTarget, CollectionRequest } from '../dto/collection-request';
-import { SCHEMA_VERSION } from '../dto/collection-request';
+import { DEFAULT_MEMBER_ROLE_NAME, SCHEMA_VERSION, listedAccounts, organizationOf } from '../dto/collection-request';
+import { ACCOUNTS_PER_PAGE } from './pages';
+import { discoverOrganization } from './organization';
+import type { Database } from '../store/dynamo';
+import { RunStore } from '../store/run-store';
 import type { SkippedTarget } from '../dto/run-summary';
 import type { Task, TaskAccount } from '../dto/task';
 import { taskIdOf } from '../dto/task';
@@ -20,23 +24,63 @@ export function probeIamActions(): string[] {
   return ['sts:GetCallerIdentity', 'sts:AssumeRole', ...regionDirectory().actions];
 }
 
-/** The output of get-tasks: the Map's items, plus what was skipped and why. */
-export interface CollectionPlan {
+/**
+ * GetTasks' output, the workflow's state from then on: small whatever the number of accounts (they are in the runs
+ * table, ACCOUNTS_PER_PAGE to a page, read back one page at a time by NextAccounts).
+ */
+export interface RunPlan {
   schemaVersion: typeof SCHEMA_VERSION;
   runId: string;
   startedAt: string;
+  /** Tasks in flight per account. */
+  concurrency: number;
+  /** Accounts in flight. */
+  accountConcurrency: number;
+  /** What every account collects (absent: everything it has). */
+  selection: TaskSelection;
+  /** The account whose plan carries the run's one CloudServiceType task: the collector's own. */
+  catalogAccountId: string;
+  /**
+   * Across an organization: the role every member account is reached through (pages then hold account ids only, so
+   * a page of 500 stays ~15 KB). Empty for accounts listed one by one, which carry their own role ARNs.
+   */
+  member: MemberRole | Record<string, never>;
+  cursor: { page: number };
+  /** The last page's number (0 for up to ACCOUNTS_PER_PAGE accounts). */
+  lastPage: number;
+  accounts: number;
+}
+
+export interface MemberRole {
+  roleName: string;
+  partition: string;
+  externalId?: string;
+}
+
+export interface TaskSelection {
+  services?: string[];
+  regions?: string[];
+}
+
+/** An account's plan, PlanAccount's output: its tasks, what of it is skipped and why, and the probe's calls. */
+export interface AccountPlan {
+  runId: string;
+  startedAt: string;
+  /** The account's id, or the role's account when it could not be reached. */
+  accountId: string;
   concurrency: number;
   tasks: Task[];
   skipped: SkippedTarget[];
-  /** The probe's own AWS calls: Finalize stores them as the run's `GetTasks` trace (get-tasks has no table access). */
   probe: TaskTrace;
 }
 
 export interface PlanSettings {
   /** Region where account-level calls go (STS, DescribeRegions, the Region task). */
   homeRegion: string;
-  /** Map concurrency when the request does not set one. */
+  /** Tasks in flight per account when the request does not set it. */
   defaultConcurrency: number;
+  /** Accounts in flight when the request does not set it. */
+  defaultAccountConcurrency: number;
   ems: string;
 }
 
@@ -51,81 +95,133 @@ export function runIdOf(execution: Execution): string {
   return `${stamp}-${execution.name.replace(/[^\w-]/g, '').slice(0, 12)}`;
 }
 
-interface ProbedAccount {
-  account: TaskAccount;
-  enabledRegions: string[];
-  /** Every region DescribeRegions knows, enabled or not: a requested region outside it is an input error. */
-  knownRegions: string[];
+/**
+ * Starts a run: the collector's own account must answer (otherwise nothing can be collected: CollectorAccountUnreachable)
+ * and know every requested region (otherwise InvalidInput, before anything is written); then the accounts — listed in
+ * the request, or the organization's — are stored in pages with the run, with those skipped (not active) and why.
+ */
+export async function planCollection(request: CollectionRequest, execution: Execution, settings: PlanSettings, db: Database): Promise<RunPlan> {
+  const runId = runIdOf(execution);
+  const trace = new CallTrace(PROBE_TASK_ID);
+  const started = Date.now();
+  const organization = organizationOf(request);
+  const { own, targets, skipped } = await withCallTrace(trace, async () => {
+    const own = await probeOwnAccount(settings);
+    const regions = await describeOwnRegions(own, settings);
+    if (request.regions) assertRegionsExist(request.regions, own.accountId, regions);
+    if (!organization) {
+      const listed = listedAccounts(request);
+      return { own, targets: listed.length > 0 ? listed : [{ accountId: own.accountId }], skipped: [] as SkippedTarget[] };
+    }
+    const found = await discoverOrganization(organization, { callerAccountId: own.accountId, partition: own.partition });
+    return { own, targets: found.targets, skipped: found.skipped };
+  });
+  const probe: TaskTrace = { taskId: PROBE_TASK_ID, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, calls: trace.calls };
+  const pages = await new RunStore(db).savePlan(runId, { targets, skipped, probe, perPage: ACCOUNTS_PER_PAGE });
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    runId,
+    startedAt: execution.startTime,
+    concurrency: request.concurrency ?? settings.defaultConcurrency,
+    accountConcurrency: request.accountConcurrency ?? settings.defaultAccountConcurrency,
+    selection: { ...(request.services ? { services: request.services } : {}), ...(request.regions ? { regions: request.regions } : {}) },
+    catalogAccountId: own.accountId,
+    member: organization ? {
+      roleName: organization.roleName ?? DEFAULT_MEMBER_ROLE_NAME, partition: own.partition,
+      ...(organization.externalId ? { externalId: organization.externalId } : {}),
+    } : {},
+    cursor: { page: 0 },
+    lastPage: pages - 1,
+    accounts: targets.length,
+  };
+}
+
+export interface AccountPlanRequest {
+  runId: string;
+  startedAt: string;
+  concurrency: number;
+  selection: TaskSelection;
+  catalogAccountId: string;
+  member: MemberRole | Record<string, never>;
+  account: AccountTarget;
+}
+
+/** The target as PlanAccount reaches it: across an organization, every account but the collector's own through the member role. */
+export function reachableTarget(target: AccountTarget, request: Pick<AccountPlanRequest, 'catalogAccountId' | 'member'>): AccountTarget {
+  const member = request.member;
+  if (target.roleArn || !('roleName' in member) || !target.accountId || target.accountId === request.catalogAccountId) return target;
+  return {
+    accountId: target.accountId, roleArn: `arn:${member.partition}:iam::${target.accountId}:role/${member.roleName}`,
+    ...(member.externalId ? { externalId: member.externalId } : {}),
+  };
 }
 
 /**
- * Probes every target account and its regions, then emits the task list. The collector's own account must answer —
- * otherwise nothing can be collected and the run fails (CollectorAccountUnreachable) — and a requested region that no
- * account has is an input error (InvalidInput); a member account that cannot be reached is skipped with the reason.
+ * One account's tasks: its role assumed (once per process and credential lifetime), who it is, its enabled regions,
+ * then a Region task, a task per service and region (global services once), and the run's CloudServiceType task in the
+ * collector's own account. An account that cannot be reached gets no tasks and a skipped entry naming it and why.
  */
-export async function planCollection(request: CollectionRequest, execution: Execution, settings: PlanSettings): Promise<CollectionPlan> {
-  const runId = runIdOf(execution);
-  const skipped: SkippedTarget[] = [];
-  const targets: AccountTarget[] = request.accounts?.length ? request.accounts : [{}];
-  const trace = new CallTrace(PROBE_TASK_ID);
+export async function planAccount(request: AccountPlanRequest, settings: PlanSettings): Promise<AccountPlan> {
+  const { runId, startedAt } = request;
+  const target = reachableTarget(request.account, request);
+  const label = target.accountId ?? target.roleArn?.split(':')[4] ?? 'unknown';
+  const trace = new CallTrace(`PlanAccount:${label}`);
   const started = Date.now();
-  const probed = await withCallTrace(trace, async () => {
-    const own = await probeOwnAccount(settings);
-    const accounts = await Promise.all(targets.map((target) => (target.roleArn
-      ? probeMemberAccount(target, settings, runId, skipped)
-      : probeOwnTarget(target, own, settings, skipped))));
-    return accounts.filter((p): p is ProbedAccount => !!p);
-  });
-  const probe: TaskTrace = { taskId: PROBE_TASK_ID, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, calls: trace.calls };
-  if (request.regions) for (const account of probed) assertRegionsExist(request.regions, account);
-
-  const options = { runStartedAt: execution.startTime, ems: settings.ems };
-  const tasks: Task[] = [];
-  const services = allServices().filter((s) => !request.services || request.services.includes(s.name));
-  for (const { account, enabledRegions } of probed) {
-    const regions = selectRegions(account.accountId, enabledRegions, request.regions, skipped);
-    const task = (taskType: Task['taskType'], region: string, service?: string): Task => ({
-      schemaVersion: SCHEMA_VERSION, runId, taskId: taskIdOf(taskType, account.accountId, region, service), taskType, account, region, options,
-      ...(service ? { service } : {}),
-    });
-    tasks.push(task('inventory.Region', settings.homeRegion));
-    for (const service of services) {
-      for (const region of service.scope.kind === 'global' ? [service.scope.homeRegion ?? settings.homeRegion] : regions) {
-        if (serviceRunsIn(service, region, settings.homeRegion)) tasks.push(task('inventory.CloudService', region, service.name));
-      }
-    }
-  }
-  const first = probed[0];
-  if (first) {
-    tasks.splice(0, 0, {
-      schemaVersion: SCHEMA_VERSION, runId, taskId: taskIdOf('inventory.CloudServiceType', first.account.accountId, settings.homeRegion),
-      taskType: 'inventory.CloudServiceType', account: first.account, region: settings.homeRegion, options,
-    });
-  }
-  const plan: CollectionPlan = { schemaVersion: SCHEMA_VERSION, runId, startedAt: execution.startTime, concurrency: request.concurrency ?? settings.defaultConcurrency, tasks, skipped, probe };
+  const skipped: SkippedTarget[] = [];
+  const probed = await withCallTrace(trace, () => probeAccount(target, settings, skipped));
+  const probe: TaskTrace = { taskId: trace.taskId, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, calls: trace.calls };
+  const tasks = probed ? accountTasks(probed.account, probed.enabledRegions, request, settings, skipped) : [];
+  const plan: AccountPlan = { runId, startedAt, accountId: probed?.account.accountId ?? label, concurrency: request.concurrency, tasks, skipped, probe };
   assertFitsPayload(plan);
   return plan;
 }
 
-/** Step Functions state payloads are capped at 256 KB; the plan is the largest one. Keep a margin for the Map's outcomes. */
+/**
+ * An account's tasks once it answered: the run's CloudServiceType task in the collector's own account, a Region task,
+ * and a task per selected service and enabled (and requested) region — global services once, in their home region.
+ * Requested regions the account has not enabled become skipped entries.
+ */
+export function accountTasks(
+  account: TaskAccount, enabledRegions: string[], request: Pick<AccountPlanRequest, 'runId' | 'startedAt' | 'selection' | 'catalogAccountId'>,
+  settings: Pick<PlanSettings, 'homeRegion' | 'ems'>, skipped: SkippedTarget[],
+): Task[] {
+  const regions = selectRegions(account.accountId, enabledRegions, request.selection.regions, skipped);
+  const options = { runStartedAt: request.startedAt, ems: settings.ems };
+  const task = (taskType: Task['taskType'], region: string, service?: string): Task => ({
+    schemaVersion: SCHEMA_VERSION, runId: request.runId, taskId: taskIdOf(taskType, account.accountId, region, service), taskType, account, region, options,
+    ...(service ? { service } : {}),
+  });
+  const tasks: Task[] = [];
+  if (account.accountId === request.catalogAccountId) tasks.push(task('inventory.CloudServiceType', settings.homeRegion));
+  tasks.push(task('inventory.Region', settings.homeRegion));
+  for (const service of allServices().filter((s) => !request.selection.services || request.selection.services.includes(s.name))) {
+    for (const region of service.scope.kind === 'global' ? [service.scope.homeRegion ?? settings.homeRegion] : regions) {
+      if (serviceRunsIn(service, region, settings.homeRegion)) tasks.push(task('inventory.CloudService', region, service.name));
+    }
+  }
+  return tasks;
+}
+
+/** Step Functions state payloads are capped at 256 KB; an account's plan is its child execution's largest. */
 export const PLAN_PAYLOAD_LIMIT_BYTES = 200 * 1024;
 
-/** A plan too large for the inline Map fails with what to do, not with States.DataLimitExceeded mid-run. */
+/** A plan too large for a state fails with what to do, not with States.DataLimitExceeded mid-run. */
 export class PlanTooLargeError extends Error {
   override readonly name = 'PlanTooLarge';
 }
 
-export function assertFitsPayload(plan: CollectionPlan): void {
+export function assertFitsPayload(plan: AccountPlan): void {
   const bytes = Buffer.byteLength(JSON.stringify(plan));
   if (bytes <= PLAN_PAYLOAD_LIMIT_BYTES) return;
   throw new PlanTooLargeError(
-    `the run's ${plan.tasks.length} tasks take ${Math.round(bytes / 1024)} KB, more than the ${PLAN_PAYLOAD_LIMIT_BYTES / 1024} KB a Step Functions payload leaves them; `
-    + 'start separate runs for subsets of accounts, regions or services (the Distributed Map that lifts this limit is not built yet)',
+    `account ${plan.accountId}'s ${plan.tasks.length} tasks take ${Math.round(bytes / 1024)} KB, more than the ${PLAN_PAYLOAD_LIMIT_BYTES / 1024} KB a Step Functions payload leaves them; `
+    + 'collect fewer services or regions per run',
   );
 }
 
 interface OwnAccount {
   accountId: string;
+  partition: string;
   clients: AwsClients;
 }
 
@@ -134,43 +230,51 @@ async function probeOwnAccount(settings: PlanSettings): Promise<OwnAccount> {
   const clients = createAwsClients({ region: settings.homeRegion }, clientCatalog());
   try {
     const identity = await clients.sts.send(new GetCallerIdentityCommand({}));
-    return { accountId: identity.Account ?? '', clients };
+    return { accountId: identity.Account ?? '', partition: identity.Arn?.split(':')[1] ?? 'aws', clients };
   } catch (error) {
     throw new CollectorAccountUnreachableError(`the collector's own account could not be reached: ${explainProbeError(error, 'sts:GetCallerIdentity', settings.homeRegion)}`);
   }
 }
 
-/** A target without a role: the collector's own account, whose regions must answer too. */
-async function probeOwnTarget(target: AccountTarget, own: OwnAccount, settings: PlanSettings, skipped: SkippedTarget[]): Promise<ProbedAccount | undefined> {
-  if (target.accountId && own.accountId !== target.accountId) {
-    skipped.push({ accountId: target.accountId, reason: `the collector's credentials reach account ${own.accountId}, not ${target.accountId}; give a roleArn to reach ${target.accountId}` });
-    return undefined;
-  }
-  let regions: AccountRegions;
+/** The collector's own account's regions: requested regions are checked against them before anything is written. */
+async function describeOwnRegions(own: OwnAccount, settings: PlanSettings): Promise<AccountRegions> {
   try {
-    regions = await describeRegions(own.clients, own.accountId, skipped);
+    return await describeRegions(own.clients, own.accountId, []);
   } catch (error) {
     throw new CollectorAccountUnreachableError(`the collector's own account ${own.accountId} could not be probed: ${explainProbeError(error, regionDirectory().actions.join(', '), settings.homeRegion)}`);
   }
-  return { account: { ...target, accountId: own.accountId }, ...regions };
 }
 
-/** A member account, reached by AssumeRole: one that does not answer is skipped, and the run is partial. */
-async function probeMemberAccount(target: AccountTarget, settings: PlanSettings, runId: string, skipped: SkippedTarget[]): Promise<ProbedAccount | undefined> {
-  const label = target.accountId ?? target.roleArn ?? 'a member account';
+interface ProbedAccount {
+  account: TaskAccount;
+  enabledRegions: string[];
+}
+
+/**
+ * An account to collect: the collector's own (no role) or a member reached by AssumeRole. One that does not answer,
+ * or answers as another account than the one asked for, is skipped with the reason, and the run is partial.
+ */
+async function probeAccount(target: AccountTarget, settings: PlanSettings, skipped: SkippedTarget[]): Promise<ProbedAccount | undefined> {
+  const label = target.accountId ?? target.roleArn ?? 'the collector\'s account';
   try {
-    const credentials = await assumeRoleCredentials(settings.homeRegion, target.roleArn, target.externalId, `cloudtap-${runId}`);
+    const credentials = await assumeRoleCredentials(settings.homeRegion, target.roleArn, target.externalId);
     const clients = createAwsClients({ region: settings.homeRegion, ...(credentials ? { credentials } : {}) }, clientCatalog());
     const identity = await clients.sts.send(new GetCallerIdentityCommand({}));
     const accountId = identity.Account ?? '';
     if (target.accountId && accountId !== target.accountId) {
-      skipped.push({ accountId: target.accountId, reason: `the credentials reach account ${accountId}, not ${target.accountId}; check roleArn` });
+      skipped.push({
+        accountId: target.accountId,
+        reason: target.roleArn
+          ? `the credentials reach account ${accountId}, not ${target.accountId}; check roleArn`
+          : `the collector's credentials reach account ${accountId}, not ${target.accountId}; give a roleArn to reach ${target.accountId}`,
+      });
       return undefined;
     }
-    return { account: { ...target, accountId }, ...(await describeRegions(clients, accountId, skipped)) };
+    const { enabledRegions } = await describeRegions(clients, accountId, skipped);
+    return { account: { ...target, accountId }, enabledRegions };
   } catch (error) {
     const { code, message } = taskError(error);
-    skipped.push({ accountId: target.accountId ?? 'unknown', reason: `${label} could not be reached: ${code} – ${message}` });
+    skipped.push({ accountId: target.accountId ?? target.roleArn?.split(':')[4] ?? 'unknown', reason: `${label} could not be reached: ${code} – ${message}` });
     return undefined;
   }
 }
@@ -192,12 +296,12 @@ async function describeRegions(clients: AwsClients, accountId: string, skipped: 
   return { enabledRegions: enabledRegions.sort(), knownRegions: knownRegions.sort() };
 }
 
-/** A requested region the account does not have at all is a mistake in the request, reported before anything is written. */
-function assertRegionsExist(requested: string[], probed: ProbedAccount): void {
+/** A requested region the collector's own account does not have at all is a mistake in the request, reported before anything is written. */
+function assertRegionsExist(requested: string[], accountId: string, regions: AccountRegions): void {
   requested.forEach((region, i) => {
-    if (probed.knownRegions.includes(region)) return;
-    const notEnabled = probed.knownRegions.filter((r) => !probed.enabledRegions.includes(r));
-    throw new InvalidInputError(`regions[${i}]`, `"${region}" is not a region of account ${probed.account.accountId}; its regions are: ${probed.enabledRegions.join(', ')}`
+    if (regions.knownRegions.includes(region)) return;
+    const notEnabled = regions.knownRegions.filter((r) => !regions.enabledRegions.includes(r));
+    throw new InvalidInputError(`regions[${i}]`, `"${region}" is not a region of account ${accountId}; its regions are: ${regions.enabledRegions.join(', ')}`
       + (notEnabled.length > 0 ? ` (and, not opted in: ${notEnabled.join(', ')})` : ''));
   });
 }

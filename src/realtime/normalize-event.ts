@@ -1,4 +1,6 @@
-import { finalizeRun, parseFinalizeRequest } from '../finalize/finalize-run';
+import {
+  finalizeRun, finishAccount, parseAccountDoneRequest, parseFinalizeRequest, parseTaskFailedRequest, recordFailedTask, type TaskOutcome,
+} from '../finalize/finalize-run';
 import type { RunSummary } from '../dto/run-summary';
 import { InvalidInputError, isRecord } from '../dto/validation';
 import { Database } from '../store/dynamo';
@@ -9,13 +11,15 @@ import { ingestNotification, parseChangeNotification, type IngestResult } from '
  * What the normalize function does with its input: the state machine's Finalize request closes a run; an
  * EventBridge event a service follows (a state change, a CloudTrail API call) refreshes the resources it names.
  */
-export async function normalizeEvent(event: unknown): Promise<RunSummary | IngestResult> {
+export async function normalizeEvent(event: unknown): Promise<RunSummary | IngestResult | TaskOutcome | { accountId: string; status: string }> {
   if (isRecord(event) && event.mode === 'finalize') return finalizeRun(parseFinalizeRequest(event), Database.fromEnv(), finalizeSettingsFromEnv());
+  if (isRecord(event) && event.mode === 'account') return finishAccount(parseAccountDoneRequest(event), Database.fromEnv(), finalizeSettingsFromEnv());
+  if (isRecord(event) && event.mode === 'taskFailed') return recordFailedTask(parseTaskFailedRequest(event), Database.fromEnv());
   if (isRecord(event) && 'detail-type' in event) {
     const { ems, homeRegion } = planSettingsFromEnv();
     return ingestNotification(parseChangeNotification(event), {
       db: Database.fromEnv(), ems, homeRegion, memberAccess: memberAccessFromEnv(), lease: leaseSettingsFromEnv(),
     });
   }
-  throw new InvalidInputError('Normalize input', 'expected {"mode": "finalize", …} from the state machine, or an EventBridge event with a detail-type');
+  throw new InvalidInputError('Normalize input', 'expected {"mode": "finalize" | "account" | "taskFailed", …} from the state machine, or an EventBridge event with a detail-type');
 }

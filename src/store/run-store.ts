@@ -1,14 +1,41 @@
 import type { RunSummary } from '../dto/run-summary';
 import type { TracedCall } from '../aws/call-trace';
 import type { TaskResult } from '../dto/task';
-import { Database, batchWrite, conditionalWrite, queryItems } from './dynamo';
+import type { AccountTarget } from '../dto/collection-request';
+import type { AccountSummary, SkippedTarget } from '../dto/run-summary';
+import { Database, batchGet, batchWrite, conditionalWrite, queryItems } from './dynamo';
 import { isStoreCall } from '../aws/call-trace';
 
-/** A finished run as stored: its summary, its sequence number, and the partitions it collected completely. */
+/**
+ * A finished run as stored: its summary, its sequence number, and the run-wide partitions it collected completely
+ * (thresholds'); each account's complete partitions are in its own item (COMPLETE#<account>, `completeIn`).
+ * Runs stored before accounts had their own items list every partition here.
+ */
 export interface StoredRun extends RunSummary {
   seq: number;
   completePartitions: string[];
 }
+
+/** One page of a run's account list, as GetTasks stored it. */
+export interface AccountPage {
+  accounts: AccountTarget[];
+  /** Accounts of the organization not collected (not active), this page's share. */
+  skipped: SkippedTarget[];
+}
+
+/** What GetTasks stored of the run's plan. */
+export interface StoredPlan {
+  pages: number;
+  accounts: number;
+  skipped: number;
+  /** AWS calls GetTasks made (its trace is the run's `GetTasks` task). */
+  apiCalls: number;
+}
+
+const pageKey = (runId: string, page: number) => ({ pk: runId, sk: `PAGE#${String(page).padStart(5, '0')}` });
+const PLAN_SK = 'PLAN';
+const ACCOUNT_PREFIX = 'ACCOUNT#';
+const COMPLETE_PREFIX = 'COMPLETE#';
 
 /** The counter sequence numbers are taken from; run ids never start with `#`. */
 const SEQUENCE_KEY = { pk: '#SEQUENCE', sk: '#SEQUENCE' };
@@ -135,17 +162,84 @@ export class RunStore {
 
   /** When `partition` was last collected completely: the start of the newest finished run that did. */
   async lastCompleteCollection(partition: string): Promise<string | undefined> {
+    const accountId = partition.split('#')[0] ?? '';
     for await (const item of queryItems(this.db, {
       TableName: this.db.tables.runs,
       IndexName: 'bySeq',
       KeyConditionExpression: 'kind = :kind',
       ExpressionAttributeValues: { ':kind': 'run' },
-      ProjectionExpression: 'startedAt, completePartitions',
+      ProjectionExpression: 'runId, startedAt, completePartitions',
       ScanIndexForward: false,
     })) {
       if ((item.completePartitions as string[] | undefined)?.includes(partition)) return item.startedAt as string;
+      const complete = await this.completeIn([item.runId as string], [accountId]);
+      if (complete.get(item.runId as string)?.has(partition)) return item.startedAt as string;
     }
     return undefined;
+  }
+
+  /**
+   * Stores the run's account list in pages (`perPage` each, with the skipped accounts spread over them the same way),
+   * the plan's counts, and GetTasks' own calls. Returns the number of pages (at least one, maybe empty).
+   */
+  async savePlan(runId: string, plan: { targets: AccountTarget[]; skipped: SkippedTarget[]; probe: TaskTrace; perPage: number }): Promise<number> {
+    const pages = Math.max(1, Math.ceil(plan.targets.length / plan.perPage), Math.ceil(plan.skipped.length / plan.perPage));
+    const items = Array.from({ length: pages }, (_, page) => ({
+      ...pageKey(runId, page),
+      accounts: plan.targets.slice(page * plan.perPage, (page + 1) * plan.perPage),
+      skipped: plan.skipped.slice(page * plan.perPage, (page + 1) * plan.perPage),
+    }));
+    const stored: StoredPlan = { pages, accounts: plan.targets.length, skipped: plan.skipped.length, apiCalls: plan.probe.calls.filter((c) => !isStoreCall(c)).length };
+    await batchWrite(this.db, this.db.tables.runs, [...items, { pk: runId, sk: PLAN_SK, ...stored }].map((Item) => ({ PutRequest: { Item } })));
+    await this.saveTask(runId, undefined, plan.probe);
+    return pages;
+  }
+
+  async plan(runId: string): Promise<StoredPlan | undefined> {
+    const item = (await this.db.client.get({ TableName: this.db.tables.runs, Key: { pk: runId, sk: PLAN_SK }, ConsistentRead: true })).Item;
+    return item ? { pages: item.pages as number, accounts: item.accounts as number, skipped: item.skipped as number, apiCalls: item.apiCalls as number } : undefined;
+  }
+
+  async accountPage(runId: string, page: number): Promise<AccountPage> {
+    const item = (await this.db.client.get({ TableName: this.db.tables.runs, Key: pageKey(runId, page), ConsistentRead: true })).Item;
+    if (!item) throw new Error(`run ${runId} has no page ${page} of accounts: GetTasks stored none (was the run started by another version of cloudtap?)`);
+    return { accounts: item.accounts as AccountTarget[], skipped: item.skipped as SkippedTarget[] };
+  }
+
+  /** An account's part of the run and the partitions it collected completely, once its tasks are done (AccountDone). */
+  async saveAccount(runId: string, summary: AccountSummary, completePartitions: string[]): Promise<void> {
+    await batchWrite(this.db, this.db.tables.runs, [
+      { PutRequest: { Item: { pk: runId, sk: `${ACCOUNT_PREFIX}${summary.accountId}`, summary } } },
+      { PutRequest: { Item: { pk: runId, sk: `${COMPLETE_PREFIX}${summary.accountId}`, partitions: completePartitions } } },
+    ]);
+  }
+
+  async accountSummaries(runId: string): Promise<AccountSummary[]> {
+    const summaries: AccountSummary[] = [];
+    for await (const item of queryItems(this.db, {
+      TableName: this.db.tables.runs,
+      KeyConditionExpression: 'pk = :run AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':run': runId, ':prefix': ACCOUNT_PREFIX },
+    })) summaries.push(item.summary as AccountSummary);
+    return summaries;
+  }
+
+  /** The partitions each of `runIds` collected completely in each of `accountIds` (one BatchGetItem per 100 pairs). */
+  async completeIn(runIds: readonly string[], accountIds: readonly string[]): Promise<Map<string, Set<string>>> {
+    const keys = runIds.flatMap((pk) => accountIds.map((accountId) => ({ pk, sk: `${COMPLETE_PREFIX}${accountId}` })));
+    const complete = new Map<string, Set<string>>(runIds.map((runId) => [runId, new Set<string>()]));
+    for (const item of await batchGet(this.db, this.db.tables.runs, keys)) {
+      for (const partition of item.partitions as string[]) complete.get(item.pk as string)?.add(partition);
+    }
+    return complete;
+  }
+
+  /** The stored results of some of a run's tasks (the first item of each, its result only). */
+  async resultsOf(runId: string, taskIds: readonly string[]): Promise<Map<string, TaskResult>> {
+    const items = await batchGet(this.db, this.db.tables.runs, taskIds.map((taskId) => ({ pk: runId, sk: `TASK#${taskId}#0000` })), {
+      expression: '#result', names: { '#result': 'result' },
+    });
+    return new Map(items.filter((i) => i.result).map((i) => [(i.result as TaskResult).taskId, i.result as TaskResult]));
   }
 
   /**

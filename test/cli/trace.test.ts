@@ -84,7 +84,9 @@ describe('cloudtap trace of a run', () => {
 
   it('groups the calls by task: get-tasks\' probe, then each task\'s own calls in its region and service, in order', () => {
     expect(plain.trace.tasks.map((t) => t.taskId)).toContain('GetTasks');
-    expect(plain.trace.tasks.filter((t) => t.taskId !== 'GetTasks')).toHaveLength(plain.summary.tasks.total - plain.summary.tasks.skipped);
+    // Besides the tasks: get-tasks' probe, and each account's own (PlanAccount: its role, who it is, its regions).
+    expect(plain.trace.tasks.filter((t) => t.taskId !== 'GetTasks' && !t.taskId.startsWith('PlanAccount:'))).toHaveLength(plain.summary.tasks.total - plain.summary.tasks.skipped);
+    expect(plain.trace.tasks.map((t) => t.taskId)).toContain('PlanAccount:111111111111');
     for (const task of plain.trace.tasks) {
       const starts = task.calls.map((c) => c.start);
       expect(starts).toEqual([...starts].sort());

@@ -58,15 +58,15 @@ describe('the plan get-tasks emits', () => {
     options: { runStartedAt: '2026-11-21T07:40:15.123Z', ems: 'Cloudtap:123456789012:eu-west-1' },
   });
   const plan = (tasks: number) => ({
-    schemaVersion: 1 as const, runId: 'r', startedAt: 't', concurrency: 20, skipped: [],
-    probe: { taskId: 'GetTasks', startedAt: 't', durationMs: 1, calls: [] }, tasks: Array.from({ length: tasks }, (_, n) => task(n)),
+    runId: 'r', startedAt: 't', accountId: '222222222222', concurrency: 20, skipped: [],
+    probe: { taskId: 'PlanAccount:222222222222', startedAt: 't', durationMs: 1, calls: [] }, tasks: Array.from({ length: tasks }, (_, n) => task(n)),
   });
 
-  it('fits a large multi-account run (9 accounts × 17 regions × 2 services)', () => {
-    expect(() => assertFitsPayload(plan(9 * 17 * 2 + 18))).not.toThrow();
+  it("fits an account's plan of 17 regions × every service with room to spare", () => {
+    expect(() => assertFitsPayload(plan(17 * 10 + 2))).not.toThrow();
   });
 
-  it('fails at once, saying what to do, when its task list would not fit a Step Functions payload', () => {
-    expect(() => assertFitsPayload(plan(16 * 17 * 2 + 32))).toThrow(/the run's 576 tasks take \d+ KB, more than the 200 KB .*start separate runs for subsets of accounts, regions or services/);
+  it("fails at once, saying what to do, when an account's task list would not fit a Step Functions payload", () => {
+    expect(() => assertFitsPayload(plan(700))).toThrow(/account 222222222222's 700 tasks take \d+ KB, more than the 200 KB .*collect fewer services or regions per run/);
   });
 });

@@ -99,14 +99,17 @@ describe('logs', () => {
   });
 
   it('GetTasks logs as the run its execution starts; Finalize as its run; a real-time event as its EventBridge id', async () => {
-    const plan = { schemaVersion: 1 as const, runId: RUN_ID, startedAt: '2024-05-01T10:00:00.000Z', concurrency: 20, tasks: [], skipped: [], probe: { taskId: 'GetTasks', startedAt: '2024-05-01T10:00:00.000Z', durationMs: 1, calls: [] } };
+    const plan = {
+      schemaVersion: 1 as const, runId: RUN_ID, startedAt: '2024-05-01T10:00:00.000Z', concurrency: 20, accountConcurrency: 25, selection: {},
+      catalogAccountId: '123456789012', member: {}, cursor: { page: 0 }, lastPage: 0, accounts: 0,
+    };
     await lambdaHandler(async () => plan, getTasksObservation, IN_LAMBDA)({ request: {}, execution: { name: 'exec-1', startTime: '2024-05-01T10:00:00.000Z' } }, CONTEXT);
     const summary = summarizeRun({ runId: RUN_ID, startedAt: '2024-05-01T10:00:00.000Z', finishedAt: '2024-05-01T10:01:00.000Z', skipped: [], extraWrites: 0 }, []);
     await lambdaHandler(async () => summary, normalizeObservation, IN_LAMBDA)({ mode: 'finalize', runId: RUN_ID }, CONTEXT);
     const realtime = lambdaHandler(async () => { throw Object.assign(new Error('event.detail: must be an object'), { name: 'InvalidInput' }); }, normalizeObservation, IN_LAMBDA);
     await expect(realtime({ id: 'ev-42', 'detail-type': 'EC2 Instance State-change Notification' }, CONTEXT)).rejects.toThrow();
     expect(lambdaLog().map(({ message, runId, taskId, executionName, eventId }) => ({ message, runId, taskId, executionName, eventId }))).toEqual([
-      { message: 'planned 0 tasks', runId: RUN_ID, taskId: 'GetTasks', executionName: 'exec-1', eventId: undefined },
+      { message: 'planned 0 accounts', runId: RUN_ID, taskId: 'GetTasks', executionName: 'exec-1', eventId: undefined },
       { message: 'run succeeded', runId: RUN_ID, taskId: undefined, executionName: undefined, eventId: undefined },
       { message: 'Normalize failed: InvalidInput', runId: undefined, taskId: undefined, executionName: undefined, eventId: 'ev-42' },
     ]);

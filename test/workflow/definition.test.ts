@@ -1,6 +1,6 @@
 import { describe, it, expect } from '@jest/globals';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { collectionWorkflow, STATE } from '../../lib/workflow/definition';
+import { collectionWorkflow, FUNCTION_TIMEOUT_SECONDS, LAMBDA_STATES, STATE } from '../../lib/workflow/definition';
 
 type Json = Parameters<StateMachine['run']>[0];
 
@@ -11,89 +11,147 @@ function lambdaError(name: string, message: string): Error {
   return error;
 }
 
+/** Two pages of two accounts; each account plans three tasks. */
+const PAGES: Record<number, { accountId: string }[]> = { 0: [{ accountId: 'A' }, { accountId: 'B' }], 1: [{ accountId: 'C' }, { accountId: 'D' }] };
 const plan = {
-  runId: 'run-1', startedAt: '2026-01-01T00:00:00.000Z', concurrency: 2, skipped: [],
-  probe: { taskId: 'GetTasks', startedAt: '2026-01-01T00:00:00.000Z', durationMs: 1, calls: [] },
-  tasks: [{ taskId: 'a' }, { taskId: 'b' }, { taskId: 'c' }],
+  runId: 'run-1', startedAt: '2026-01-01T00:00:00.000Z', concurrency: 2, accountConcurrency: 3, selection: {}, catalogAccountId: 'A', member: {},
+  cursor: { page: 0 }, lastPage: 1, accounts: 4,
 };
 
-function run(collect: (task: { taskId: string }, attempt: number) => unknown) {
+interface Hooks {
+  collect: (task: { taskId: string }, attempt: number) => unknown;
+  recordFailed?: (input: { task: Record<string, unknown> }) => unknown;
+}
+
+function run(hooks: Hooks) {
   const attempts = new Map<string, number>();
-  let inFlight = 0;
-  let maxInFlight = 0;
+  const inFlight = new Map<string, number>();
+  const maxInFlight = new Map<string, number>();
+  const pagesRead: number[] = [];
+  const accountDone: { accountId: string; outcomes: unknown[] }[] = [];
+  const recorded: Record<string, unknown>[] = [];
   let finalizeInput: unknown;
   const machine = new StateMachine(collectionWorkflow());
+  const payload = (input: Json) => (input as { Payload: Record<string, unknown> }).Payload;
   const execution = machine.run({} as Json, {
     overrides: {
       taskResourceLocalHandlers: {
         [STATE.getTasks]: async () => ({ Payload: plan }),
+        [STATE.nextAccounts]: async (input: Json) => {
+          const page = payload(input).page as number;
+          pagesRead.push(page);
+          return { Payload: { accounts: PAGES[page], skipped: [] } as unknown as Json };
+        },
+        [STATE.planAccount]: async (input: Json) => {
+          const { account, runId } = payload(input) as { account: { accountId: string }; runId: string };
+          const tasks = ['1', '2', '3'].map((n) => ({ runId, taskId: `${account.accountId}${n}`, account }));
+          return { Payload: { runId, startedAt: plan.startedAt, accountId: account.accountId, concurrency: 2, tasks, skipped: [], probe: { calls: [] } } as unknown as Json };
+        },
         [STATE.collect]: async (input: Json) => {
-          const task = (input as { Payload: { taskId: string } }).Payload;
+          const task = payload(input) as { taskId: string; account: { accountId: string } };
           const attempt = (attempts.get(task.taskId) ?? 0) + 1;
           attempts.set(task.taskId, attempt);
-          inFlight++;
-          maxInFlight = Math.max(maxInFlight, inFlight);
+          const account = task.account.accountId;
+          inFlight.set(account, (inFlight.get(account) ?? 0) + 1);
+          maxInFlight.set(account, Math.max(maxInFlight.get(account) ?? 0, inFlight.get(account)!));
           await new Promise((r) => setTimeout(r, 5));
-          inFlight--;
-          return { Payload: collect(task, attempt) as Json };
+          inFlight.set(account, inFlight.get(account)! - 1);
+          return { Payload: hooks.collect(task, attempt) as Json };
+        },
+        [STATE.recordFailedTask]: async (input: Json) => {
+          const request = payload(input) as { task: Record<string, unknown> };
+          recorded.push(request.task);
+          return { Payload: (hooks.recordFailed?.(request) ?? { taskId: request.task.taskId, status: 'failed' }) as Json };
+        },
+        [STATE.accountDone]: async (input: Json) => {
+          const request = payload(input) as { accountId: string; outcomes: unknown[] };
+          accountDone.push(request);
+          return { Payload: { accountId: request.accountId, status: 'succeeded' } };
         },
         [STATE.finalize]: async (input: Json) => {
-          finalizeInput = (input as { Payload: unknown }).Payload;
+          finalizeInput = payload(input);
           return { Payload: { done: true } };
         },
       },
-      retryIntervalOverrides: { [STATE.collect]: 0 },
+      retryIntervalOverrides: { [STATE.collect]: 0, [STATE.recordFailedTask]: 0 },
     },
     context: { Execution: { Id: 'local:test', Name: 'test', StartTime: '2026-01-01T00:00:00.000Z', Input: {} } },
   });
-  return { result: execution.result, attempts, maxInFlight: () => maxInFlight, finalizeInput: () => finalizeInput as { outcomes: unknown[] } };
+  const outcomesOf = (accountId: string) => accountDone.find((a) => a.accountId === accountId)?.outcomes as Record<string, unknown>[];
+  return { result: execution.result, attempts, maxInFlight, pagesRead, accountDone, recorded, outcomesOf, finalizeInput: () => finalizeInput };
 }
 
 describe('the collection workflow, executed by the Step Functions interpreter', () => {
-  it('fans tasks out with the MaxConcurrency get-tasks chose and hands Finalize one outcome per task', async () => {
-    const execution = run((task) => ({ taskId: task.taskId, status: 'succeeded', resources: { seen: 1 } }));
+  it('reads the accounts page by page, plans and collects each in its own child, tasks at the concurrency the plan chose', async () => {
+    const execution = run({ collect: (task) => ({ taskId: task.taskId, status: 'succeeded', resources: { seen: 1 } }) });
     await execution.result;
-    expect(execution.maxInFlight()).toBe(2);
-    expect(execution.finalizeInput().outcomes).toEqual([
-      { taskId: 'a', status: 'succeeded' }, { taskId: 'b', status: 'succeeded' }, { taskId: 'c', status: 'succeeded' },
+    expect(execution.pagesRead).toEqual([0, 1]);
+    expect(execution.accountDone.map((a) => a.accountId).sort()).toEqual(['A', 'B', 'C', 'D']);
+    expect(execution.outcomesOf('C')).toEqual([
+      { taskId: 'C1', status: 'succeeded' }, { taskId: 'C2', status: 'succeeded' }, { taskId: 'C3', status: 'succeeded' },
     ]);
+    expect(Math.max(...execution.maxInFlight.values())).toBe(2);
+    // Finalize gets the run, never the outcomes: they are the accounts' (AccountDone stored them).
+    expect(execution.finalizeInput()).toEqual({ mode: 'finalize', schemaVersion: 1, runId: 'run-1', startedAt: plan.startedAt });
   });
 
   it('retries a throttled task and records a task that keeps failing, without failing the run', async () => {
-    const execution = run((task, attempt) => {
-      if (task.taskId === 'a' && attempt === 1) throw lambdaError('cloudtap.Throttled', 'slow down');
-      if (task.taskId === 'b') throw lambdaError('Error', 'boom');
-      return { taskId: task.taskId, status: 'succeeded' };
+    const execution = run({
+      collect: (task, attempt) => {
+        if (task.taskId === 'A1' && attempt === 1) throw lambdaError('cloudtap.Throttled', 'slow down');
+        if (task.taskId === 'A2') throw lambdaError('Error', 'boom');
+        return { taskId: task.taskId, status: 'succeeded' };
+      },
     });
     await execution.result;
-    expect(execution.attempts.get('a')).toBe(2);
-    expect(execution.attempts.get('b')).toBe(1);
-    const outcomes = execution.finalizeInput().outcomes as Record<string, unknown>[];
-    expect(outcomes[0]).toEqual({ taskId: 'a', status: 'succeeded' });
-    expect(outcomes[1]).toMatchObject({ status: 'failed', caught: { taskId: 'b', failure: { Error: 'Error' } } });
-    expect(outcomes[2]).toEqual({ taskId: 'c', status: 'succeeded' });
+    expect(execution.attempts.get('A1')).toBe(2);
+    expect(execution.attempts.get('A2')).toBe(1);
+    expect(execution.recorded).toEqual([expect.objectContaining({ taskId: 'A2', failure: expect.objectContaining({ Error: 'Error' }) })]);
+    expect(execution.outcomesOf('A')).toEqual([
+      { taskId: 'A1', status: 'succeeded' }, { taskId: 'A2', status: 'failed' }, { taskId: 'A3', status: 'succeeded' },
+    ]);
   });
 
-  it('is plain JSONPath ASL: no JSONata, Map over $.tasks, Lambda invoke integration', () => {
+  it('keeps a small outcome when even recording the failure fails', async () => {
+    const execution = run({
+      collect: (task) => {
+        if (task.taskId === 'B3') throw lambdaError('States.Timeout', 'timed out');
+        return { taskId: task.taskId, status: 'succeeded' };
+      },
+      recordFailed: () => { throw lambdaError('Error', 'the store is down'); },
+    });
+    await execution.result;
+    expect(execution.outcomesOf('B')[2]).toEqual({ taskId: 'B3', status: 'failed', error: 'States.Timeout' });
+  });
+
+  it('is plain JSONPath ASL: a Distributed Map of accounts (child executions, failures tolerated), an inline Map of tasks', () => {
     const definition = collectionWorkflow();
     const text = JSON.stringify(definition);
     expect(text).not.toMatch(/QueryLanguage|JSONata/);
-    expect(definition.States[STATE.collectTasks]).toMatchObject({ Type: 'Map', ItemsPath: '$.tasks', MaxConcurrencyPath: '$.concurrency' });
-    expect(text.match(/arn:aws:states:::lambda:invoke/g)).toHaveLength(3);
+    const accounts = definition.States[STATE.collectAccounts] as unknown as Record<string, unknown> & { ItemProcessor: { States: Record<string, unknown> } };
+    expect(accounts).toMatchObject({
+      Type: 'Map', ItemsPath: '$.batch.accounts', MaxConcurrencyPath: '$.accountConcurrency', ToleratedFailurePercentage: 100, ResultPath: null,
+      ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' } },
+    });
+    expect(accounts.ItemProcessor.States[STATE.collectTasks]).toMatchObject({ Type: 'Map', ItemsPath: '$.tasks', MaxConcurrencyPath: '$.concurrency' });
+    expect(text.match(/arn:aws:states:::lambda:invoke/g)).toHaveLength(7);
   });
 });
 
 describe('task timeouts', () => {
   it('every Task state times out with its Lambda, not at an interpreter\'s default', () => {
-    const tasks: Record<string, unknown>[] = [];
+    const tasks: [string, Record<string, unknown>][] = [];
     const visit = (states: Record<string, Record<string, unknown>>) => {
-      for (const state of Object.values(states)) {
-        if (state.Type === 'Task') tasks.push(state);
+      for (const [name, state] of Object.entries(states)) {
+        if (state.Type === 'Task') tasks.push([name, state]);
         const processor = state.ItemProcessor as { States: Record<string, Record<string, unknown>> } | undefined;
         if (processor) visit(processor.States);
       }
     };
     visit(collectionWorkflow().States as unknown as Record<string, Record<string, unknown>>);
-    expect(tasks.map((t) => t.TimeoutSeconds)).toEqual([180, 900, 600]);
+    expect(tasks).toHaveLength(7);
+    for (const [name, state] of tasks) {
+      expect([name, state.TimeoutSeconds]).toEqual([name, FUNCTION_TIMEOUT_SECONDS[LAMBDA_STATES[name as keyof typeof LAMBDA_STATES]]]);
+    }
   });
 });
