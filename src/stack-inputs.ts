@@ -35,5 +35,5 @@ export function memberReadActions(): string[] {
     .sort();
 }
 
-export { DEFAULT_MEMBER_ROLE_NAME, OU_ID_PATTERN } from './dto/collection-request';
+export { DEFAULT_MEMBER_ROLE_NAME, EXTERNAL_ID_PATTERN, OU_ID_PATTERN } from './dto/collection-request';
 export { realtimeEventPatterns, serviceNames };

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LAMBDA_NODE_OPTIONS } from './bundling';
-import { Annotations, AssetHashType, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, AssetHashType, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -14,7 +14,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { collectionWorkflow, FUNCTION_ARN_PLACEHOLDER, FUNCTION_TIMEOUT_SECONDS, type FunctionId, type WorkflowDefinition } from '../workflow/definition';
 import {
-  DEFAULT_CONCURRENCY, SERVICE_NAME, TABLE_ENV, TABLE_IDS, TABLES, functionIamActions, metricsNamespace, realtimeEventPatterns,
+  DEFAULT_CONCURRENCY, DEFAULT_MEMBER_ROLE_NAME, SERVICE_NAME, TABLE_ENV, TABLE_IDS, TABLES, functionIamActions, metricsNamespace, realtimeEventPatterns,
   type KeyAttribute, type TableId, type Threshold,
 } from '../../src/stack-inputs';
 import { SCHEMA_VERSION, type CollectionRequest } from '../../src/dto/collection-request';
@@ -56,6 +56,25 @@ export interface CollectorStackProps extends StackProps {
   readonly alarmEmail?: string;
   /** Alarms go to this existing SNS topic instead of one the stack creates. @default a topic of the stack */
   readonly alarmTopicArn?: string;
+  /**
+   * Collect the accounts of this AWS Organization (listed at each run, `include`/`exclude` as in the request's
+   * `accounts.organization`), each through its member role (`memberRoleName`). Cannot be combined with
+   * `memberRoleArns`. @default off
+   */
+  readonly organization?: OrganizationCollection;
+  /** The member role's name in every account of the organization (the member stack's). @default cloudtap-member */
+  readonly memberRoleName?: string;
+  /** The external id the member roles require (`sts:ExternalId`). @default none */
+  readonly memberExternalId?: string;
+}
+
+export interface OrganizationCollection {
+  /** The organization's id, `o-` and 10 to 32 lowercase letters or digits: what `aws:ResourceOrgID` and `aws:PrincipalOrgID` are compared with. */
+  readonly id: string;
+  /** OU, root or account ids the scheduled run collects (OUs recursively). @default the whole organization */
+  readonly include?: readonly string[];
+  /** OU or account ids the scheduled run leaves out. @default none */
+  readonly exclude?: readonly string[];
 }
 
 export const DEFAULT_SCHEDULE_EXPRESSION = 'rate(6 hours)';
@@ -91,6 +110,28 @@ function dynamoAttribute(attribute: KeyAttribute): dynamodb.Attribute {
   return { name: attribute.name, type: ATTRIBUTE_TYPE[attribute.type] };
 }
 
+/**
+ * The IAM path of the roles that call AWS for the collector (get-tasks, collect, normalize): what a member role
+ * trusts (lib/stacks/member-stack.ts). CloudFormation generates the roles' names (and shortens a long stack name in
+ * them), so a name prefix would be fragile; the path is fixed and names the deployment.
+ */
+export function collectorRolePath(stackName: string): string {
+  return `/cloudtap/${stackName}/`;
+}
+
+/** Construct ids of the real-time rules, one per pattern: `RealtimeEc2ApiCalls`, `RealtimeEc2EC2InstanceStateChangeNotification`, … */
+export function realtimeRuleId(pattern: RealtimeEventPattern): string {
+  const words = (text: string) => text.split(/[^A-Za-z0-9]+/).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+  return `Realtime${words(pattern.source[0]!.replace(/^aws\./, ''))}${pattern.detail ? 'ApiCalls' : words(pattern.detailType[0]!)}`;
+}
+
+/** What a real-time rule's description says it matches. */
+export function realtimeRuleSubject(pattern: RealtimeEventPattern): string {
+  return `${pattern.source[0]} ${pattern.detail ? 'API calls' : pattern.detailType.join(', ')}`;
+}
+
+type RealtimeEventPattern = ReturnType<typeof realtimeEventPatterns>[number];
+
 /** `get-tasks` → `GetTasks`: construct ids read like the functions' names. */
 function pascalCase(name: string): string {
   return name.split('-').map((word) => word.charAt(0).toUpperCase() + word.slice(1)).join('');
@@ -119,6 +160,15 @@ export class CollectorStack extends Stack {
     super(scope, id, props);
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const memberRoleArns = [...new Set(props.memberRoleArns ?? [])];
+    const organization = props.organization;
+    if (organization && memberRoleArns.length) {
+      throw new Error('CollectorStack: organization and memberRoleArns exclude each other (an organization\'s accounts are listed at each run and reached through memberRoleName)');
+    }
+    const memberRoleName = props.memberRoleName ?? DEFAULT_MEMBER_ROLE_NAME;
+    const members: MemberRoles = {
+      roleArns: memberRoleArns,
+      ...(organization ? { organization: { id: organization.id, roleArn: `arn:${this.partition}:iam::*:role/${memberRoleName}` } } : {}),
+    };
 
     this.tables = {} as Record<TableId, dynamodb.Table>;
     for (const tableId of TABLE_IDS) {
@@ -167,7 +217,9 @@ export class CollectorStack extends Stack {
       const name = `${pascalCase(spec.dir)}Function`;
       const logGroup = new logs.LogGroup(this, `${name}Logs`, { retention: logRetention });
       // A role of its own instead of AWSLambdaBasicExecutionRole (logs:* on *): it may write to its own log group only.
-      const role = new iam.Role(this, `${name}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: `${spec.description} (execution role)` });
+      const role = new iam.Role(this, `${name}Role`, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: `${spec.description} (execution role)`, path: collectorRolePath(this.stackName),
+      });
       logGroup.grantWrite(role);
       // Only normalize is invoked asynchronously (by EventBridge): what it fails for good is kept.
       const asyncDeadLetters = functionId === 'normalize' ? deadLetterQueue(this, 'NormalizeDeadLetters') : undefined;
@@ -192,7 +244,10 @@ export class CollectorStack extends Stack {
         'Serverless-LambdaLatestVersion': NAG_REASONS.runtime,
         ...(asyncDeadLetters ? {} : { 'Serverless-LambdaDLQ': NAG_REASONS.synchronousOnly }),
       });
-      acknowledge(role, { 'AwsSolutions-IAM5[Resource::*]': NAG_REASONS.functionWildcard });
+      acknowledge(role, {
+        'AwsSolutions-IAM5[Resource::*]': NAG_REASONS.functionWildcard,
+        ...(members.organization ? { [`AwsSolutions-IAM5[Resource::${nagResource(this, members.organization.roleArn)}]`]: NAG_REASONS.organizationMemberRoles } : {}),
+      });
       this.functions[functionId] = fn;
       this.logGroups[functionId] = logGroup;
     }
@@ -201,8 +256,8 @@ export class CollectorStack extends Stack {
     // IAM comes only from the calls the code declares. Describe*/List* calls have no resource-level
     // permissions (Resource "*"); sts:AssumeRole is scoped to the member roles, or not granted at all.
     const iamActions = functionIamActions();
-    allowCalls(getTasks, iamActions.getTasks, memberRoleArns);
-    allowCalls(collect, iamActions.collect, memberRoleArns);
+    allowCalls(getTasks, iamActions.getTasks, members);
+    allowCalls(collect, iamActions.collect, members);
     // Table actions: lib/stacks/table-access.ts, on each table's ARN and its indexes' by name.
     for (const [functionId, fn] of Object.entries(this.functions) as [FunctionId, LambdaFunction][]) {
       for (const [tableId, actions] of tableAccessOf(functionId, TABLE_IDS)) {
@@ -219,7 +274,10 @@ export class CollectorStack extends Stack {
     normalize.addEnvironment('CLOUDTAP_THRESHOLDS', JSON.stringify(props.thresholds ?? []));
     alarmBus.grantPutEventsTo(normalize);
 
+    // Named, so that its role can start its own child executions (the Distributed Map of accounts) without a cycle.
+    const stateMachineName = `${this.stackName}-collection`;
     this.stateMachine = new sfn.StateMachine(this, 'CollectionWorkflow', {
+      stateMachineName,
       definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(deployedWorkflow(props.runTimeout ?? DEFAULT_RUN_TIMEOUT))),
       definitionSubstitutions: Object.fromEntries(
         (Object.keys(FUNCTION_ARN_PLACEHOLDER) as FunctionId[]).map((fid) => [substitutionName(FUNCTION_ARN_PLACEHOLDER[fid]), this.functions[fid].functionArn]),
@@ -241,7 +299,20 @@ export class CollectorStack extends Stack {
     // The definition is a string, so CDK cannot infer the invocations: grant exactly the three functions (unqualified,
     // as the definition names them; grantInvoke would add every version and alias, `:*`).
     this.stateMachine.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: Object.values(this.functions).map((fn) => fn.functionArn) }));
-    acknowledge(this.stateMachine.role, { 'AwsSolutions-IAM5[Resource::*]': NAG_REASONS.stateMachineWildcard });
+    // The Distributed Map runs each account as a child execution of this state machine (AWS docs, "IAM policies for
+    // Distributed Map states"): start them, and describe or stop them, and nothing else.
+    this.stateMachine.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['states:StartExecution'],
+      resources: [Stack.of(this).formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+    }));
+    this.stateMachine.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['states:DescribeExecution', 'states:StopExecution'],
+      resources: [Stack.of(this).formatArn({ service: 'states', resource: 'execution', resourceName: `${stateMachineName}/*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+    }));
+    acknowledge(this.stateMachine.role, {
+      'AwsSolutions-IAM5[Resource::*]': NAG_REASONS.stateMachineWildcard,
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${stateMachineName}/*]`]: NAG_REASONS.childExecutions,
+    });
 
     const scheduleDeadLetters = deadLetterQueue(this, 'ScheduleDeadLetters');
     this.deadLetterQueues['scheduled runs EventBridge could not start'] = scheduleDeadLetters;
@@ -257,19 +328,37 @@ export class CollectorStack extends Stack {
     if (realtime) {
       // Real time: the resources a change names are described again by normalize, with the types' own calls.
       // A member account's notification is described in that account, through its member role.
-      allowCalls(normalize, iamActions.normalize, memberRoleArns);
+      allowCalls(normalize, iamActions.normalize, members);
       if (memberRoleArns.length) normalize.addEnvironment('CLOUDTAP_MEMBER_ROLE_ARNS', memberRoleArns.join(','));
+      if (organization) normalize.addEnvironment('CLOUDTAP_MEMBER_ROLE_NAME', memberRoleName);
+      if (props.memberExternalId && (organization || memberRoleArns.length)) normalize.addEnvironment('CLOUDTAP_MEMBER_EXTERNAL_ID', props.memberExternalId);
       const realtimeDeadLetters = deadLetterQueue(this, 'RealtimeDeadLetters');
       this.deadLetterQueues['real-time events EventBridge could not hand to normalize'] = realtimeDeadLetters;
       const target = new targets.LambdaFunction(normalize, { retryAttempts: 4, deadLetterQueue: realtimeDeadLetters });
       // One rule per pattern the services declare (their sources, notifications and the API calls that change them).
+      // Events the member stacks forward arrive on this bus too, and these rules match them like the account's own.
       for (const pattern of realtimeEventPatterns()) {
-        const what = pattern.detail ? 'API calls' : pattern.detailType.join(', ');
-        const words = (text: string) => text.split(/[^A-Za-z0-9]+/).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
-        new events.Rule(this, `Realtime${words(pattern.source[0]!.replace(/^aws\./, ''))}${pattern.detail ? 'ApiCalls' : words(pattern.detailType[0]!)}`, {
-          description: `${pattern.source[0]} ${what} → cloudtap normalize (inventory and events between runs)`,
+        new events.Rule(this, realtimeRuleId(pattern), {
+          description: `${realtimeRuleSubject(pattern)} → cloudtap normalize (inventory and events between runs)`,
           eventPattern: pattern,
           targets: [target],
+        });
+      }
+      if (organization) {
+        // The member stacks' rules put their accounts' events on this bus: any principal of the organization may,
+        // no one else. (PutEvents cannot forge an aws.* source: only events a rule forwards carry one.)
+        const statementId = `${this.stackName}-organization`.slice(0, 64);
+        new events.CfnEventBusPolicy(this, 'OrganizationEventsPolicy', {
+          eventBusName: alarmBus.eventBusName,
+          statementId,
+          statement: {
+            Sid: statementId,
+            Effect: 'Allow',
+            Principal: '*',
+            Action: 'events:PutEvents',
+            Resource: alarmBus.eventBusArn,
+            Condition: { StringEquals: { 'aws:PrincipalOrgID': organization.id } },
+          },
         });
       }
     }
@@ -304,15 +393,34 @@ export function deployedWorkflow(runTimeout: Duration = DEFAULT_RUN_TIMEOUT): Wo
   return { ...collectionWorkflow(), TimeoutSeconds: runTimeout.toSeconds() };
 }
 
-/** The execution input of the scheduled run: the collector's own account, plus each member account when roles are given. */
-export function scheduledRequest(props: Pick<CollectorStackProps, 'services' | 'regions' | 'memberRoleArns'>): CollectionRequest {
+/**
+ * The execution input of the scheduled run: the organization's accounts (each through its member role), or the
+ * collector's own account plus each member account when roles are given.
+ */
+export function scheduledRequest(
+  props: Pick<CollectorStackProps, 'services' | 'regions' | 'memberRoleArns' | 'organization' | 'memberRoleName' | 'memberExternalId'>,
+): CollectionRequest {
   const memberRoleArns = [...new Set(props.memberRoleArns ?? [])];
+  const externalId = props.memberExternalId ? { externalId: props.memberExternalId } : {};
+  const { organization } = props;
   return {
     schemaVersion: SCHEMA_VERSION,
     ...(props.services?.length ? { services: [...props.services] } : {}),
     ...(props.regions?.length ? { regions: [...props.regions] } : {}),
-    ...(memberRoleArns.length
-      ? { accounts: [{}, ...memberRoleArns.map((roleArn) => ({ accountId: roleArn.split(':')[4]!, roleArn }))] }
+    ...(organization
+      ? {
+        accounts: {
+          organization: {
+            ...(organization.include?.length ? { include: [...organization.include] } : {}),
+            ...(organization.exclude?.length ? { exclude: [...organization.exclude] } : {}),
+            roleName: props.memberRoleName ?? DEFAULT_MEMBER_ROLE_NAME,
+            ...externalId,
+          },
+        },
+      }
+      : {}),
+    ...(!organization && memberRoleArns.length
+      ? { accounts: [{}, ...memberRoleArns.map((roleArn) => ({ accountId: roleArn.split(':')[4]!, roleArn, ...externalId }))] }
       : {}),
   };
 }
@@ -339,12 +447,41 @@ function bundledCode(entry: string): Code {
   });
 }
 
-/** Grants the declared calls: `sts:AssumeRole` on the member roles only (dropped when there are none), the rest on "*". */
-function allowCalls(fn: LambdaFunction, declaredActions: readonly string[], memberRoleArns: readonly string[]): void {
-  const actions = [...new Set(declaredActions)].sort();
+/** The roles the functions may assume: listed ARNs, and the member role's name in the organization's accounts. */
+interface MemberRoles {
+  roleArns: readonly string[];
+  organization?: { id: string; roleArn: string };
+}
+
+/**
+ * Grants the declared calls: `sts:AssumeRole` on the member roles only (dropped when there are none), the
+ * Organizations calls only when the organization is collected, the rest on "*".
+ */
+function allowCalls(fn: LambdaFunction, declaredActions: readonly string[], members: MemberRoles): void {
+  const actions = [...new Set(declaredActions)].filter((action) => members.organization || !action.startsWith('organizations:')).sort();
   const readCalls = actions.filter((action) => action !== 'sts:AssumeRole');
   if (readCalls.length) fn.addToRolePolicy(new iam.PolicyStatement({ actions: readCalls, resources: ['*'] }));
-  if (actions.includes('sts:AssumeRole') && memberRoleArns.length) {
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [...memberRoleArns] }));
+  if (!actions.includes('sts:AssumeRole')) return;
+  if (members.roleArns.length) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [...members.roleArns] }));
+  if (members.organization) {
+    // The accounts are listed at each run, so the role is named in every account and the organization bounds it.
+    fn.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['sts:AssumeRole'],
+      resources: [members.organization.roleArn],
+      conditions: { StringEquals: { 'aws:ResourceOrgID': members.organization.id } },
+    }));
   }
+}
+
+/** A resource as cdk-nag names it in a finding id: `Fn::Join` flattened, references as `<AWS::Partition>`. */
+function nagResource(stack: Stack, resource: string): string {
+  const flatten = (node: unknown): string => {
+    if (typeof node === 'string') return node;
+    const join = (node as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+    if (join) return join[1].map(flatten).join(join[0]);
+    const ref = (node as { Ref?: string }).Ref;
+    if (ref) return `<${ref}>`;
+    return JSON.stringify(node);
+  };
+  return flatten(stack.resolve(resource));
 }

@@ -1,11 +1,13 @@
 import type { Node } from 'constructs';
 import {
-  MAX_CONCURRENCY, ROLE_ARN_PATTERN, SCHEMA_VERSION, parseCollectionRequest,
+  ACCOUNT_ID_PATTERN, MAX_CONCURRENCY, ROLE_ARN_PATTERN, SCHEMA_VERSION, organizationOf, parseCollectionRequest,
 } from '../../src/dto/collection-request';
 import { InvalidInputError } from '../../src/dto/validation';
 import { parseThresholds, type Threshold } from '../../src/stack-inputs';
-import { DEFAULT_CONCURRENCY } from '../../src/stack-inputs';
-import { DEFAULT_NORMALIZE_CONCURRENCY, DEFAULT_SCHEDULE_EXPRESSION, type CollectorStackProps } from './collector-stack';
+import { DEFAULT_CONCURRENCY, DEFAULT_MEMBER_ROLE_NAME, EXTERNAL_ID_PATTERN, OU_ID_PATTERN } from '../../src/stack-inputs';
+import { DEFAULT_NORMALIZE_CONCURRENCY, DEFAULT_SCHEDULE_EXPRESSION, type CollectorStackProps, type OrganizationCollection } from './collector-stack';
+import type { MemberRoleStackProps } from './member-stack';
+import type { OrgStackProps, StackSetCallAs } from './org-stack';
 import { serviceNames } from '../../src/stack-inputs';
 
 /**
@@ -25,6 +27,14 @@ export const CONTEXT_KNOBS = {
   normalizeConcurrency: DEFAULT_NORMALIZE_CONCURRENCY,
   alarmEmail: '',
   alarmTopicArn: '',
+  organization: false as boolean | { include?: string[]; exclude?: string[] },
+  organizationId: '',
+  memberRoleName: DEFAULT_MEMBER_ROLE_NAME,
+  memberExternalId: '',
+  organizationUnits: [] as string[],
+  stackSetCallAs: 'SELF' as StackSetCallAs,
+  collectorAccountId: '',
+  memberStack: false,
 } as const;
 
 export type ContextKnob = keyof typeof CONTEXT_KNOBS;
@@ -32,6 +42,15 @@ export type ContextKnob = keyof typeof CONTEXT_KNOBS;
 export interface CollectorDeployment {
   stackName: string;
   props: CollectorStackProps;
+}
+
+/** Everything the app deploys: the collector, and the member stack and the organization's StackSet when asked for. */
+export interface CloudtapDeployment {
+  collector: CollectorDeployment;
+  /** `memberStack`: the member stack on its own, for `cdk deploy <stackName>MemberRole` in a member account. */
+  member?: { stackName: string; props: MemberRoleStackProps };
+  /** `organizationUnits`: the StackSet that deploys the member stack to them. */
+  organization?: { stackName: string; props: OrgStackProps };
 }
 
 /** A context knob with a value cloudtap cannot deploy: names the knob, what is wrong, and what is valid. */
@@ -53,6 +72,11 @@ const EMAIL_PATTERN = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;]+$/;
 const TOPIC_ARN_PATTERN = /^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 /** Lambda keeps 100 of an account's default 1,000 concurrent executions unreserved. */
 const MAX_RESERVED_CONCURRENCY = 900;
+/** What DescribeOrganization returns as `Id`. */
+const ORGANIZATION_ID_PATTERN = /^o-[a-z0-9]{10,32}$/;
+/** IAM's role names. */
+const ROLE_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
+/** STS's ExternalId. */
 
 export function readCollectorDeployment(node: Node): CollectorDeployment {
   const knob = <K extends ContextKnob>(name: K): unknown => node.tryGetContext(name) ?? CONTEXT_KNOBS[name];
@@ -71,6 +95,13 @@ export function readCollectorDeployment(node: Node): CollectorDeployment {
     }
   }
   const { services = [], regions = [] } = scheduledSelection(list('services', knob('services')), list('regions', knob('regions')));
+  const organization = organizationCollection(knob('organization'), knob('organizationId'));
+  if (organization && memberRoleArns.length) {
+    throw new ContextKnobError('memberRoleArns', 'is set while organization is on, and a run collects either listed accounts or an organization\'s',
+      'leave memberRoleArns empty (every account of the organization is reached through memberRoleName), or turn organization off');
+  }
+  const memberRoleName = roleName(knob('memberRoleName'));
+  const memberExternalId = externalId(knob('memberExternalId'));
 
   return {
     stackName,
@@ -86,8 +117,120 @@ export function readCollectorDeployment(node: Node): CollectorDeployment {
       normalizeConcurrency: integer('normalizeConcurrency', knob('normalizeConcurrency'), 1, MAX_RESERVED_CONCURRENCY),
       ...optional('alarmEmail', alarmEmail(knob('alarmEmail'))),
       ...optional('alarmTopicArn', alarmTopicArn(knob('alarmTopicArn'))),
+      ...(organization ? { organization, memberRoleName } : {}),
+      ...optional('memberExternalId', memberExternalId),
     },
   };
+}
+
+/**
+ * The collector, plus the member stack (`memberStack`) and the organization's StackSet (`organizationUnits`):
+ * what bin/app.ts synthesizes.
+ */
+export function readDeployment(node: Node): CloudtapDeployment {
+  const knob = <K extends ContextKnob>(name: K): unknown => node.tryGetContext(name) ?? CONTEXT_KNOBS[name];
+  const collector = readCollectorDeployment(node);
+  const { props } = collector;
+  const collectorAccountId = accountId(knob('collectorAccountId'));
+  const organizationalUnitIds = [...new Set(list('organizationUnits', knob('organizationUnits')))];
+  for (const id of organizationalUnitIds) {
+    if (!OU_ID_PATTERN.test(id)) {
+      throw new ContextKnobError('organizationUnits', `${JSON.stringify(id)} is not an OU or root id`,
+        'use ids such as ou-ab12-cdef3456 or r-ab12 (aws organizations list-roots, list-organizational-units-for-parent), as a list or comma-separated');
+    }
+  }
+  if (organizationalUnitIds.length && !props.organization) {
+    throw new ContextKnobError('organizationUnits', 'is set while organization is off, and the StackSet deploys the member role for organization mode',
+      'turn organization on (-c organization=true -c organizationId=o-…) or leave organizationUnits empty');
+  }
+  const callAs = knob('stackSetCallAs');
+  if (callAs !== 'SELF' && callAs !== 'DELEGATED_ADMIN') {
+    throw new ContextKnobError('stackSetCallAs', `${JSON.stringify(callAs)} is neither SELF nor DELEGATED_ADMIN`,
+      'use SELF in the management account, DELEGATED_ADMIN in a delegated administrator account for CloudFormation StackSets');
+  }
+  const member: MemberRoleStackProps = {
+    collectorStackName: collector.stackName,
+    roleName: props.memberRoleName ?? roleName(knob('memberRoleName')),
+    realtime: props.realtime ?? true,
+    ...optional('externalId', props.memberExternalId),
+  };
+  return {
+    collector,
+    ...(boolean('memberStack', knob('memberStack'))
+      ? { member: { stackName: `${collector.stackName}MemberRole`, props: { ...member, ...optional('collectorAccountId', collectorAccountId) } } }
+      : {}),
+    ...(organizationalUnitIds.length
+      ? {
+        organization: {
+          stackName: `${collector.stackName}Org`,
+          props: { member, organizationalUnitIds, callAs, ...optional('collectorAccountId', collectorAccountId) },
+        },
+      }
+      : {}),
+  };
+}
+
+/** `organization`: off, on for the whole organization, or `{include, exclude}` (a JSON string from `-c`), validated as get-tasks will. */
+function organizationCollection(value: unknown, idValue: unknown): OrganizationCollection | undefined {
+  const valid = 'use true for the whole organization, false, or {"include": ["ou-ab12-cdef3456"], "exclude": ["123456789012"]}';
+  let parsed = value;
+  if (typeof value === 'string' && value.trim().startsWith('{')) {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      throw new ContextKnobError('organization', `${JSON.stringify(value)} is not JSON`, valid);
+    }
+  } else if (value === 'true' || value === 'false' || typeof value === 'boolean') {
+    parsed = boolean('organization', value) ? {} : undefined;
+  }
+  if (parsed === undefined) return undefined;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ContextKnobError('organization', `${JSON.stringify(value)} is neither a boolean nor an object`, valid);
+  const unknown = Object.keys(parsed).filter((key) => key !== 'include' && key !== 'exclude');
+  if (unknown.length) {
+    throw new ContextKnobError('organization', `has ${unknown.map((key) => JSON.stringify(key)).join(', ')}, which it does not take`,
+      `${valid}; the role's name and external id are the knobs memberRoleName and memberExternalId`);
+  }
+  let target;
+  try {
+    target = organizationOf(parseCollectionRequest({ schemaVersion: SCHEMA_VERSION, accounts: { organization: parsed } }, serviceNames()));
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw new ContextKnobError('organization', error.message, valid);
+    throw error;
+  }
+  const id = typeof idValue === 'string' ? idValue.trim() : idValue;
+  if (id === '' || id === null) {
+    throw new ContextKnobError('organizationId', 'is missing while organization is on',
+      'give your organization\'s id, o- and 10 to 32 lowercase letters or digits (aws organizations describe-organization --query Organization.Id)');
+  }
+  if (typeof id !== 'string' || !ORGANIZATION_ID_PATTERN.test(id)) {
+    throw new ContextKnobError('organizationId', `${JSON.stringify(idValue)} is not an organization id`,
+      'use o- and 10 to 32 lowercase letters or digits, e.g. o-a1b2c3d4e5 (aws organizations describe-organization --query Organization.Id)');
+  }
+  return { id, ...(target?.include ? { include: target.include } : {}), ...(target?.exclude ? { exclude: target.exclude } : {}) };
+}
+
+function roleName(value: unknown): string {
+  if (typeof value !== 'string' || !ROLE_NAME_PATTERN.test(value.trim())) {
+    throw new ContextKnobError('memberRoleName', `${JSON.stringify(value)} is not an IAM role name`, `use 1 to 64 letters, digits or +=,.@_-, e.g. ${DEFAULT_MEMBER_ROLE_NAME}`);
+  }
+  return value.trim();
+}
+
+function externalId(value: unknown): string | undefined {
+  if (value === '' || value === null) return undefined;
+  if (typeof value !== 'string' || !EXTERNAL_ID_PATTERN.test(value)) {
+    throw new ContextKnobError('memberExternalId', `${JSON.stringify(value)} is not an external id STS accepts`, 'use 2 to 256 letters, digits or +=,.@:/_- (every task of an account carries it), or leave it empty for none');
+  }
+  return value;
+}
+
+function accountId(value: unknown): string | undefined {
+  if (value === '' || value === null) return undefined;
+  const id = typeof value === 'number' ? String(value) : value;
+  if (typeof id !== 'string' || !ACCOUNT_ID_PATTERN.test(id.trim())) {
+    throw new ContextKnobError('collectorAccountId', `${JSON.stringify(value)} is not an account id`, 'use the 12 digits of the account the collector runs in, or leave it empty for the account the stack is deployed in');
+  }
+  return id.trim();
 }
 
 /** Thresholds as a list, or as a JSON string from `-c thresholds='[…]'`; validated like a local thresholds file. */

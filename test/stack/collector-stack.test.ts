@@ -51,9 +51,11 @@ describe('the collector stack with cdk.json defaults', () => {
 
     const deployed = definitionString.replace(/\$\{(\w+)\}/g, (_, name: string) => `arn:aws:lambda:eu-west-1:123456789012:function:${name}`);
     expect(deployed).not.toContain('${');
-    const states = (JSON.parse(deployed) as { States: Record<string, { Type: string; MaxConcurrencyPath?: string; ItemProcessor?: { States: Record<string, { Parameters?: { FunctionName?: string } }> } }> }).States;
-    expect(states[STATE.collectTasks]).toMatchObject({ Type: 'Map', MaxConcurrencyPath: '$.concurrency' });
-    expect(states[STATE.collectTasks]?.ItemProcessor?.States[STATE.collect]?.Parameters?.FunctionName).toMatch(/:function:CollectFunctionArn$/);
+    type Processor = { States: Record<string, { Type: string; MaxConcurrencyPath?: string; Parameters?: { FunctionName?: string }; ItemProcessor?: Processor }> };
+    const states = (JSON.parse(deployed) as Processor).States;
+    const perAccount = states[STATE.collectAccounts]?.ItemProcessor?.States;
+    expect(perAccount?.[STATE.collectTasks]).toMatchObject({ Type: 'Map', MaxConcurrencyPath: '$.concurrency' });
+    expect(perAccount?.[STATE.collectTasks]?.ItemProcessor?.States[STATE.collect]?.Parameters?.FunctionName).toMatch(/:function:CollectFunctionArn$/);
   });
 
   it('traces the state machine and logs every transition without execution data', () => {
@@ -181,13 +183,24 @@ describe('the collector stack with cdk.json defaults', () => {
     }
   });
 
-  it('lets get-tasks probe accounts and regions and use no table', () => {
+  it('lets get-tasks probe accounts and regions and keep the run\'s pages of accounts, nothing more (the Organizations calls only in organization mode)', () => {
     const { stack, template } = synthesized;
     const grants = grantsOf(stack, template, stack.functions.getTasks);
-    expect(wildcardResourceActions(grants)).toEqual(functionIamActions().getTasks.filter((action) => action !== 'sts:AssumeRole').sort());
+    expect(wildcardResourceActions(grants)).toEqual(functionIamActions().getTasks.filter((action) => action !== 'sts:AssumeRole' && !action.startsWith('organizations:')).sort());
     const tableGrants = grants.filter((grant) => grant.actions.some((a) => a.startsWith('dynamodb:')));
-    expect(tableGrants).toEqual([]);
-    expect(TABLE_ACCESS.getTasks).toEqual({});
+    expect(tableGrants.flatMap((grant) => grant.actions).sort()).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem']);
+    expect(TABLE_ACCESS.getTasks).toEqual({ runs: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem'] });
+  });
+
+  it('lets the state machine start, describe and stop only its own child executions (the Distributed Map of accounts)', () => {
+    const { template } = synthesized;
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => (p.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement);
+    // (The schedule's own role, which starts runs, has states:StartExecution on the state machine by its ARN.)
+    const own = policies.filter((st) => JSON.stringify(st.Resource).includes('Cloudtap-collection'));
+    expect(own.map((st) => [[st.Action].flat().sort(), JSON.stringify(st.Resource).match(/:(stateMachine|execution):Cloudtap-collection[^"]*/)?.[0]])).toEqual([
+      [['states:StartExecution'], ':stateMachine:Cloudtap-collection'],
+      [['states:DescribeExecution', 'states:StopExecution'], ':execution:Cloudtap-collection/*'],
+    ]);
   });
 
   it('gives each function a role of its own that may write only to its own log group, with no managed policy', () => {
