@@ -7,8 +7,9 @@ import { sdkAlone } from './scenarios/sdk-alone';
 import { storeCeiling } from './scenarios/store-ceiling';
 import { throughput } from './scenarios/throughput';
 import { serviceEconomy } from './scenarios/service-economy';
+import { organization } from './scenarios/organization';
 
-const SCENARIOS = { storeCeiling, throughput, sdkAlone, criticalPath, collectAlone, coldStart, cliStart, serviceEconomy } as const;
+const SCENARIOS = { storeCeiling, throughput, sdkAlone, criticalPath, collectAlone, coldStart, cliStart, serviceEconomy, organization } as const;
 export type ScenarioName = keyof typeof SCENARIOS;
 
 const [name, params] = process.argv.slice(2);

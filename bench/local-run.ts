@@ -38,8 +38,8 @@ export interface RunOutcome {
 }
 
 /** Runs one collection into `dataDir` (the SDK environment must already point at the sandbox). */
-export async function measuredRun(dataDir: string, options: { profile?: boolean; concurrency?: number } = {}): Promise<RunOutcome> {
-  const request = parseCollectionRequest({ schemaVersion: 1, ...(options.concurrency ? { concurrency: options.concurrency } : {}) }, serviceNames());
+export async function measuredRun(dataDir: string, options: { profile?: boolean; concurrency?: number; request?: Record<string, unknown> } = {}): Promise<RunOutcome> {
+  const request = parseCollectionRequest({ schemaVersion: 1, ...options.request, ...(options.concurrency ? { concurrency: options.concurrency } : {}) }, serviceNames());
   const profiler = options.profile ? await startCpuProfile() : undefined;
   const cpu = process.cpuUsage();
   const started = performance.now();

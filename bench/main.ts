@@ -16,6 +16,7 @@ import { evaluate, type BenchResults } from './targets';
 import type { CeilingResult } from './scenarios/store-ceiling';
 import type { ThroughputResult } from './scenarios/throughput';
 import type { CriticalPathResult } from './scenarios/critical-path';
+import type { OrganizationResult } from './scenarios/organization';
 import type { CollectAloneResult } from './scenarios/collect-alone';
 import type { ColdStartResult } from './scenarios/cold-start';
 import type { CliStartResult } from './scenarios/cli-start';
@@ -76,7 +77,10 @@ try {
   log(`API economy, every service: ${plan.serviceEconomySpec}, a whole run and an unchanged one, calls counted by the sandbox`);
   const serviceEconomy = await runScenario<ServiceEconomyResult>('serviceEconomy', { spec: plan.serviceEconomySpec });
 
-  const results: BenchResults = { ceiling, throughput, sdk, criticalPath, memory, economy, serviceEconomy, coldStart, cliStart };
+  log(`organization: ${plan.organization.spec}, services ${plan.organization.services.join(', ')}, run --organization`);
+  const organization = await runScenario<OrganizationResult>('organization', plan.organization);
+
+  const results: BenchResults = { ceiling, throughput, sdk, criticalPath, memory, economy, serviceEconomy, coldStart, cliStart, organization };
   const outcomes = evaluate(results);
   const durationMs = Date.now() - started;
   const report: BenchReport = { startedAt, durationMs, machine: machine(loadBefore, loadavg().map((l) => Math.round(l * 100) / 100)), plan, outcomes, results };

@@ -7,7 +7,7 @@ export interface PlanIdeal {
   concurrency: number;
   /** AWS calls of the run (the probe's and every task's). */
   totalCalls: number;
-  /** The longest chain of calls that must follow one another: the probe, then the task with the longest chain. */
+  /** The longest chain of calls that must follow one another: the probe, an account's own, then the task with the longest chain. */
   longestChain: number;
   /** Which task has it. */
   longestChainTask: string;
@@ -35,6 +35,7 @@ const AFTER_ANOTHER_CALL: Record<string, string> = {
 export function planIdeal(traces: TaskTrace[], latencyMs: number, concurrency: number): PlanIdeal {
   let totalCalls = 0;
   let probeChain = 0;
+  let accountChain = 0;
   let longestTaskChain = 0;
   let longestChainTask = '';
   for (const trace of traces) {
@@ -46,8 +47,13 @@ export function planIdeal(traces: TaskTrace[], latencyMs: number, concurrency: n
       totalCalls++;
     }
     if (trace.taskId === 'GetTasks') {
-      // GetCallerIdentity, then DescribeRegions (and an AssumeRole before them for another account).
-      probeChain = Math.min(3, [...counts.values()].reduce((a, b) => a + b, 0));
+      // GetCallerIdentity, then DescribeRegions, then (an organization) ListAccounts page after page: one after another.
+      probeChain = [...counts.values()].reduce((a, b) => a + b, 0);
+      continue;
+    }
+    if (trace.taskId.startsWith('PlanAccount:')) {
+      // AssumeRole, GetCallerIdentity, DescribeRegions: each account's tasks start after its own three.
+      accountChain = Math.max(accountChain, [...counts.values()].reduce((a, b) => a + b, 0));
       continue;
     }
     let chain = 0;
@@ -62,7 +68,7 @@ export function planIdeal(traces: TaskTrace[], latencyMs: number, concurrency: n
       longestChainTask = trace.taskId;
     }
   }
-  const longestChain = probeChain + longestTaskChain;
+  const longestChain = probeChain + accountChain + longestTaskChain;
   const chainMs = longestChain * latencyMs;
   const callsOverConcurrencyMs = (totalCalls * latencyMs) / concurrency;
   return {

@@ -156,6 +156,7 @@ export function markdown(report: BenchReport): string {
       'Per resource: more calls than the service has listing tasks, at least 10, and at least one per two resources of its smallest type.', '',
     '| service | operation | first run | unchanged run | resources | per resource in the unchanged run |', '|---|---|---:|---:|---:|---|',
     ...results.serviceEconomy.rows.map((r) => `| ${r.service} | ${r.operation} | ${fmt(r.first)} | ${fmt(r.unchanged)} | ${fmt(r.resources)} | ${r.perResource ? '**yes**' : ''} |`), '',
+    ...organizationMarkdown(results.organization),
     '### CLI start-up', '',
     `Whole processes, started as an operator starts them (\`node bin/cloudtap.js …\`, which runs the dist/ that \`npm run build\` made in ${fmt(results.cliStart.buildMs)} ms), ` +
       `${results.cliStart.node.samplesMs.length} interleaved rounds; \`resources\` lists ${fmt(results.cliStart.resources)} resources (\`${results.cliStart.spec}\`). ` +
@@ -171,4 +172,17 @@ export function markdown(report: BenchReport): string {
         `an import's CPU, profiled: ${b.initProfile.slice(0, 7).map((p) => `${p.name} ${fmt(p.ms)} ms`).join(', ')}.`,
     ]), '',
   ].join('\n');
+}
+
+function organizationMarkdown(o: BenchResults['organization']): string[] {
+  return [
+    '### Organization', '',
+    `\`cloudtap run --organization\` of the sandbox organization \`${o.spec}\` (${o.services.join(', ')}): ${fmt(o.accounts)} accounts, ${fmt(o.collected)} collected, ${fmt(o.inactive)} inactive; ` +
+      `${fmt(o.tasks)} tasks, ${fmt(o.resources)} resources in ${fmt(o.wallMs)} ms. The plan's ideal: ${fmt(o.ideal.idealMs)} ms ` +
+      `(the longer of ${fmt(o.ideal.longestChain)} calls one after another, ${fmt(o.ideal.chainMs)} ms, and ${fmt(o.ideal.totalCalls)} calls × ${o.ideal.latencyMs} ms over ${fmt(o.ideal.concurrency)} in flight, ${fmt(o.ideal.callsOverConcurrencyMs)} ms): ${fmt(o.wallOverIdeal, 2)}×. ` +
+      `AssumeRole ${o.assumeRoles.min}–${o.assumeRoles.max} times for each of ${fmt(o.assumeRoles.accounts)} member accounts. ` +
+      `The sandbox had at most ${fmt(o.inFlight.overall)} calls in flight, across ${fmt(o.inFlight.accounts)} accounts; per account, region and action (the bound: ${o.bound}):`, '',
+    '| account | region | service | action | most in flight |', '|---|---|---|---|---:|',
+    ...o.inFlight.byKey.map((k) => `| ${k.accountId} | ${k.region} | ${k.service} | ${k.operation} | ${fmt(k.max)} |`), '',
+  ];
 }

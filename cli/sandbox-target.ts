@@ -1,5 +1,6 @@
 import { parseSandboxSpec, enabledRegions, type SandboxSpec } from '../local/sandbox/spec';
-import { startSandbox } from '../local/sandbox/server';
+import { startSandbox, type RunningSandbox } from '../local/sandbox/server';
+import type { MaxInFlight } from '../local/sandbox/in-flight';
 import { sandboxAccountIds, sandboxRoleArn, PRIMARY_ACCOUNT_ID } from '../local/sandbox/accounts';
 import { sandboxEndpointVariables } from '../local/sandbox/endpoints';
 import { accountStatus } from '../local/sandbox/organization';
@@ -13,6 +14,10 @@ export interface SandboxTarget {
   /** The sandbox's active accounts: the primary one with the caller's credentials, the others through AssumeRole. */
   accounts: AccountTarget[];
   requestsServed(): number;
+  /** The most calls the sandbox has had in flight at once, overall and per account, region, service and action. */
+  maxInFlight(top?: number): MaxInFlight;
+  /** The server itself (its counters, stats). */
+  sandbox: RunningSandbox;
   close(): Promise<void>;
 }
 
@@ -58,6 +63,8 @@ export async function startSandboxTarget(spec: SandboxSpec): Promise<SandboxTarg
     url: sandbox.url,
     accounts,
     requestsServed: () => sandbox.stats().requests,
+    maxInFlight: (top) => sandbox.maxInFlight(top),
+    sandbox,
     close: async () => {
       restore();
       await sandbox.close();

@@ -29,6 +29,19 @@ export interface LocalRunOptions {
   input: unknown;
   executionName?: string;
   onProgress?: (progress: RunProgress) => void;
+  /**
+   * Every event the interpreter logs (StateEntered with the state's input, StateExited with its output, StateRetried,
+   * MapIteration…): those of a Map iteration carry its `index` — for a child execution of the accounts' Map, the
+   * account's, also on the events of its own tasks' Map (test/workflow/limits-run.test.ts measures a run with them).
+   */
+  onStateEvent?: (event: StateEvent) => void;
+}
+
+export interface StateEvent {
+  type: string;
+  index?: number;
+  state?: { name: string; type: string; input?: unknown; output?: unknown };
+  parentState?: { name: string };
 }
 
 /** Raised when the execution itself failed (as a Step Functions execution would: status FAILED). */
@@ -76,8 +89,13 @@ export async function runWorkflowLocally(options: LocalRunOptions): Promise<RunS
     overrides: { taskResourceLocalHandlers: localHandlers },
     context: { Execution: { Id: `local:${name}`, Name: name, StartTime: startTime, Input: options.input as JSONValue } },
   });
+  const listening = options.onStateEvent ? (async () => {
+    for await (const event of execution.eventLogs) options.onStateEvent?.(event as StateEvent);
+  })() : undefined;
   try {
-    return (await execution.result) as unknown as RunSummary;
+    const summary = (await execution.result) as unknown as RunSummary;
+    await listening;
+    return summary;
   } catch (error) {
     // The interpreter wraps the state's error (the execution's Error and Cause) in an ExecutionError.
     const wrapped = error as { name?: string; message?: string; cause?: { name?: string; message?: string } };

@@ -1,7 +1,7 @@
 import type { CollectionRequest } from '../../src/dto/collection-request';
 import { InvalidInputError } from '../../src/dto/validation';
 import type { RunSummary } from '../../src/dto/run-summary';
-import { runWorkflowLocally, ExecutionFailedError } from '../../local/runner';
+import { runWorkflowLocally, ExecutionFailedError, type LocalRunOptions } from '../../local/runner';
 import { parseCommandArgs } from '../args';
 import { COLLECTION_FLAGS, collectionRequestFromFlags } from '../collection-flags';
 import { UsageError, flagMessage } from '../errors';
@@ -86,6 +86,10 @@ export interface LocalCollectionOptions {
   progress?: boolean;
   /** Thresholds Finalize evaluates (in AWS they come from cdk.json context). */
   thresholds?: Threshold[];
+  /** The interpreter's events, as they happen (tests measure payloads and histories with them). */
+  onStateEvent?: LocalRunOptions['onStateEvent'];
+  /** The sandbox, once it serves (the bench reads its counters). */
+  onSandbox?: (sandbox: SandboxTarget) => void;
 }
 
 /** Reads and validates a thresholds file; errors name the file, the entry and the field. */
@@ -123,12 +127,13 @@ export async function collectLocally(request: CollectionRequest, options: LocalC
   try {
     if (options.spec) {
       sandbox = await startSandboxTarget(options.spec);
+      options.onSandbox?.(sandbox);
       if (!request.accounts && sandbox.accounts.length > 1) request = { ...request, accounts: sandbox.accounts };
     }
     const progress = options.progress ? progressLine() : undefined;
     const restore = overlayEnvironment({ CLOUDTAP_THRESHOLDS: options.thresholds ? JSON.stringify(options.thresholds) : undefined });
     try {
-      return await runWorkflowLocally({ input: request, onProgress: (p) => progress?.update(p) });
+      return await runWorkflowLocally({ input: request, onProgress: (p) => progress?.update(p), ...(options.onStateEvent ? { onStateEvent: options.onStateEvent } : {}) });
     } catch (error) {
       if (error instanceof ExecutionFailedError && error.error === 'InvalidInput') throw new UsageError(invalidInputMessage(error.cause));
       throw error;

@@ -1,4 +1,5 @@
 import type { PlanSettings } from '../plan/get-tasks';
+import { ACCOUNTS_PER_PAGE } from '../plan/pages';
 import type { FinalizeSettings } from '../finalize/finalize-run';
 import { parseThresholds } from '../events/threshold';
 import { eventBridgePublisher, recordOnly } from '../finalize/alarms';
@@ -21,8 +22,17 @@ export function planSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): PlanS
     homeRegion: env.CLOUDTAP_HOME_REGION ?? env.AWS_REGION ?? 'us-east-1',
     defaultConcurrency: Number.isInteger(concurrency) && concurrency > 0 ? concurrency : DEFAULT_CONCURRENCY,
     defaultAccountConcurrency: Number.isInteger(accountConcurrency) && accountConcurrency > 0 ? accountConcurrency : DEFAULT_ACCOUNT_CONCURRENCY,
+    ...accountsPerPage(env),
     ems: env.CLOUDTAP_EMS ?? 'cloudtap-local',
   };
+}
+
+/** `CLOUDTAP_ACCOUNTS_PER_PAGE`: smaller pages of accounts (more Map Runs) than ACCOUNTS_PER_PAGE, never larger. */
+function accountsPerPage(env: NodeJS.ProcessEnv): { accountsPerPage?: number } {
+  if (env.CLOUDTAP_ACCOUNTS_PER_PAGE === undefined) return {};
+  const n = Number(env.CLOUDTAP_ACCOUNTS_PER_PAGE);
+  if (!Number.isInteger(n) || n < 1 || n > ACCOUNTS_PER_PAGE) throw new Error(`CLOUDTAP_ACCOUNTS_PER_PAGE is "${env.CLOUDTAP_ACCOUNTS_PER_PAGE}": give a whole number from 1 to ${ACCOUNTS_PER_PAGE}`);
+  return { accountsPerPage: n };
 }
 
 /**

@@ -81,6 +81,8 @@ export interface PlanSettings {
   defaultConcurrency: number;
   /** Accounts in flight when the request does not set it. */
   defaultAccountConcurrency: number;
+  /** Accounts per page of the run's account list (ACCOUNTS_PER_PAGE unless `CLOUDTAP_ACCOUNTS_PER_PAGE` says fewer). */
+  accountsPerPage?: number;
   ems: string;
 }
 
@@ -117,7 +119,7 @@ export async function planCollection(request: CollectionRequest, execution: Exec
     return { own, targets: found.targets, skipped: found.skipped };
   });
   const probe: TaskTrace = { taskId: PROBE_TASK_ID, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, calls: trace.calls };
-  const pages = await new RunStore(db).savePlan(runId, { targets, skipped, probe, perPage: ACCOUNTS_PER_PAGE });
+  const pages = await new RunStore(db).savePlan(runId, { targets, skipped, probe, perPage: settings.accountsPerPage ?? ACCOUNTS_PER_PAGE });
   return {
     schemaVersion: SCHEMA_VERSION,
     runId,
