@@ -10,7 +10,7 @@ import { realtimeEventPatterns, realtimeIamActions } from './realtime/ingest';
 import { ORGANIZATION_IAM_ACTIONS } from './plan/organization-actions';
 
 export { TABLE_ENV, TABLE_IDS, TABLES, type KeyAttribute, type TableId } from './store/tables';
-export { DEFAULT_CONCURRENCY } from './lambda/settings';
+export { DEFAULT_ACCOUNT_CONCURRENCY, DEFAULT_CONCURRENCY } from './lambda/settings';
 export * from './lambda/metric-names';
 export { parseThresholds, thresholdRuleNames, type Threshold } from './events/threshold';
 export { ALARM, ALARM_CLEARED } from './finalize/alarms';

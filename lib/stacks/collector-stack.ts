@@ -24,8 +24,10 @@ import { CollectorOperations } from './operations';
 import { INDEX_ACTIONS, tableAccessOf } from './table-access';
 
 export interface CollectorStackProps extends StackProps {
-  /** Map concurrency of a run whose request sets none (`CLOUDTAP_DEFAULT_CONCURRENCY`). @default 20 */
+  /** Tasks in flight per account when a run's request sets none (`CLOUDTAP_DEFAULT_CONCURRENCY`). @default 20 */
   readonly defaultConcurrency?: number;
+  /** Accounts in flight (the Distributed Map) when a run's request sets none (`CLOUDTAP_DEFAULT_ACCOUNT_CONCURRENCY`). @default 25 */
+  readonly defaultAccountConcurrency?: number;
   /**
    * Roles in member accounts the collector may assume. They are the only resources `sts:AssumeRole` is
    * granted on, and the scheduled run collects them besides the collector's own account. @default none
@@ -202,6 +204,7 @@ export class CollectorStack extends Stack {
     const environment: Record<string, string> = {
       CLOUDTAP_HOME_REGION: this.region,
       CLOUDTAP_DEFAULT_CONCURRENCY: String(defaultConcurrency),
+      ...(props.defaultAccountConcurrency ? { CLOUDTAP_DEFAULT_ACCOUNT_CONCURRENCY: String(props.defaultAccountConcurrency) } : {}),
       CLOUDTAP_EMS: `${this.stackName}:${this.account}:${this.region}`,
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(this.stackName),

@@ -4,7 +4,7 @@ import {
 } from '../../src/dto/collection-request';
 import { InvalidInputError } from '../../src/dto/validation';
 import { parseThresholds, type Threshold } from '../../src/stack-inputs';
-import { DEFAULT_CONCURRENCY, DEFAULT_MEMBER_ROLE_NAME, EXTERNAL_ID_PATTERN, OU_ID_PATTERN } from '../../src/stack-inputs';
+import { DEFAULT_ACCOUNT_CONCURRENCY, DEFAULT_CONCURRENCY, DEFAULT_MEMBER_ROLE_NAME, EXTERNAL_ID_PATTERN, OU_ID_PATTERN } from '../../src/stack-inputs';
 import { DEFAULT_NORMALIZE_CONCURRENCY, DEFAULT_SCHEDULE_EXPRESSION, type CollectorStackProps, type OrganizationCollection } from './collector-stack';
 import type { MemberRoleStackProps } from './member-stack';
 import type { OrgStackProps, StackSetCallAs } from './org-stack';
@@ -17,6 +17,7 @@ import { serviceNames } from '../../src/stack-inputs';
 export const CONTEXT_KNOBS = {
   stackName: 'Cloudtap',
   maxConcurrency: DEFAULT_CONCURRENCY,
+  maxAccountConcurrency: DEFAULT_ACCOUNT_CONCURRENCY,
   scheduleExpression: DEFAULT_SCHEDULE_EXPRESSION,
   schedule: true,
   memberRoleArns: [] as string[],
@@ -107,6 +108,8 @@ export function readCollectorDeployment(node: Node): CollectorDeployment {
     stackName,
     props: {
       defaultConcurrency: integer('maxConcurrency', knob('maxConcurrency'), 1, MAX_CONCURRENCY),
+      ...(knob('maxAccountConcurrency') !== DEFAULT_ACCOUNT_CONCURRENCY
+        ? { defaultAccountConcurrency: integer('maxAccountConcurrency', knob('maxAccountConcurrency'), 1, MAX_CONCURRENCY) } : {}),
       scheduleExpression: scheduleExpression(knob('scheduleExpression')),
       scheduleEnabled: boolean('schedule', knob('schedule')),
       memberRoleArns,

@@ -25,11 +25,11 @@ describe('context knobs', () => {
 
   it('accepts the string forms `cdk deploy -c knob=value` passes', () => {
     expect(read({
-      maxConcurrency: '35', schedule: 'false', services: 'ec2', regions: 'eu-west-1, us-east-1', normalizeConcurrency: '25',
+      maxConcurrency: '35', maxAccountConcurrency: '50', schedule: 'false', services: 'ec2', regions: 'eu-west-1, us-east-1', normalizeConcurrency: '25',
       alarmEmail: ' ops@example.com ', alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops-alarms',
       memberRoleArns: 'arn:aws:iam::111111111111:role/a,arn:aws:iam::222222222222:role/b,arn:aws:iam::111111111111:role/a',
     }).props).toEqual({
-      defaultConcurrency: 35, scheduleExpression: 'rate(6 hours)', scheduleEnabled: false, services: ['EC2'], regions: ['eu-west-1', 'us-east-1'],
+      defaultConcurrency: 35, defaultAccountConcurrency: 50, scheduleExpression: 'rate(6 hours)', scheduleEnabled: false, services: ['EC2'], regions: ['eu-west-1', 'us-east-1'],
       memberRoleArns: ['arn:aws:iam::111111111111:role/a', 'arn:aws:iam::222222222222:role/b'],
       thresholds: [], realtime: true, normalizeConcurrency: 25, alarmEmail: 'ops@example.com', alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops-alarms',
     });
@@ -52,6 +52,7 @@ describe('context knobs', () => {
   it.each([
     [{ maxConcurrency: 0 }, 'context knob "maxConcurrency": 0 is not a whole number from 1 to 1000; use e.g. 20'],
     [{ maxConcurrency: 'lots' }, 'context knob "maxConcurrency": "lots" is not a whole number from 1 to 1000'],
+    [{ maxAccountConcurrency: 0 }, 'context knob "maxAccountConcurrency": 0 is not a whole number from 1 to 1000'],
     [{ maxConcurrency: 2.5 }, 'context knob "maxConcurrency": 2.5 is not a whole number'],
     [{ maxConcurrency: 1001 }, 'context knob "maxConcurrency": 1001 is not a whole number from 1 to 1000'],
     [{ scheduleExpression: 'every 6 hours' }, 'context knob "scheduleExpression": "every 6 hours" is neither a rate(…) nor a cron(…) expression; use rate('],
