@@ -25,6 +25,17 @@ export function formatRunSummary(summary: RunSummary): string {
     `  events     ${e.opened} opened, ${e.recurred} recurred, ${e.cleared} cleared`,
     `  cost       ${summary.writes} DynamoDB items written, ${summary.apiCalls} AWS calls`,
   ];
+  const a = summary.accounts;
+  // Beyond one account: how each fared, what failed across them, and which took longest.
+  if (a && a.total > 1) {
+    lines.splice(2, 0, `  accounts   ${a.total} total, ${a.succeeded} succeeded, ${a.partial} with failed tasks, ${a.unreachable} unreachable, ${a.failed} not finished, ${a.inactive} inactive (not collected)`);
+    if (summary.failuresByCode && summary.failuresByCode.length > 0) {
+      lines.push('', 'Failures by error, across accounts:', table(['error', 'failures', 'accounts'], summary.failuresByCode.map((f) => [f.code, f.failures, f.accounts])));
+    }
+    if (summary.slowestAccounts && summary.slowestAccounts.length > 0) {
+      lines.push('', `Slowest accounts: ${summary.slowestAccounts.map((s) => `${s.accountId} ${formatDuration(s.durationMs)} (${s.tasks} tasks)`).join(', ')}`);
+    }
+  }
   lines.push(...formatFailures(summary));
   if (summary.alarms && summary.alarms.length > 0) {
     lines.push('', 'Alarms (threshold transitions of this run):', table(

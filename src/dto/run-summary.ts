@@ -10,11 +10,13 @@ export interface SkippedTarget {
   accountId: string;
   region?: string;
   reason: string;
+  /** An organization's account that is not active (suspended, closing): not collected, and not a failure. */
+  inactive?: true;
 }
 
-/** Skipped accounts (no region): targets the run meant to collect and could not reach. */
+/** Skipped accounts (no region, active): targets the run meant to collect and could not reach. */
 export function isUnreachableAccount(skipped: SkippedTarget): boolean {
-  return skipped.region === undefined;
+  return skipped.region === undefined && !skipped.inactive;
 }
 
 export interface TaskFailure {

@@ -1,5 +1,5 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import type { RunSummary } from '../dto/run-summary';
+import { isUnreachableAccount, type RunSummary } from '../dto/run-summary';
 import type { TaskResult } from '../dto/task';
 import { isRecord } from '../dto/validation';
 import { ALARM } from '../finalize/alarms';
@@ -177,9 +177,12 @@ export const normalizeObservation: HandlerObservation<NormalizeResult> = {
   },
 };
 
-/** Account-level skips: get-tasks could not reach the account at all (a region-level skip is a region not opted into). */
+/**
+ * Account-level skips: the account could not be reached at all (a region-level skip is a region not opted into, and an
+ * organization's suspended or closing account is not collected by design).
+ */
 function unreachableAccounts(summary: RunSummary): string[] {
-  return [...new Set(summary.skipped.filter((s) => s.region === undefined).map((s) => s.accountId))];
+  return [...new Set(summary.skipped.filter(isUnreachableAccount).map((s) => s.accountId))];
 }
 
 /**

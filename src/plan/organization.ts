@@ -79,7 +79,7 @@ export async function discoverOrganization(target: OrganizationTarget, options: 
       const account = all.get(id);
       const status = account?.State ?? account?.Status ?? 'ACTIVE';
       if (status !== 'ACTIVE') {
-        skipped.push({ accountId: id, reason: `account ${status === 'SUSPENDED' ? 'suspended' : status === 'PENDING_CLOSURE' ? 'closing' : 'not active'} in the organization (${account?.State ? 'State' : 'Status'} ${status}): not collected` });
+        skipped.push({ accountId: id, inactive: true, reason: `account ${status === 'SUSPENDED' ? 'suspended' : status === 'PENDING_CLOSURE' ? 'closing' : 'not active'} in the organization (${account?.State ? 'State' : 'Status'} ${status}): not collected` });
         continue;
       }
       targets.push({ accountId: id });
