@@ -1,7 +1,7 @@
 import { UsageError } from '../errors';
 
 /** The calls `cloudtap run --remote` makes, for an AccessDenied message that says what to grant. */
-export const REMOTE_RUN_ACTIONS = ['cloudformation:DescribeStacks', 'states:StartExecution', 'states:DescribeExecution', 'states:GetExecutionHistory'];
+export const REMOTE_RUN_ACTIONS = ['cloudformation:DescribeStacks', 'states:StartExecution', 'states:DescribeExecution', 'states:GetExecutionHistory', 'states:DescribeMapRun'];
 
 /**
  * An SDK error from reaching the deployed stack, as something the user can act on: no credentials, no region,

@@ -8,7 +8,7 @@ function elapsed(ms: number): string {
   return seconds < 60 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${String(seconds % 60).padStart(2, '0')} s`;
 }
 
-/** One line: the tasks bar once the Map has started, else a spinner; the elapsed time ticks between polls. */
+/** One line: the accounts bar once a Map Run has started, else a spinner; the elapsed time ticks between polls. */
 export function renderProgress(progress: RemoteProgress | undefined, elapsedMs: number, frame: number): string {
   const time = elapsed(elapsedMs);
   const spinner = SPINNER[frame % SPINNER.length];
@@ -17,7 +17,8 @@ export function renderProgress(progress: RemoteProgress | undefined, elapsedMs: 
   const filled = progress.total ? Math.round((Math.min(progress.done, progress.total) / progress.total) * BAR_WIDTH) : BAR_WIDTH;
   const bar = `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}]`;
   const finalizing = progress.phase === 'finalizing' ? '  finalizing' : '';
-  return `${bar} ${progress.done}/${progress.total} tasks  ${progress.failed} failed${finalizing}  ${time}`;
+  const pages = progress.mapRuns.length > 1 ? `  page ${progress.mapRuns.length}` : '';
+  return `${bar} ${progress.done}/${progress.total} accounts  ${progress.failed} failed${pages}${finalizing}  ${time}`;
 }
 
 export interface RemoteProgressLine {

@@ -3,7 +3,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import type { CollectionRequest } from '../../src/dto/collection-request';
 import type { RunSummary } from '../../src/dto/run-summary';
 import { runSummaryOf, startExecution, waitForExecution, type PollSchedule } from './execution';
-import { HistoryReader, applyHistory, initialProgress, type RemoteProgress } from './history';
+import { HistoryReader, applyHistory, describeMapRuns, initialProgress, type RemoteProgress } from './history';
 import { remoteProgressLine } from './progress';
 import { stateMachineArnOfStack } from './stack';
 import { DEFAULT_STACK, stateMachineRegion } from './state-machine-arn';
@@ -39,13 +39,13 @@ export async function runRemotely(target: RemoteTarget, request: CollectionReque
     stream.write(`started ${execution.executionArn}\n  https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${execution.executionArn}\n`);
   }
   const progress = remoteProgressLine(stream);
-  // The history is read only for a terminal; without states:GetExecutionHistory the line shows the time only.
+  // The history (and the Map Runs: states:DescribeMapRun) is read only for a terminal; without them the line shows the time only.
   let history: HistoryReader | undefined = stream.isTTY ? new HistoryReader(sfn, execution.executionArn) : undefined;
   let seen: RemoteProgress = initialProgress();
   const showProgress = async (): Promise<void> => {
     if (!history) return progress.update(undefined);
     try {
-      seen = applyHistory(seen, await history.newEvents());
+      seen = await describeMapRuns(sfn, applyHistory(seen, await history.newEvents()));
       progress.update(seen);
     } catch {
       history = undefined;

@@ -2,13 +2,13 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest 
 import { mockClient } from 'aws-sdk-client-mock';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import {
-  DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand, type DescribeExecutionOutput, type HistoryEvent,
+  DescribeExecutionCommand, DescribeMapRunCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand, type DescribeExecutionOutput, type HistoryEvent,
 } from '@aws-sdk/client-sfn';
 import { runCommand, RUN_HELP } from '../../cli/commands/run';
 import { runRemoteCommand } from '../../cli/commands/run-remote';
 import { UsageError } from '../../cli/errors';
 import { formatRunSummary } from '../../cli/format';
-import { HistoryReader, applyHistory, initialProgress } from '../../cli/remote/history';
+import { HistoryReader, applyHistory, describeMapRuns, initialProgress } from '../../cli/remote/history';
 import { renderProgress } from '../../cli/remote/progress';
 import { summarizeRun, type RunSummary } from '../../src/dto/run-summary';
 import { emptyEventCounts, type TaskResult } from '../../src/dto/task';
@@ -200,20 +200,29 @@ describe('the end of the execution', () => {
 
 describe('progress on a terminal', () => {
   const event = (id: number, type: HistoryEvent['type'], more: Partial<HistoryEvent> = {}): HistoryEvent => ({ id, type, timestamp: new Date(), ...more });
+  const MAP_RUN = 'arn:aws:states:eu-west-1:123456789012:mapRun:Cloudtap-collection/Accounts:1';
+  const MAP_RUN_2 = 'arn:aws:states:eu-west-1:123456789012:mapRun:Cloudtap-collection/Accounts:2';
   const HISTORY = [
     event(1, 'ExecutionStarted'), event(2, 'TaskStateEntered', { stateEnteredEventDetails: { name: 'GetTasks' } }),
-    event(3, 'MapStateStarted', { mapStateStartedEventDetails: { length: 3 } }),
-    event(4, 'MapIterationSucceeded'), event(5, 'PassStateEntered', { stateEnteredEventDetails: { name: 'RecordFailedTask' } }),
-    event(6, 'MapIterationSucceeded'),
+    event(3, 'TaskStateEntered', { stateEnteredEventDetails: { name: 'NextAccounts' } }),
+    event(4, 'MapRunStarted', { mapRunStartedEventDetails: { mapRunArn: MAP_RUN } }),
+    event(5, 'TaskStateEntered', { stateEnteredEventDetails: { name: 'NextAccounts' } }),
+    event(6, 'MapRunStarted', { mapRunStartedEventDetails: { mapRunArn: MAP_RUN_2 } }),
   ];
+  const counts = (total: number, succeeded: number, failed: number) => ({ itemCounts: { total, succeeded, failed, pending: 0, running: total - succeeded - failed, timedOut: 0, aborted: 0, resultsWritten: 0 } });
 
-  it('counts tasks from the history: the Map\'s length, iterations done, tasks recorded as failed', () => {
-    expect(applyHistory(initialProgress(), HISTORY.slice(0, 2))).toEqual({ phase: 'planning', done: 0, failed: 0 });
-    const progress = applyHistory(initialProgress(), HISTORY);
-    expect(progress).toEqual({ phase: 'collecting', total: 3, done: 2, failed: 1 });
-    expect(renderProgress(progress, 65_000, 0)).toBe('[################........] 2/3 tasks  1 failed  1 min 05 s');
-    expect(applyHistory(progress, [event(7, 'MapIterationSucceeded'), event(8, 'TaskStateEntered', { stateEnteredEventDetails: { name: 'Finalize' } })]))
-      .toEqual({ phase: 'finalizing', total: 3, done: 3, failed: 1 });
+  it('counts accounts from the Map Runs (a page of accounts each), as DescribeMapRun reports them', async () => {
+    expect(applyHistory(initialProgress(), HISTORY.slice(0, 3))).toMatchObject({ phase: 'planning', done: 0, failed: 0, mapRuns: [] });
+    sfn.on(DescribeMapRunCommand, { mapRunArn: MAP_RUN }).resolves(counts(500, 500, 0));
+    sfn.on(DescribeMapRunCommand, { mapRunArn: MAP_RUN_2 }).resolves(counts(120, 40, 2));
+    const client = new SFNClient({ region: 'eu-west-1' });
+    const progress = await describeMapRuns(client, applyHistory(initialProgress(), [...HISTORY.slice(0, 4), event(7, 'MapRunSucceeded'), ...HISTORY.slice(4)]));
+    expect(progress).toMatchObject({ phase: 'collecting', total: 620, done: 542, failed: 2 });
+    expect(renderProgress(progress, 65_000, 0)).toBe('[#####################...] 542/620 accounts  2 failed  page 2  1 min 05 s');
+    // The ended page, described after it ended, is not described again.
+    const again = await describeMapRuns(client, applyHistory(progress, [event(8, 'TaskStateEntered', { stateEnteredEventDetails: { name: 'Finalize' } })]));
+    expect(again.phase).toBe('finalizing');
+    expect(sfn.commandCalls(DescribeMapRunCommand).map((c) => c.args[0].input.mapRunArn)).toEqual([MAP_RUN, MAP_RUN_2, MAP_RUN_2]);
     expect(renderProgress(undefined, 12_000, 0)).toBe('⠋ running  12 s');
   });
 
@@ -222,7 +231,7 @@ describe('progress on a terminal', () => {
     sfn.on(GetExecutionHistoryCommand)
       .resolvesOnce({ events: reversed(HISTORY.slice(3)), nextToken: 'page-2' })
       .resolvesOnce({ events: reversed(HISTORY.slice(0, 3)) })
-      .resolvesOnce({ events: reversed([...HISTORY, event(7, 'MapIterationSucceeded')]).slice(0, 2), nextToken: 'more' });
+      .resolvesOnce({ events: reversed([...HISTORY, event(7, 'MapRunSucceeded')]).slice(0, 2), nextToken: 'more' });
     const reader = new HistoryReader(new SFNClient({ region: 'eu-west-1' }), EXECUTION_ARN);
     expect((await reader.newEvents()).map((e) => e.id)).toEqual([1, 2, 3, 4, 5, 6]);
     expect((await reader.newEvents()).map((e) => e.id)).toEqual([7]);
@@ -234,12 +243,13 @@ describe('progress on a terminal', () => {
     deployedStack();
     executionEnds(execution('SUCCEEDED', { output: JSON.stringify(SUCCEEDED) }));
     sfn.on(DescribeExecutionCommand).resolvesOnce(execution('RUNNING')).resolves(execution('SUCCEEDED', { output: JSON.stringify(SUCCEEDED) }));
-    sfn.on(GetExecutionHistoryCommand).resolvesOnce({ events: [...HISTORY].reverse() }).resolves({ events: [] });
+    sfn.on(GetExecutionHistoryCommand).resolvesOnce({ events: [...HISTORY.slice(0, 4)].reverse() }).resolves({ events: [] });
+    sfn.on(DescribeMapRunCommand).resolves(counts(3, 2, 1));
     const written: string[] = [];
     const tty = { isTTY: true, write: (chunk: string) => { written.push(chunk); return true; } } as unknown as NodeJS.WriteStream;
     expect(await runRemoteCommand(['--remote'], RUN_HELP, { sleep: async () => {}, progressStream: tty })).toBe(0);
     expect(written[0]).toMatch(new RegExp(`^started ${EXECUTION_ARN}\\n  https://eu-west-1\\.console\\.aws\\.amazon\\.com/states/`));
-    expect(written.some((chunk) => chunk.includes('2/3 tasks  1 failed'))).toBe(true);
+    expect(written.some((chunk) => chunk.includes('3/3 accounts  1 failed'))).toBe(true);
     expect(written.at(-1)).toBe('\r\x1b[K');
     expect(stdout).toEqual([formatRunSummary(SUCCEEDED)]);
   });
