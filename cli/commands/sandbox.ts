@@ -15,7 +15,9 @@ and every condition the sandbox planted for SPEC, derived from how it generated 
 
 SPEC is a query string; every key has a default:
   seed=1  regions=4  instances=25  epoch=0  latencyMs=0  throttle=0  fail=region:Service[.Operation]:Code,…
-  optIn=region,…  accounts=1  externalId=…
+  optIn=region,…  accounts=1 (up to 10,000)  externalId=…
+  an organization (the first account manages it): organization=all|none  suspended=ID,…|none  pendingClosure=ID,…|none
+  delegatedAdmin=ID  deny=ID,… (AssumeRole refused)  readDenied=ID,… (every read refused)
 
   --port P   the port to listen on (default: any free port)
   --truth    print the truth for SPEC and exit`;
