@@ -54,7 +54,8 @@ export async function organization(params: { spec: string; services: string[] })
   try {
     applyEnvironment(services.sdkEnvironment);
     await services.resetStats();
-    const { run, traces } = await measuredRun(dataDir, { request: { accounts: { organization: {} }, services: params.services } });
+    // The concurrency a deployed run has by default (a local run takes fewer accounts at once): the ideal is AWS's.
+    const { run, traces } = await measuredRun(dataDir, { request: { accounts: { organization: {} }, services: params.services, accountConcurrency: DEFAULT_ACCOUNT_CONCURRENCY } });
     const peaks = await (await fetch(`${services.sandboxUrl}/_sandbox/in-flight?top=6`)).json() as MaxInFlight;
     // AssumeRole is the collector's own account calling STS for each member account (one role each, once): not a
     // member account's token bucket.

@@ -367,7 +367,9 @@ export async function startSandbox(
 ): Promise<RunningSandbox> {
   const sandbox = new SandboxServer(spec);
   const modules = moduleIndex(options.modules ?? SANDBOX_SERVICE_MODULES);
-  const server = createServer((request, response) => {
+  // AWS's endpoints keep an idle connection open for about a minute; Node's default of 5 s closes sockets the SDK's
+  // keep-alive agent is about to reuse, and a request sent on one that very moment fails ("socket hang up").
+  const server = createServer({ keepAliveTimeout: 65_000 }, (request, response) => {
     void (async () => {
       try {
         const body = await readBody(request);
