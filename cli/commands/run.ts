@@ -27,7 +27,7 @@ One collection run, locally, through the same workflow definition the CDK stack 
   --regions R,…      regions to collect (default: every enabled region)
   --concurrency N    tasks collected at once in each account (the per-account Map's MaxConcurrency)
   --account-concurrency N
-                     accounts collected at once (the Distributed Map's MaxConcurrency; locally 2 by default)
+                     accounts collected at once (the Distributed Map's MaxConcurrency; locally 1 by default)
   --organization     collect the accounts of the collector's AWS Organization (it must be the management account
                      or a delegated administrator); --include/--exclude take OU, root or account ids (OUs
                      recursively); members are reached through the role --member-role (default cloudtap-member)
@@ -121,7 +121,7 @@ function invalidInputMessage(cause: string): string {
 }
 
 /** Accounts collected at once by a local run when neither the request nor CLOUDTAP_DEFAULT_ACCOUNT_CONCURRENCY says. */
-export const LOCAL_ACCOUNT_CONCURRENCY = 2;
+export const LOCAL_ACCOUNT_CONCURRENCY = 1;
 
 /** Opens the store, serves the sandbox when asked, and runs the workflow once. */
 export async function collectLocally(request: CollectionRequest, options: LocalCollectionOptions): Promise<RunSummary> {
@@ -136,9 +136,10 @@ export async function collectLocally(request: CollectionRequest, options: LocalC
     const progress = options.progress ? progressLine() : undefined;
     const restore = overlayEnvironment({
       CLOUDTAP_THRESHOLDS: options.thresholds ? JSON.stringify(options.thresholds) : undefined,
-      // One process runs every account's tasks here, not a Lambda each: accounts two at a time unless asked otherwise
-      // (--account-concurrency, or the variable). 25 × 20 tasks at once overloaded a laptop's sockets (and the
-      // in-process sandbox: "socket hang up" in the 9-account failure storm); fewer was faster too (40 accounts: 36 s at 25, 31 s at 4).
+      // One process runs every account's tasks here, not a Lambda each: an account at a time unless asked otherwise
+      // (--account-concurrency, or the variable), its tasks 20 at a time as before accounts had a Map of their own.
+      // More at once overloaded the in-process sandbox under a loaded CI ("socket hang up" in the 9-account failure
+      // storm at 25 and at 2 accounts at a time), and was no faster on 2 cores (40 accounts: 36 s at 25, 31 s at 4).
       CLOUDTAP_DEFAULT_ACCOUNT_CONCURRENCY: process.env.CLOUDTAP_DEFAULT_ACCOUNT_CONCURRENCY ?? String(LOCAL_ACCOUNT_CONCURRENCY),
     });
     try {

@@ -120,7 +120,9 @@ export function collectionWorkflow(): WorkflowDefinition {
         Type: 'Map' as const,
         ...ACCOUNTS_MAP_RUN,
         ItemsPath: '$.batch.accounts',
+        // A child's input is PlanAccount's request as it is.
         ItemSelector: {
+          mode: 'account',
           'runId.$': '$.runId',
           'startedAt.$': '$.startedAt',
           'concurrency.$': '$.concurrency',
@@ -135,16 +137,7 @@ export function collectionWorkflow(): WorkflowDefinition {
           States: {
             // The account's role (cached per container), its regions, its tasks; unreachable: no tasks, a reason.
             [STATE.planAccount]: {
-              ...invoke('getTasks', {
-                mode: 'account',
-                'runId.$': '$.runId',
-                'startedAt.$': '$.startedAt',
-                'concurrency.$': '$.concurrency',
-                'selection.$': '$.selection',
-                'catalogAccountId.$': '$.catalogAccountId',
-                'member.$': '$.member',
-                'account.$': '$.account',
-              }),
+              ...invoke('getTasks', '$'),
               OutputPath: '$.Payload',
               Retry: [lambdaRetry],
               Next: STATE.collectTasks,

@@ -9,6 +9,7 @@ import { RegionModel } from './region-model';
 import { regionInfo } from './regions';
 import { enabledRegions, type SandboxSpec } from './spec';
 import { TrailTimeline, planTrails, type TrailPlan } from './trails';
+import { remember } from './bounded-cache';
 
 export { epochTime } from './clock';
 
@@ -25,16 +26,6 @@ const built = { accountModels: 0, regionModels: 0 };
  */
 export function modelsBuilt(): { accountModels: number; regionModels: number } {
   return { ...built };
-}
-
-function remember<T>(cache: Map<string, T>, key: string, make: () => T): T {
-  let value = cache.get(key);
-  if (value === undefined) {
-    if (cache.size >= MAX_CACHED_MODELS) cache.delete(cache.keys().next().value as string);
-    value = make();
-    cache.set(key, value);
-  }
-  return value;
 }
 
 export class AccountModel {
@@ -58,7 +49,7 @@ export class AccountModel {
     return remember(regionModels, `${seed}|${instances}|${this.accountId}|${name}`, () => {
       built.regionModels++;
       return new RegionModel(seed, instances, this.accountId, info);
-    });
+    }, MAX_CACHED_MODELS);
   }
 
   regions(): RegionModel[] {
@@ -70,7 +61,7 @@ export function sandboxAccount(spec: ModelSpec, accountId: string): AccountModel
   return remember(accountModels, `${spec.seed}|${spec.regions}|${spec.instances}|${accountId}`, () => {
     built.accountModels++;
     return new AccountModel(spec, accountId);
-  });
+  }, MAX_CACHED_MODELS);
 }
 
 export function sandboxAccounts(spec: ModelSpec & Pick<SandboxSpec, 'accounts'>): AccountModel[] {

@@ -9,6 +9,7 @@ import { PRIMARY_ACCOUNT_ID, accountIndex, sandboxAccountId } from './accounts';
 import { SANDBOX_CLOCK_START_MS } from './clock';
 import { Dice, hashText } from './random';
 import type { SandboxSpec } from './spec';
+import { remember } from './bounded-cache';
 
 export type OrganizationSpec = Pick<SandboxSpec, 'seed' | 'accounts' | 'organization' | 'suspended' | 'pendingClosure' | 'delegatedAdmin'>;
 
@@ -76,22 +77,12 @@ const MAX_CACHED = 16;
 const inactiveCache = new Map<string, Inactive>();
 const organizations = new Map<string, SandboxOrganization>();
 
-function remember<T>(cache: Map<string, T>, key: string, make: () => T): T {
-  let value = cache.get(key);
-  if (value === undefined) {
-    if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value as string);
-    value = make();
-    cache.set(key, value);
-  }
-  return value;
-}
-
 function inactiveOf(spec: OrganizationSpec): Inactive {
   const key = `${spec.seed}|${spec.accounts}|${spec.organization}|${spec.suspended?.join(',') ?? '*'}|${spec.pendingClosure?.join(',') ?? '*'}`;
   return remember(inactiveCache, key, () => {
     const drawn = drawnInactiveAccounts(spec);
     return { suspended: new Set(spec.suspended ?? drawn.suspended), pendingClosure: new Set(spec.pendingClosure ?? drawn.pendingClosure) };
-  });
+  }, MAX_CACHED);
 }
 
 /** An account's status in the organization (ACTIVE outside one); only the spec's accounts are asked about. */
@@ -106,7 +97,7 @@ export function accountStatus(spec: OrganizationSpec, accountId: string): Accoun
 export function sandboxOrganization(spec: OrganizationSpec): SandboxOrganization | undefined {
   if (!spec.organization) return undefined;
   const key = `${spec.seed}|${spec.accounts}|${spec.suspended?.join(',') ?? '*'}|${spec.pendingClosure?.join(',') ?? '*'}|${spec.delegatedAdmin ?? ''}`;
-  return remember(organizations, key, () => new SandboxOrganization(spec));
+  return remember(organizations, key, () => new SandboxOrganization(spec), MAX_CACHED);
 }
 
 export class SandboxOrganization {

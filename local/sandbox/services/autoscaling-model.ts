@@ -9,6 +9,7 @@ import type { AutoScalingGroup, Instance as GroupInstance } from '@aws-sdk/clien
 import { timeBeforeStart } from '../clock';
 import { APP_VPC } from '../network';
 import { elbRegion, memberInstances, membersOf, regionModelOf, type ElbModelSpec } from './elbv2-model';
+import { remember } from '../bounded-cache';
 
 const ROLES = ['web_server', 'app_server', 'batch_worker'] as const;
 
@@ -22,13 +23,7 @@ const cache = new Map<string, AutoScalingGroup[]>();
 /** The region's groups, sorted by name as DescribeAutoScalingGroups lists them (made once per spec, account, region and epoch). */
 export function autoScalingGroups(spec: ElbModelSpec, accountId: string, region: string): AutoScalingGroup[] {
   const key = `${spec.seed}|${spec.instances}|${spec.regions}|${accountId}|${region}|${spec.epoch}`;
-  let groups = cache.get(key);
-  if (groups === undefined) {
-    if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value as string);
-    groups = planGroups(spec, accountId, region);
-    cache.set(key, groups);
-  }
-  return groups;
+  return remember(cache, key, () => planGroups(spec, accountId, region), MAX_CACHED);
 }
 
 function planGroups(spec: ElbModelSpec, accountId: string, region: string): AutoScalingGroup[] {

@@ -20,6 +20,7 @@ import { RegionModel } from '../region-model';
 import { DEFAULT_REGIONS, regionInfo } from '../regions';
 import { GROUP_INDEX } from '../security-groups';
 import type { SandboxSpec } from '../spec';
+import { remember } from '../bounded-cache';
 
 export type ElbModelSpec = Pick<SandboxSpec, 'seed' | 'instances' | 'epoch' | 'regions'>;
 
@@ -60,16 +61,6 @@ const MAX_CACHED = 64;
 const cache = new Map<string, ElbRegion>();
 const memberCache = new Map<string, MemberInstance[]>();
 
-function remember<T>(map: Map<string, T>, key: string, make: () => T): T {
-  let value = map.get(key);
-  if (value === undefined) {
-    if (map.size >= MAX_CACHED) map.delete(map.keys().next().value as string);
-    value = make();
-    map.set(key, value);
-  }
-  return value;
-}
-
 const regionModels = new Map<string, RegionModel>();
 
 /**
@@ -80,7 +71,7 @@ export function regionModelOf(spec: ElbModelSpec, accountId: string, region: str
   const info = regionInfo(region);
   const index = DEFAULT_REGIONS.findIndex((candidate) => candidate.name === region);
   if (!info || index < 0 || index >= spec.regions) return undefined;
-  return remember(regionModels, `${spec.seed}|${spec.instances}|${accountId}|${region}`, () => new RegionModel(spec.seed, spec.instances, accountId, info));
+  return remember(regionModels, `${spec.seed}|${spec.instances}|${accountId}|${region}`, () => new RegionModel(spec.seed, spec.instances, accountId, info), MAX_CACHED);
 }
 
 /** The first running instances of the region at the epoch, from the EC2 model. */
@@ -97,7 +88,7 @@ export function memberInstances(model: RegionModel, epoch: number): MemberInstan
       });
     }
     return members;
-  });
+  }, MAX_CACHED);
 }
 
 /** Load balancers in a region: ≈ one per 20 base instances, at least 2. */
@@ -108,7 +99,7 @@ export function loadBalancerCount(baseInstances: number): number {
 export function elbRegion(spec: ElbModelSpec, accountId: string, region: string): ElbRegion | undefined {
   const model = regionModelOf(spec, accountId, region);
   if (!model) return undefined;
-  return remember(cache, `${spec.seed}|${spec.instances}|${accountId}|${region}|${spec.epoch}`, () => planElb(model, spec.epoch));
+  return remember(cache, `${spec.seed}|${spec.instances}|${accountId}|${region}|${spec.epoch}`, () => planElb(model, spec.epoch), MAX_CACHED);
 }
 
 /** The instances target group (and Auto Scaling group) `index` holds: two of the pool, in turn. */

@@ -13,6 +13,7 @@ import { RegionModel } from '../region-model';
 import { regionInfo } from '../regions';
 import { GROUP_INDEX } from '../security-groups';
 import type { SandboxSpec } from '../spec';
+import { remember } from '../bounded-cache';
 
 export type RdsModelSpec = Pick<SandboxSpec, 'seed' | 'instances' | 'epoch'>;
 
@@ -55,20 +56,10 @@ const MAX_CACHED = 64;
 const networks = new Map<string, RegionModel>();
 const models = new Map<string, RdsRegion>();
 
-function cached<T>(cache: Map<string, T>, key: string, make: () => T): T {
-  let value = cache.get(key);
-  if (value === undefined) {
-    if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value as string);
-    value = make();
-    cache.set(key, value);
-  }
-  return value;
-}
-
 /** The EC2 model of the region (subnets, security groups, the region's KMS key), shared with the other service modules. */
 export function ec2RegionOf(spec: Pick<SandboxSpec, 'seed' | 'instances'>, accountId: string, region: string): RegionModel | undefined {
   const info = regionInfo(region);
-  return info ? cached(networks, `${spec.seed}|${spec.instances}|${accountId}|${region}`, () => new RegionModel(spec.seed, spec.instances, accountId, info)) : undefined;
+  return info ? remember(networks, `${spec.seed}|${spec.instances}|${accountId}|${region}`, () => new RegionModel(spec.seed, spec.instances, accountId, info), MAX_CACHED) : undefined;
 }
 
 function tags(entries: Record<string, string | undefined>): Tag[] {
@@ -77,7 +68,7 @@ function tags(entries: Record<string, string | undefined>): Tag[] {
 
 /** The region's RDS resources; empty for a region the sandbox does not model. */
 export function rdsRegion(spec: RdsModelSpec, accountId: string, region: string): RdsRegion {
-  return cached(models, `${spec.seed}|${spec.instances}|${spec.epoch}|${accountId}|${region}`, () => buildRegion(spec, accountId, region));
+  return remember(models, `${spec.seed}|${spec.instances}|${spec.epoch}|${accountId}|${region}`, () => buildRegion(spec, accountId, region), MAX_CACHED);
 }
 
 function buildRegion(spec: RdsModelSpec, accountId: string, region: string): RdsRegion {
