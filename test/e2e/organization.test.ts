@@ -6,7 +6,8 @@ import { isUnreachableAccount } from '../../src/dto/run-summary';
 import { runOutcome } from '../../src/lambda/observations';
 import { localStore } from '../support/local-run';
 
-const ORGANIZATION = { accounts: { organization: {} } };
+/** The organization's accounts, four at a time (a local run takes one at a time by default). */
+const ORGANIZATION = { accounts: { organization: {} }, accountConcurrency: 4 };
 
 describe('a run of an AWS Organization (the sandbox\'s)', () => {
   it('collects every active account the organization lists, skips the inactive ones with their reason, and assumes each member role once', async () => {
@@ -51,7 +52,7 @@ describe('a run of an AWS Organization (the sandbox\'s)', () => {
     expect(inOu.length).toBeGreaterThan(1);
     const excluded = inOu[0]!;
     const store = await localStore();
-    const summary = await store.run(spec, { accounts: { organization: { include: [ou.id, truth.managementAccountId], exclude: [excluded] } }, services: ['EC2'] });
+    const summary = await store.run(spec, { accounts: { organization: { include: [ou.id, truth.managementAccountId], exclude: [excluded] } }, services: ['EC2'], accountConcurrency: 4 });
     const resources = await store.resources();
     expect([...new Set(resources.filter((r) => r.type === 'EC2.Instance').map((r) => r.accountId))].sort())
       .toEqual([...inOu.filter((id) => id !== excluded), truth.managementAccountId].sort());

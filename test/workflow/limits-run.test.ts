@@ -30,7 +30,7 @@ describe('the workflow at 100 accounts, run for real (the sandbox organization, 
     const restore = overlayEnvironment({ CLOUDTAP_ACCOUNTS_PER_PAGE: '25' });
     let summary;
     try {
-      summary = await store.run('accounts=100&regions=1&instances=1', { accounts: { organization: {} }, services: ['EC2'] }, { onStateEvent: (e) => events.push(e) });
+      summary = await store.run('accounts=100&regions=1&instances=1', { accounts: { organization: {} }, services: ['EC2'], accountConcurrency: 10 }, { onStateEvent: (e) => events.push(e) });
     } finally {
       restore();
     }
