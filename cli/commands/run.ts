@@ -122,6 +122,8 @@ function invalidInputMessage(cause: string): string {
 
 /** Accounts collected at once by a local run when neither the request nor CLOUDTAP_DEFAULT_ACCOUNT_CONCURRENCY says. */
 export const LOCAL_ACCOUNT_CONCURRENCY = 1;
+/** Connections of a local run's pool to its one endpoint: 20 tasks × 8 calls in flight, with room for more accounts. */
+const LOCAL_MAX_SOCKETS = 256;
 
 /** Opens the store, serves the sandbox when asked, and runs the workflow once. */
 export async function collectLocally(request: CollectionRequest, options: LocalCollectionOptions): Promise<RunSummary> {
@@ -137,10 +139,12 @@ export async function collectLocally(request: CollectionRequest, options: LocalC
     const restore = overlayEnvironment({
       CLOUDTAP_THRESHOLDS: options.thresholds ? JSON.stringify(options.thresholds) : undefined,
       // One process runs every account's tasks here, not a Lambda each: an account at a time unless asked otherwise
-      // (--account-concurrency, or the variable), its tasks 20 at a time as before accounts had a Map of their own.
-      // More at once overloaded the in-process sandbox under a loaded CI ("socket hang up" in the 9-account failure
-      // storm at 25 and at 2 accounts at a time), and was no faster on 2 cores (40 accounts: 36 s at 25, 31 s at 4).
+      // (--account-concurrency, or the variable), its tasks 20 at a time as before accounts had a Map of their own:
+      // more at once was no faster on 2 cores (40 accounts: 36 s at 25, 31 s at 4).
       CLOUDTAP_DEFAULT_ACCOUNT_CONCURRENCY: process.env.CLOUDTAP_DEFAULT_ACCOUNT_CONCURRENCY ?? String(LOCAL_ACCOUNT_CONCURRENCY),
+      // Every service is one endpoint here (the sandbox, or LocalStack): the process's pool may open more connections
+      // to it than the 50 per endpoint a Lambda needs.
+      CLOUDTAP_SDK_MAX_SOCKETS: process.env.CLOUDTAP_SDK_MAX_SOCKETS ?? String(LOCAL_MAX_SOCKETS),
     });
     try {
       return await runWorkflowLocally({ input: request, onProgress: (p) => progress?.update(p), ...(options.onStateEvent ? { onStateEvent: options.onStateEvent } : {}) });

@@ -394,7 +394,9 @@ export async function startSandbox(
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+    // A listen queue as long as the kernel allows (net.core.somaxconn; Node's default is 511): a burst of new
+    // connections past it overflows, and the kernel's SYN cookies then reset some ("socket hang up").
+    server.listen({ port: options.port ?? 0, host: '127.0.0.1', backlog: 4096 }, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   return {

@@ -1,5 +1,8 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import type { AwsCredentialIdentity } from '@smithy/types';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { AwsCredentialIdentity, HttpRequest, HttpResponse } from '@smithy/types';
 import { traced } from './traced-client';
 
 /** Any AWS SDK v3 client. */
@@ -15,6 +18,8 @@ export interface ClientConfig {
   retryMode: string;
   credentials?: AwsCredentialIdentity;
   customUserAgent?: string;
+  /** The process's connection pool (processHttpHandler): every client of the engine shares it. */
+  requestHandler: { handle(request: HttpRequest): Promise<{ response: HttpResponse }> };
 }
 
 export type ClientFactory = (config: ClientConfig) => SdkClient;
@@ -44,6 +49,38 @@ export interface ClientOptions {
 const MAX_ATTEMPTS = Number(process.env.CLOUDTAP_SDK_MAX_ATTEMPTS ?? 8);
 
 /**
+ * Connections per endpoint (host and port) of the process's pool: the SDK's own default. A local run sets more
+ * (`CLOUDTAP_SDK_MAX_SOCKETS`): every service of the sandbox is one endpoint there.
+ */
+const DEFAULT_MAX_SOCKETS = 50;
+
+/** The shared pool outlives every client: a client's destroy() must not close connections other clients are using. */
+class ProcessHttpHandler extends NodeHttpHandler {
+  override destroy(): void {}
+}
+
+let processHandler: NodeHttpHandler | undefined;
+
+/**
+ * One keep-alive connection pool per process (a Lambda container, or a local run) for every client the engine
+ * creates. Clients are made per task; with a pool each, every task opened fresh connections and left them open until
+ * the endpoint closed them idle (a 9-account failure storm held 3,181 descriptors after 25 s, against Lambda's 1,024).
+ * Shared, connections are reused across tasks and invocations (no TLS handshake per task in AWS), and their number is
+ * bounded per endpoint.
+ */
+export function processHttpHandler(): NodeHttpHandler {
+  if (!processHandler) {
+    const configured = Number(process.env.CLOUDTAP_SDK_MAX_SOCKETS);
+    const maxSockets = Number.isInteger(configured) && configured > 0 ? configured : DEFAULT_MAX_SOCKETS;
+    processHandler = new ProcessHttpHandler({
+      httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
+      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
+    });
+  }
+  return processHandler;
+}
+
+/**
  * Creates the SDK clients of one account and region from the services' factories (`registry.clientCatalog()`); each
  * client's calls are traced under its service's name (`ELBv2`, as operators name it in `--services` and `fail=`).
  * Endpoints come from the SDK's own configuration (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`, …), so the same
@@ -54,6 +91,7 @@ export function createAwsClients(options: ClientOptions, catalog: ClientCatalog 
     region: options.region,
     maxAttempts: options.maxAttempts ?? MAX_ATTEMPTS,
     retryMode: 'standard',
+    requestHandler: processHttpHandler(),
     ...(options.credentials ? { credentials: options.credentials } : {}),
     ...(options.userAgent ? { customUserAgent: options.userAgent } : {}),
   };
@@ -110,18 +148,13 @@ export async function assumeRoleCredentials(region: string, roleArn: string | un
 }
 
 async function assumeRole(region: string, roleArn: string, externalId: string | undefined): Promise<AwsCredentialIdentity> {
-  const sts = createAwsClients({ region }).sts;
-  try {
-    const output = await sts.send(new AssumeRoleCommand({
-      RoleArn: roleArn,
-      RoleSessionName: MEMBER_SESSION_NAME,
-      DurationSeconds: STS_SESSION_SECONDS,
-      ...(externalId ? { ExternalId: externalId } : {}),
-    }));
-    const c = output.Credentials;
-    if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`AssumeRole ${roleArn} returned no credentials`);
-    return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
-  } finally {
-    sts.destroy();
-  }
+  const output = await createAwsClients({ region }).sts.send(new AssumeRoleCommand({
+    RoleArn: roleArn,
+    RoleSessionName: MEMBER_SESSION_NAME,
+    DurationSeconds: STS_SESSION_SECONDS,
+    ...(externalId ? { ExternalId: externalId } : {}),
+  }));
+  const c = output.Credentials;
+  if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`AssumeRole ${roleArn} returned no credentials`);
+  return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
 }
