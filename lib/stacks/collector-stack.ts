@@ -68,6 +68,11 @@ export interface CollectorStackProps extends StackProps {
   readonly memberRoleName?: string;
   /** The external id the member roles require (`sts:ExternalId`). @default none */
   readonly memberExternalId?: string;
+  /**
+   * The SDK's adaptive retry mode for collect's AWS calls: after a throttle, a client-side rate per account, region and
+   * service, kept by the Lambda container across tasks (`CLOUDTAP_SDK_RETRY_MODE`). @default false (standard retries)
+   */
+  readonly adaptiveRetries?: boolean;
 }
 
 export interface OrganizationCollection {
@@ -205,6 +210,7 @@ export class CollectorStack extends Stack {
       CLOUDTAP_HOME_REGION: this.region,
       CLOUDTAP_DEFAULT_CONCURRENCY: String(defaultConcurrency),
       ...(props.defaultAccountConcurrency ? { CLOUDTAP_DEFAULT_ACCOUNT_CONCURRENCY: String(props.defaultAccountConcurrency) } : {}),
+      ...(props.adaptiveRetries ? { CLOUDTAP_SDK_RETRY_MODE: 'adaptive' } : {}),
       CLOUDTAP_EMS: `${this.stackName}:${this.account}:${this.region}`,
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(this.stackName),

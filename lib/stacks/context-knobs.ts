@@ -36,6 +36,7 @@ export const CONTEXT_KNOBS = {
   stackSetCallAs: 'SELF' as StackSetCallAs,
   collectorAccountId: '',
   memberStack: false,
+  adaptiveRetries: false,
 } as const;
 
 export type ContextKnob = keyof typeof CONTEXT_KNOBS;
@@ -122,6 +123,7 @@ export function readCollectorDeployment(node: Node): CollectorDeployment {
       ...optional('alarmTopicArn', alarmTopicArn(knob('alarmTopicArn'))),
       ...(organization ? { organization, memberRoleName } : {}),
       ...optional('memberExternalId', memberExternalId),
+      ...(boolean('adaptiveRetries', knob('adaptiveRetries')) ? { adaptiveRetries: true } : {}),
     },
   };
 }

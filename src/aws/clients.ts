@@ -2,6 +2,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { AdaptiveRetryStrategy, DefaultRateLimiter } from '@smithy/core/retry';
 import type { AwsCredentialIdentity, HttpRequest, HttpResponse } from '@smithy/types';
 import { traced } from './traced-client';
 
@@ -16,6 +17,8 @@ export interface ClientConfig {
   region: string;
   maxAttempts: number;
   retryMode: string;
+  /** Adaptive retries whose client-side rate outlives the client (see rateLimiter); absent: standard retries. */
+  retryStrategy?: AdaptiveRetryStrategy;
   credentials?: AwsCredentialIdentity;
   customUserAgent?: string;
   /** The process's connection pool (processHttpHandler): every client of the engine shares it. */
@@ -81,6 +84,32 @@ export function processHttpHandler(): NodeHttpHandler {
 }
 
 /**
+ * The SDK's adaptive retry mode (`CLOUDTAP_SDK_RETRY_MODE=adaptive`): after a throttling answer, a client-side token
+ * bucket slows the calls of that account, region and service down to the rate AWS lets through, instead of every
+ * retry coming back at full speed. Off by default: see rateLimiter for what it costs against a throttle that is not a
+ * rate limit
+ * (a local run against the sandbox's random throttling, 20 % of calls: 56.0 s adaptive against 26.5 s standard).
+ */
+const adaptiveRetries = (): boolean => process.env.CLOUDTAP_SDK_RETRY_MODE === 'adaptive';
+/** Rate limiters kept per process; the oldest is forgotten past this many (an organization has many account-regions). */
+const RATE_LIMITERS_KEPT = 2000;
+const rateLimiters = new Map<string, DefaultRateLimiter>();
+
+/**
+ * The adaptive rate of one account, region and service, per process: clients are made per task, and a rate learned
+ * by one task's client (AWS's token bucket is the account-region's, per action) is kept for the next task's.
+ */
+function rateLimiter(key: string): DefaultRateLimiter {
+  let limiter = rateLimiters.get(key);
+  if (!limiter) {
+    limiter = new DefaultRateLimiter();
+    rateLimiters.set(key, limiter);
+    if (rateLimiters.size > RATE_LIMITERS_KEPT) rateLimiters.delete(rateLimiters.keys().next().value as string);
+  }
+  return limiter;
+}
+
+/**
  * Creates the SDK clients of one account and region from the services' factories (`registry.clientCatalog()`); each
  * client's calls are traced under its service's name (`ELBv2`, as operators name it in `--services` and `fail=`).
  * Endpoints come from the SDK's own configuration (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`, …), so the same
@@ -104,7 +133,10 @@ export function createAwsClients(options: ClientOptions, catalog: ClientCatalog 
       if (!client) {
         const entry = catalog[name];
         if (!entry) throw new Error(`no SDK client named "${name}"; the services declare: ${Object.keys(catalog).sort().join(', ') || 'none'}`);
-        client = traced(entry.create(config), entry.service, options);
+        const adaptive = options.accountId && adaptiveRetries()
+          ? { retryStrategy: new AdaptiveRetryStrategy(config.maxAttempts, { rateLimiter: rateLimiter([options.accountId, options.region, name].join('|')) }) }
+          : {};
+        client = traced(entry.create({ ...config, ...adaptive }), entry.service, options);
         created.set(name, client);
       }
       return client as Client;

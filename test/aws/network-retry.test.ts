@@ -2,7 +2,8 @@ import { describe, it, expect, afterAll } from '@jest/globals';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { createAwsClients } from '../../src/aws/clients';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { createAwsClients, type ClientConfig } from '../../src/aws/clients';
 
 const IDENTITY = '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>'
   + '<Arn>arn:aws:iam::123456789012:user/test</Arn><UserId>AIDATEST</UserId><Account>123456789012</Account>'
@@ -67,6 +68,27 @@ describe('a connection reset by the endpoint', () => {
     } finally {
       if (previous === undefined) delete process.env.AWS_ENDPOINT_URL_STS;
       else process.env.AWS_ENDPOINT_URL_STS = previous;
+    }
+  });
+
+  it('in adaptive mode, keeps one client-side rate per account, region and service across the clients of successive tasks', () => {
+    const previous = process.env.CLOUDTAP_SDK_RETRY_MODE;
+    process.env.CLOUDTAP_SDK_RETRY_MODE = 'adaptive';
+    try {
+      const catalog = { ec2: { service: 'EC2', create: (config: ClientConfig) => new EC2Client(config) } };
+      const limiterOf = (accountId: string, region: string) => {
+        const client = createAwsClients({ region, accountId }, catalog).get<EC2Client>('ec2');
+        return (client.config.retryStrategy as unknown as () => Promise<{ mode: string; rateLimiter: unknown }>)();
+      };
+      return Promise.all([limiterOf('111111111111', 'eu-west-1'), limiterOf('111111111111', 'eu-west-1'), limiterOf('111111111111', 'us-east-1')])
+        .then(([a, b, c]) => {
+          expect(a.mode).toBe('adaptive');
+          expect(a.rateLimiter).toBe(b.rateLimiter);
+          expect(a.rateLimiter).not.toBe(c.rateLimiter);
+        });
+    } finally {
+      if (previous === undefined) delete process.env.CLOUDTAP_SDK_RETRY_MODE;
+      else process.env.CLOUDTAP_SDK_RETRY_MODE = previous;
     }
   });
 });

@@ -28,10 +28,12 @@ describe('context knobs', () => {
       maxConcurrency: '35', maxAccountConcurrency: '50', schedule: 'false', services: 'ec2', regions: 'eu-west-1, us-east-1', normalizeConcurrency: '25',
       alarmEmail: ' ops@example.com ', alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops-alarms',
       memberRoleArns: 'arn:aws:iam::111111111111:role/a,arn:aws:iam::222222222222:role/b,arn:aws:iam::111111111111:role/a',
+      adaptiveRetries: 'true',
     }).props).toEqual({
       defaultConcurrency: 35, defaultAccountConcurrency: 50, scheduleExpression: 'rate(6 hours)', scheduleEnabled: false, services: ['EC2'], regions: ['eu-west-1', 'us-east-1'],
       memberRoleArns: ['arn:aws:iam::111111111111:role/a', 'arn:aws:iam::222222222222:role/b'],
       thresholds: [], realtime: true, normalizeConcurrency: 25, alarmEmail: 'ops@example.com', alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops-alarms',
+      adaptiveRetries: true,
     });
   });
 
