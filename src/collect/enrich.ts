@@ -50,13 +50,17 @@ export async function enrichPage(
   const enrichments = enrichmentsOf(type);
   if (enrichments.length === 0 || records.length === 0) return;
   // The stored records of the page's records that a per-resource enrichment is for (100 a BatchGetItem).
-  const memoized = records.filter((r) => enrichments.some((e) => e.perResource && (e.perResource.applies?.(r) ?? true)));
+  const memoized = records.filter((r) => enrichments.some((e) => e.perResource && ((e.perResource.applies?.(r) ?? true) || e.perResource.keeps?.(r))));
   const memo = memoized.length > 0 && stored && !options.force
     ? await stored.resources.getMany(stored.partition, memoized.map((r) => r.id))
     : new Map<string, StoredResource>();
   await Promise.all(enrichments.map((enrichment) => {
     if (!enrichment.perResource) return enrichment.apply(records, context);
     const applies = enrichment.perResource.applies ?? (() => true);
+    for (const record of records) {
+      const previous = enrichment.perResource.keeps?.(record) && !applies(record) ? memo.get(record.id) : undefined;
+      if (previous) keepFields(enrichment, record, previous);
+    }
     const due = records.filter(applies).filter((record) => {
       const previous = memo.get(record.id);
       if (!previous || previous.deletedAt || options.force || isDue(enrichment, record.id, previous, stored?.lastCollected, options.now ?? Date.now())) return true;

@@ -107,8 +107,13 @@ export interface Enrichment {
   perResource?: {
     /** Data fields it sets; `tags` names the record's tags. */
     fields: string[];
-    /** The records it is for (default: every record); the others are left as preprocess made them. */
+    /** The records it is for (default: every record); the others are left as preprocess made them, but for `keeps`. */
     applies?(record: ResourceRecord): boolean;
+    /**
+     * Records it no longer applies to whose fields were read while it did, and are kept from the stored record (a
+     * terminated instance's role from its user data, which can no longer be read). Default: none.
+     */
+    keeps?(record: ResourceRecord): boolean;
     /** Whether a changed record needs the calls again, given what is stored (default: yes). */
     needed?(record: ResourceRecord, stored: ResourceRecord): boolean;
     /** Fetched again after this long even if nothing says it changed (default 24). */

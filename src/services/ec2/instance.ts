@@ -24,6 +24,11 @@ function needsUserData(record: ResourceRecord): boolean {
   return record.tags[ROLE_TAG] === undefined && record.data.state !== 'terminated';
 }
 
+/** A terminated instance without a Role tag keeps the role its user data gave it while it ran. */
+function keepsUserDataRole(record: ResourceRecord): boolean {
+  return record.tags[ROLE_TAG] === undefined && record.data.state === 'terminated';
+}
+
 export const instanceType = defineResourceType<RawInstance, DescribeInstancesCommandOutput>({
   service: 'EC2',
   name: 'Instance',
@@ -57,6 +62,7 @@ export const instanceType = defineResourceType<RawInstance, DescribeInstancesCom
       perResource: {
         fields: USER_DATA_FIELDS,
         applies: needsUserData,
+        keeps: keepsUserDataRole,
         needed: (record, stored) => (stored.data.state === 'stopped' && record.data.state !== 'stopped')
           || record.data.state_transition_time !== stored.data.state_transition_time,
       },
