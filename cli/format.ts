@@ -1,4 +1,4 @@
-import type { RunSummary } from '../src/dto/run-summary';
+import type { RunSummary, SnapshotOutcome } from '../src/dto/run-summary';
 
 /** A plain text table: a header row, a rule, the rows; columns as wide as their widest cell. */
 export function table(headers: string[], rows: (string | number)[][]): string {
@@ -24,6 +24,7 @@ export function formatRunSummary(summary: RunSummary): string {
     `  resources  ${r.seen} seen, ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged, ${r.deleted} deleted`,
     `  events     ${e.opened} opened, ${e.recurred} recurred, ${e.cleared} cleared`,
     `  cost       ${summary.writes} DynamoDB items written, ${summary.apiCalls} AWS calls`,
+    ...(summary.snapshot ? [`  ${formatSnapshot(summary.snapshot)}`] : []),
   ];
   const a = summary.accounts;
   // Beyond one account: how each fared, what failed across them, and which took longest.
@@ -56,6 +57,37 @@ export function formatRunSummary(summary: RunSummary): string {
     if (summary.skippedOmitted) lines.push(`… and ${summary.skippedOmitted} more skipped targets (the summary lists the first ${summary.skipped.length})`);
   }
   return lines.join('\n');
+}
+
+/** The run's snapshot export in one line: `snapshot: 8 tables, 12,345 rows, 1.2 MB → <location> in 0.4 s`, or why not. */
+export function formatSnapshot(snapshot: SnapshotOutcome): string {
+  if (snapshot.status === 'disabled') return 'snapshot   not exported: no CLOUDTAP_SNAPSHOT_BUCKET or CLOUDTAP_SNAPSHOT_DIR configured';
+  if (snapshot.status === 'failed') {
+    const message = snapshot.error ? lambdaErrorMessage(snapshot.error.message) : 'unknown error';
+    return `snapshot   FAILED (${snapshot.error?.code ?? 'Error'}): ${message}`;
+  }
+  const tables = Object.values(snapshot.tables);
+  const rows = tables.reduce((sum, t) => sum + t.rows, 0);
+  const bytes = tables.reduce((sum, t) => sum + t.bytes, 0);
+  const took = snapshot.durationMs !== undefined ? ` in ${formatDuration(snapshot.durationMs)}` : '';
+  return `snapshot   ${tables.length} tables, ${rows.toLocaleString('en-US')} rows, ${formatBytes(bytes)} → ${snapshot.location ?? '?'}${took}`;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  return `${(bytes / 1024 ** 3).toFixed(2)} GB`;
+}
+
+/** Step Functions' Cause of a Lambda failure is Lambda's JSON (`{"errorType", "errorMessage"}`): its message. */
+function lambdaErrorMessage(cause: string): string {
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    return typeof parsed.errorMessage === 'string' ? parsed.errorMessage : cause;
+  } catch {
+    return cause;
+  }
 }
 
 /**

@@ -8,6 +8,13 @@ import { UsageError } from './errors';
 import { explainStackReadError, tableNamesOfStack, TABLE_OUTPUTS } from './remote/stack';
 
 export const DEFAULT_DATA_DIR = '.cloudtap';
+/** Where a local run exports its snapshots for SQL, in the data directory (`cloudtap query` reads them there). */
+export const SNAPSHOTS_DIR = 'snapshots';
+
+/** The snapshot directory of a data directory (absolute: the in-process handlers get it through the environment). */
+export function snapshotDirectory(dataDir: string = DEFAULT_DATA_DIR): string {
+  return join(resolve(dataDir), SNAPSHOTS_DIR);
+}
 const LOCAL_TABLE_PREFIX = 'cloudtap';
 /** The region of the embedded store (and of a DynamoDB named by AWS_ENDPOINT_URL_DYNAMODB) when none is configured. */
 const LOCAL_REGION = 'us-east-1';

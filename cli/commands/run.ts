@@ -8,11 +8,12 @@ import { UsageError, flagMessage } from '../errors';
 import { formatRunSummary } from '../format';
 import { progressLine } from '../progress';
 import { parseSpecFlag, startSandboxTarget, type SandboxTarget } from '../sandbox-target';
-import { openWorkspace, DEFAULT_DATA_DIR } from '../workspace';
+import { openWorkspace, DEFAULT_DATA_DIR, snapshotDirectory } from '../workspace';
 import type { SandboxSpec } from '../../local/sandbox/spec';
 import { readFile } from 'node:fs/promises';
 import { parseThresholds, type Threshold } from '../../src/events/threshold';
 import { overlayEnvironment } from '../environment';
+import { SNAPSHOT_ENV } from '../../src/lambda/settings';
 import { isRemoteRun, runRemoteCommand } from './run-remote';
 
 export const RUN_HELP = `Usage: cloudtap run [--sandbox[=SPEC]] [--services S,…] [--regions R,…] [--concurrency N] [--json] [--data-dir DIR]
@@ -32,7 +33,8 @@ One collection run, locally, through the same workflow definition the CDK stack 
                      or a delegated administrator); --include/--exclude take OU, root or account ids (OUs
                      recursively); members are reached through the role --member-role (default cloudtap-member)
   --json             print the run summary as JSON
-  --data-dir DIR     where the embedded DynamoDB keeps its data (default ${DEFAULT_DATA_DIR}/)
+  --data-dir DIR     where the embedded DynamoDB keeps its data (default ${DEFAULT_DATA_DIR}/), and the run's snapshot for
+                     SQL goes (DIR/snapshots/, or CLOUDTAP_SNAPSHOT_DIR; \`cloudtap query\` reads it)
   --thresholds FILE  a JSON list of thresholds, evaluated at the end of the run (see README, "Thresholds")
 
   --remote           start the deployed state machine instead (StartExecution), follow it to its end and print
@@ -145,6 +147,9 @@ export async function collectLocally(request: CollectionRequest, options: LocalC
       // Every service is one endpoint here (the sandbox, or LocalStack): the process's pool may open more connections
       // to it than the 50 per endpoint a Lambda needs.
       CLOUDTAP_SDK_MAX_SOCKETS: process.env.CLOUDTAP_SDK_MAX_SOCKETS ?? String(LOCAL_MAX_SOCKETS),
+      // The run's snapshot for SQL goes beside its store (`cloudtap query` reads it there), unless the environment names
+      // another directory, or a bucket.
+      [SNAPSHOT_ENV.directory]: process.env[SNAPSHOT_ENV.directory] ?? (process.env[SNAPSHOT_ENV.bucket] ? undefined : snapshotDirectory(options.dataDir)),
     });
     try {
       return await runWorkflowLocally({ input: request, onProgress: (p) => progress?.update(p), ...(options.onStateEvent ? { onStateEvent: options.onStateEvent } : {}) });

@@ -18,12 +18,16 @@ export const STATE = {
   morePages: 'MoreAccounts',
   turnPage: 'TurnPage',
   finalize: 'Finalize',
+  exportSnapshot: 'ExportSnapshot',
+  snapshotExported: 'SnapshotExported',
+  snapshotFailed: 'SnapshotFailed',
 } as const;
 
 /** Task states and the Lambda function each invokes. */
 export const LAMBDA_STATES = {
   [STATE.getTasks]: 'getTasks', [STATE.nextAccounts]: 'getTasks', [STATE.planAccount]: 'getTasks',
   [STATE.collect]: 'collect', [STATE.recordFailedTask]: 'normalize', [STATE.accountDone]: 'normalize', [STATE.finalize]: 'normalize',
+  [STATE.exportSnapshot]: 'normalize',
 } as const;
 export type FunctionId = (typeof LAMBDA_STATES)[keyof typeof LAMBDA_STATES];
 
@@ -83,6 +87,7 @@ export type WorkflowDefinition = StateMachineDefinition;
  *
  *   GetTasks → NextAccounts → CollectAccounts (Distributed Map: a child execution per account:
  *     PlanAccount → CollectTasks (inline Map: Collect | RecordFailedTask) → AccountDone) → MoreAccounts? → … → Finalize
+ *     → ExportSnapshot (→ SnapshotExported | SnapshotFailed)
  *
  * GetTasks lists the accounts (given, or from AWS Organizations) into pages in the runs table; no state ever holds
  * the whole list. Each page (src/plan/pages.ts: 500 accounts, ~55 KB) is one Map Run of child executions, each with its own history (an account's ~170 tasks
@@ -96,7 +101,7 @@ export function collectionWorkflow(): WorkflowDefinition {
     { ErrorEquals: ['cloudtap.Throttled'], IntervalSeconds: 5, MaxAttempts: 3, BackoffRate: 2, JitterStrategy: 'FULL' as const },
   ];
   return {
-    Comment: 'cloudtap collection run: GetTasks → pages of accounts → Distributed Map (PlanAccount → Map(Collect) → AccountDone) → Finalize',
+    Comment: 'cloudtap collection run: GetTasks → pages of accounts → Distributed Map (PlanAccount → Map(Collect) → AccountDone) → Finalize → ExportSnapshot',
     StartAt: STATE.getTasks,
     States: {
       [STATE.getTasks]: {
@@ -211,6 +216,30 @@ export function collectionWorkflow(): WorkflowDefinition {
         ...invoke('normalize', { mode: 'finalize', schemaVersion: 1, 'runId.$': '$.runId', 'startedAt.$': '$.startedAt' }),
         OutputPath: '$.Payload',
         Retry: [lambdaRetry],
+        Next: STATE.exportSnapshot,
+      },
+      // The run's snapshot for SQL, beside the summary (`snapshot`); a failed export never fails the run.
+      [STATE.exportSnapshot]: {
+        ...invoke('normalize', { mode: 'export', schemaVersion: 1, 'runId.$': '$.runId', 'startedAt.$': '$.startedAt' }),
+        ResultSelector: { 'outcome.$': '$.Payload' },
+        ResultPath: '$.snapshot',
+        Retry: [lambdaRetry],
+        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.snapshot', Next: STATE.snapshotFailed }],
+        Next: STATE.snapshotExported,
+      },
+      // A ResultSelector builds an object: the outcome is lifted out of it here (a Pass state's result is its input).
+      [STATE.snapshotExported]: {
+        Type: 'Pass' as const,
+        InputPath: '$.snapshot.outcome',
+        ResultPath: '$.snapshot',
+        End: true,
+      },
+      // The function itself failed (timed out, ran out of memory): the caught error, shaped as a failed outcome.
+      [STATE.snapshotFailed]: {
+        Type: 'Pass' as const,
+        InputPath: '$.snapshot',
+        Parameters: { status: 'failed', tables: {}, error: { 'code.$': '$.Error', 'message.$': '$.Cause' } },
+        ResultPath: '$.snapshot',
         End: true,
       },
     },

@@ -28,21 +28,20 @@ export interface HistoryEstimate {
 /**
  * Counts the history events of the worst case, from the definition: every Task state retried as often as its
  * Retry allows (each attempt: TaskScheduled, TaskStarted and TaskFailed/TaskSucceeded) and then caught (its Catch
- * path taken too); a state's own Entered and Exited; an inline Map's MapStateEntered/Started/Succeeded/Exited plus,
+ * path taken instead of its Next, when that is the longer); a state's own Entered and Exited; an inline Map's MapStateEntered/Started/Succeeded/Exited plus,
  * per item, MapIterationStarted/Succeeded and its processor's path; a Distributed Map's MapStateEntered, MapRunStarted,
  * MapRunSucceeded and MapStateExited in the parent (its items run as child executions with their own histories);
  * an execution's Started and Succeeded.
  */
 export function estimateHistory(definition: { StartAt: string; States: States }, shape: HistoryShape): HistoryEstimate {
   const children: Record<string, HistoryEstimate> = {};
-  const path = (startAt: string, states: States): number => {
+  const path = (startAt: string, states: States, looped = new Map<string, number>()): number => {
     let events = 0;
     let name: string | undefined = startAt;
-    const looped = new Map<string, number>();
     while (name) {
       const state = states[name] as AnyState | undefined;
       if (!state) throw new Error(`state ${name} is not defined`);
-      events += stateEvents(name, state, states);
+      events += stateEvents(name, state);
       if (state.Type === 'Choice') {
         const times: number = looped.get(name) ?? 0;
         const loops: number = shape.loops[name] ?? 0;
@@ -50,18 +49,21 @@ export function estimateHistory(definition: { StartAt: string; States: States },
         name = times < loops ? state.Choices?.[0]?.Next : state.Default;
         continue;
       }
+      if (state.Type === 'Task' && state.Catch?.length) {
+        // The worst case: every attempt failed and the longest Catch path ran — or, when it is longer, the path on.
+        const caught = Math.max(...state.Catch.map((c) => path(c.Next, states, new Map(looped))));
+        const onward = state.End || !state.Next ? 0 : path(state.Next, states, looped);
+        return events + Math.max(caught, onward);
+      }
       name = state.End ? undefined : state.Next;
     }
     return events;
   };
-  const stateEvents = (name: string, state: AnyState, states: States): number => {
+  const stateEvents = (name: string, state: AnyState): number => {
     let events = 2;
     if (state.Type === 'Task') {
       const attempts = 1 + (state.Retry ?? []).reduce((sum, r) => sum + (r.MaxAttempts ?? 3), 0);
       events += attempts * 3;
-      // The worst case: every attempt failed, and the Catch path ran (one of them: the longest).
-      const caught = (state.Catch ?? []).map((c) => path(c.Next, states));
-      if (caught.length > 0) events += Math.max(...caught);
     }
     if (state.Type === 'Map' && state.ItemProcessor) {
       const processor = state.ItemProcessor;

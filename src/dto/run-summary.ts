@@ -125,6 +125,25 @@ export interface RunSummary {
   failuresByCode?: { code: string; failures: number; accounts: number }[];
   /** The accounts that took longest, slowest first (at most SUMMARY_LIMITS.slowestAccounts). */
   slowestAccounts?: { accountId: string; durationMs: number; tasks: number }[];
+  /** The run's snapshot for SQL, exported after Finalize (absent in runs stored before it existed). */
+  snapshot?: SnapshotOutcome;
+}
+
+/**
+ * What became of a run's snapshot export (ExportSnapshot, after Finalize). A failed export never fails the run: the
+ * run's data is in the store whatever happens here, and the next run exports a whole snapshot again.
+ */
+export interface SnapshotOutcome {
+  /** `disabled`: no sink configured (neither CLOUDTAP_SNAPSHOT_BUCKET nor CLOUDTAP_SNAPSHOT_DIR). */
+  status: 'exported' | 'failed' | 'disabled';
+  /** Where the files are: a directory, or `s3://bucket/` (absent when disabled, or when the export's function itself failed). */
+  location?: string;
+  /** Rows and bytes of each table's file (written twice: under `latest/` and `history/`); empty unless exported. */
+  tables: Record<string, { rows: number; bytes: number }>;
+  /** Absent when the export's function itself failed (caught by the workflow). */
+  durationMs?: number;
+  /** Why it failed: the error's name and message (a Lambda failure: Step Functions' Error and Cause). */
+  error?: { code: string; message: string };
 }
 
 export interface AccountCounts {

@@ -53,6 +53,15 @@ export const RUN_METRIC = {
 
 export const RUN_DIMENSIONS = ['service'] as const;
 
+/** Per run, from ExportSnapshot's outcome, under {@link RUN_DIMENSIONS}; none when the export is disabled. */
+export const SNAPSHOT_METRIC = {
+  /** 1 for a run whose snapshot export failed (the run itself is unaffected), else 0. */
+  snapshotsFailed: 'SnapshotsFailed',
+  snapshotDurationMs: 'SnapshotDurationMs',
+  /** Bytes of the run's Parquet files (one copy: each is written under latest/ and history/). */
+  snapshotBytes: 'SnapshotBytes',
+} as const;
+
 /** Events open when a run ended, by Finalize, one value per severity (1–5) under {@link OPEN_EVENT_DIMENSIONS}. */
 export const OPEN_EVENTS_METRIC = 'EventsOpen';
 export const OPEN_EVENT_DIMENSIONS = ['service', 'severity'] as const;

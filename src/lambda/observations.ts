@@ -1,5 +1,5 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { isUnreachableAccount, type RunSummary } from '../dto/run-summary';
+import { isUnreachableAccount, type RunSummary, type SnapshotOutcome } from '../dto/run-summary';
 import type { TaskResult } from '../dto/task';
 import { isRecord } from '../dto/validation';
 import { ALARM } from '../finalize/alarms';
@@ -9,7 +9,7 @@ import type { TaskOutcome } from '../finalize/finalize-run';
 import type { IngestResult } from '../realtime/ingest';
 import type { LogKeys } from './logging';
 import {
-  ALL_REGIONS, MAX_TARGET_BREAKDOWN, OPEN_EVENTS_METRIC, OTHER_TARGETS, RUN_METRIC, TARGET_METRIC, TASK_METRIC,
+  ALL_REGIONS, MAX_TARGET_BREAKDOWN, OPEN_EVENTS_METRIC, OTHER_TARGETS, RUN_METRIC, SNAPSHOT_METRIC, TARGET_METRIC, TASK_METRIC,
 } from './metric-names';
 import { MetricUnit, type MetricBreakdown } from './metrics';
 import type { HandlerObservation } from './middleware';
@@ -113,11 +113,15 @@ export const getTasksObservation: HandlerObservation<RunPlan | AccountPage | Acc
   },
 };
 
-/** Normalize closes a run (Finalize) or applies a real-time AWS change notification. */
-type NormalizeResult = RunSummary | IngestResult | TaskOutcome | { accountId: string; status: string };
+/** Normalize closes a run (Finalize), exports its snapshot (ExportSnapshot), or applies a real-time AWS change notification. */
+type NormalizeResult = RunSummary | IngestResult | TaskOutcome | SnapshotOutcome | { accountId: string; status: string };
 
 function isRunSummary(result: NormalizeResult): result is RunSummary {
   return 'runId' in result && 'tasks' in result;
+}
+
+function isSnapshotOutcome(result: NormalizeResult): result is SnapshotOutcome {
+  return 'status' in result && 'tables' in result && !('runId' in result);
 }
 
 /**
@@ -127,11 +131,20 @@ function isRunSummary(result: NormalizeResult): result is RunSummary {
 export const normalizeObservation: HandlerObservation<NormalizeResult> = {
   name: 'Normalize',
   logKeys: (event) => {
-    if (isRecord(event) && (event.mode === 'finalize' || event.mode === 'account')) return stringKeys(event, { runId: 'runId', accountId: 'accountId' });
+    if (isRecord(event) && (event.mode === 'finalize' || event.mode === 'account' || event.mode === 'export')) return stringKeys(event, { runId: 'runId', accountId: 'accountId' });
     if (isRecord(event) && event.mode === 'taskFailed' && isRecord(event.task)) return stringKeys(event.task, { runId: 'runId', taskId: 'taskId' });
     return stringKeys(event, { eventId: 'id', detailType: 'detail-type' });
   },
   outcome: (result) => {
+    if (isSnapshotOutcome(result)) {
+      const rows = Object.values(result.tables).reduce((sum, t) => sum + t.rows, 0);
+      const bytes = Object.values(result.tables).reduce((sum, t) => sum + t.bytes, 0);
+      return {
+        level: result.status === 'failed' ? 'warn' : 'info',
+        message: `snapshot ${result.status}`,
+        fields: { status: result.status, rows, bytes, durationMs: result.durationMs, ...(result.location ? { location: result.location } : {}), ...(result.error ? { error: result.error } : {}) },
+      };
+    }
     if ('accountId' in result && !('tasks' in result)) return { level: result.status === 'succeeded' ? 'info' : 'warn', message: `account ${result.accountId} ${result.status}`, fields: { accountId: result.accountId, status: result.status } };
     if ('taskId' in result) return { level: 'warn', message: `task ${result.taskId} failed: its failure recorded`, fields: { taskId: result.taskId } };
     if ('notification' in result) {
@@ -154,6 +167,16 @@ export const normalizeObservation: HandlerObservation<NormalizeResult> = {
   },
   metrics: {
     record(metrics, result, { serviceName }) {
+      if (isSnapshotOutcome(result)) {
+        if (result.status === 'disabled') return;
+        metrics.addDimension('service', serviceName);
+        metrics.addMetric(SNAPSHOT_METRIC.snapshotsFailed, MetricUnit.Count, result.status === 'failed' ? 1 : 0);
+        if (result.status === 'exported') {
+          metrics.addMetric(SNAPSHOT_METRIC.snapshotDurationMs, MetricUnit.Milliseconds, result.durationMs ?? 0);
+          metrics.addMetric(SNAPSHOT_METRIC.snapshotBytes, MetricUnit.Bytes, Object.values(result.tables).reduce((sum, t) => sum + t.bytes, 0));
+        }
+        return;
+      }
       if (!isRunSummary(result)) return;
       metrics.addDimension('service', serviceName);
       metrics.addMetadata('runId', result.runId);

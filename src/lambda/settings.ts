@@ -5,6 +5,7 @@ import { parseThresholds } from '../events/threshold';
 import { eventBridgePublisher, recordOnly } from '../finalize/alarms';
 import { DEFAULT_LEASE_SETTINGS, type LeaseSettings } from '../store/partition-lease';
 import type { MemberAccess } from '../realtime/ingest';
+import { DirectorySink, s3Sink, type SnapshotSink } from '../sql/snapshot-sink';
 
 /** Tasks in flight per account (the per-account Map's concurrency) when neither cdk.json context nor the request sets one. */
 export const DEFAULT_CONCURRENCY = 20;
@@ -79,4 +80,34 @@ export function finalizeSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): F
     thresholds,
     alarms: bus ? eventBridgePublisher(bus, env.AWS_REGION ?? 'us-east-1') : recordOnly,
   };
+}
+
+/** The variables the snapshot export reads (the stack sets the bucket; a local run the directory). */
+export const SNAPSHOT_ENV = {
+  bucket: 'CLOUDTAP_SNAPSHOT_BUCKET',
+  directory: 'CLOUDTAP_SNAPSHOT_DIR',
+  clearedEventDays: 'CLOUDTAP_SNAPSHOT_CLEARED_EVENT_DAYS',
+} as const;
+
+/** Cleared events stay in the snapshots this many days after they cleared, unless CLOUDTAP_SNAPSHOT_CLEARED_EVENT_DAYS says. */
+export const DEFAULT_CLEARED_EVENT_DAYS = 7;
+
+export interface SnapshotSettings {
+  /** Where snapshots go; none: the export is disabled. */
+  sink?: SnapshotSink;
+  clearedEventDays: number;
+}
+
+/**
+ * The snapshot export's sink: the bucket `CLOUDTAP_SNAPSHOT_BUCKET` names (in AWS), or the directory
+ * `CLOUDTAP_SNAPSHOT_DIR` names (a local run sets `<data-dir>/snapshots`); neither: disabled. Both is a mistake.
+ */
+export function snapshotSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): SnapshotSettings {
+  const bucket = env[SNAPSHOT_ENV.bucket]?.trim();
+  const directory = env[SNAPSHOT_ENV.directory]?.trim();
+  if (bucket && directory) throw new Error(`${SNAPSHOT_ENV.bucket} and ${SNAPSHOT_ENV.directory} are both set: snapshots go to one place; unset one`);
+  const days = env[SNAPSHOT_ENV.clearedEventDays] === undefined ? DEFAULT_CLEARED_EVENT_DAYS : Number(env[SNAPSHOT_ENV.clearedEventDays]);
+  if (!Number.isFinite(days) || days < 0) throw new Error(`${SNAPSHOT_ENV.clearedEventDays} is "${env[SNAPSHOT_ENV.clearedEventDays]}": give a number of days, 0 or more`);
+  const sink = bucket ? s3Sink(bucket, env.AWS_REGION ?? 'us-east-1') : directory ? new DirectorySink(directory) : undefined;
+  return { ...(sink ? { sink } : {}), clearedEventDays: days };
 }

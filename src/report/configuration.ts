@@ -22,6 +22,9 @@ export interface ConfigurationAt {
 
 export const UNKNOWN_GROUP = 'unknown';
 
+/** The records the report reads: EC2 instances, as the Tap EC2 agent knows them. */
+export const INSTANCE_TYPE = 'EC2.Instance';
+
 interface InstanceRecordLike {
   accountId: string;
   region: string;

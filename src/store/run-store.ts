@@ -2,7 +2,7 @@ import type { RunSummary } from '../dto/run-summary';
 import type { TracedCall } from '../aws/call-trace';
 import type { TaskResult } from '../dto/task';
 import type { AccountTarget } from '../dto/collection-request';
-import type { AccountSummary, SkippedTarget } from '../dto/run-summary';
+import type { AccountSummary, SkippedTarget, SnapshotOutcome } from '../dto/run-summary';
 import { Database, batchGet, batchWrite, conditionalWrite, queryItems } from './dynamo';
 import { isStoreCall } from '../aws/call-trace';
 
@@ -128,6 +128,16 @@ export class RunStore {
 
   async saveRun(run: StoredRun): Promise<void> {
     await this.db.client.put({ TableName: this.db.tables.runs, Item: { pk: run.runId, sk: 'RUN', kind: 'run', ...run } });
+    this.db.countWrites(1);
+  }
+
+  /** What became of the run's snapshot export, on its item (which Finalize wrote): a run that has no item gets none. */
+  async recordSnapshot(runId: string, snapshot: SnapshotOutcome): Promise<void> {
+    await this.db.client.update({
+      TableName: this.db.tables.runs, Key: { pk: runId, sk: 'RUN' },
+      UpdateExpression: 'SET #snapshot = :snapshot', ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: { '#snapshot': 'snapshot' }, ExpressionAttributeValues: { ':snapshot': snapshot },
+    });
     this.db.countWrites(1);
   }
 

@@ -21,6 +21,7 @@ const plan = {
 interface Hooks {
   collect: (task: { taskId: string }, attempt: number) => unknown;
   recordFailed?: (input: { task: Record<string, unknown> }) => unknown;
+  exportSnapshot?: (input: Record<string, unknown>) => unknown;
 }
 
 function run(hooks: Hooks) {
@@ -31,6 +32,7 @@ function run(hooks: Hooks) {
   const accountDone: { accountId: string; outcomes: unknown[] }[] = [];
   const recorded: Record<string, unknown>[] = [];
   let finalizeInput: unknown;
+  let exportInput: unknown;
   const machine = new StateMachine(collectionWorkflow());
   const payload = (input: Json) => (input as { Payload: Record<string, unknown> }).Payload;
   const execution = machine.run({} as Json, {
@@ -70,15 +72,19 @@ function run(hooks: Hooks) {
         },
         [STATE.finalize]: async (input: Json) => {
           finalizeInput = payload(input);
-          return { Payload: { done: true } };
+          return { Payload: { runId: plan.runId, startedAt: plan.startedAt, status: 'succeeded' } };
+        },
+        [STATE.exportSnapshot]: async (input: Json) => {
+          exportInput = payload(input);
+          return { Payload: (hooks.exportSnapshot?.(payload(input)) ?? { status: 'exported', location: '/snapshots', tables: {}, durationMs: 1 }) as Json };
         },
       },
-      retryIntervalOverrides: { [STATE.collect]: 0, [STATE.recordFailedTask]: 0 },
+      retryIntervalOverrides: { [STATE.collect]: 0, [STATE.recordFailedTask]: 0, [STATE.exportSnapshot]: 0 },
     },
     context: { Execution: { Id: 'local:test', Name: 'test', StartTime: '2026-01-01T00:00:00.000Z', Input: {} } },
   });
   const outcomesOf = (accountId: string) => accountDone.find((a) => a.accountId === accountId)?.outcomes as Record<string, unknown>[];
-  return { result: execution.result, attempts, maxInFlight, pagesRead, accountDone, recorded, outcomesOf, finalizeInput: () => finalizeInput };
+  return { result: execution.result, attempts, maxInFlight, pagesRead, accountDone, recorded, outcomesOf, finalizeInput: () => finalizeInput, exportInput: () => exportInput };
 }
 
 describe('the collection workflow, executed by the Step Functions interpreter', () => {
@@ -134,7 +140,27 @@ describe('the collection workflow, executed by the Step Functions interpreter', 
       ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' } },
     });
     expect(accounts.ItemProcessor.States[STATE.collectTasks]).toMatchObject({ Type: 'Map', ItemsPath: '$.tasks', MaxConcurrencyPath: '$.concurrency' });
-    expect(text.match(/arn:aws:states:::lambda:invoke/g)).toHaveLength(7);
+    expect(text.match(/arn:aws:states:::lambda:invoke/g)).toHaveLength(8);
+  });
+});
+
+describe('the snapshot export after Finalize', () => {
+  const collect = (task: { taskId: string }) => ({ taskId: task.taskId, status: 'succeeded' });
+
+  it('runs once the run is final, and its outcome is the summary\'s `snapshot`', async () => {
+    const outcome = { status: 'exported', location: '/data/snapshots', tables: { runs: { rows: 1, bytes: 900 } }, durationMs: 12 };
+    const execution = run({ collect, exportSnapshot: () => outcome });
+    expect(await execution.result).toEqual({ runId: 'run-1', startedAt: plan.startedAt, status: 'succeeded', snapshot: outcome });
+    expect(execution.exportInput()).toEqual({ mode: 'export', schemaVersion: 1, runId: 'run-1', startedAt: plan.startedAt });
+  });
+
+  it('never fails the run: an export whose function fails leaves the summary as Finalize made it, with the failure beside it', async () => {
+    const execution = run({ collect, exportSnapshot: () => { throw lambdaError('Sandbox.Timedout', 'Task timed out after 600.00 seconds'); } });
+    const output = await execution.result as Record<string, unknown>;
+    expect(output).toEqual({
+      runId: 'run-1', startedAt: plan.startedAt, status: 'succeeded',
+      snapshot: { status: 'failed', tables: {}, error: { code: 'Sandbox.Timedout', message: expect.stringContaining('Task timed out') } },
+    });
   });
 });
 
@@ -149,7 +175,7 @@ describe('task timeouts', () => {
       }
     };
     visit(collectionWorkflow().States as unknown as Record<string, Record<string, unknown>>);
-    expect(tasks).toHaveLength(7);
+    expect(tasks).toHaveLength(8);
     for (const [name, state] of tasks) {
       expect([name, state.TimeoutSeconds]).toEqual([name, FUNCTION_TIMEOUT_SECONDS[LAMBDA_STATES[name as keyof typeof LAMBDA_STATES]]]);
     }

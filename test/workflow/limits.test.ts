@@ -90,7 +90,8 @@ describe('the workflow at 10,000 accounts × 17 regions × every service', () =>
   });
 
   it('the history model counts what Step Functions records: a run of one page of one task, nothing retried', () => {
-    // Without retries and catches the parent is: Started, GetTasks, NextAccounts, CollectAccounts (Map Run), the Choice, Finalize, Succeeded.
+    // Without retries and catches the parent is: Started, GetTasks, NextAccounts, CollectAccounts (Map Run), the Choice, Finalize,
+    // ExportSnapshot and its Pass (SnapshotExported), Succeeded.
     const plain = structuredClone(definition) as unknown as { States: Record<string, { Retry?: unknown; Catch?: unknown; ItemProcessor?: { States: Record<string, { Retry?: unknown; Catch?: unknown; ItemProcessor?: { States: Record<string, { Retry?: unknown; Catch?: unknown }> } }> } }> };
     const strip = (states: Record<string, { Retry?: unknown; Catch?: unknown; ItemProcessor?: unknown }>) => {
       for (const state of Object.values(states)) {
@@ -101,9 +102,26 @@ describe('the workflow at 10,000 accounts × 17 regions × every service', () =>
     };
     strip(plain.States);
     const estimate = estimateHistory(plain as unknown as typeof definition, { items: { CollectTasks: 1 }, loops: {} });
-    // 2 (execution) + Task 5 + Task 5 + Map 4 + Choice 2 + Task 5.
-    expect(estimate.events).toBe(2 + 5 + 5 + 4 + 2 + 5);
+    // 2 (execution) + Task 5 + Task 5 + Map 4 + Choice 2 + Task 5 + Task 5 + Pass 2.
+    expect(estimate.events).toBe(2 + 5 + 5 + 4 + 2 + 5 + 5 + 2);
     // 2 (execution) + PlanAccount 5 + inline Map (4 + item (2 + Collect 5)) + AccountDone 5.
     expect(estimate.children.CollectAccounts?.events).toBe(2 + 5 + (4 + 2 + 5) + 5);
   });
 });
+
+describe('the history model', () => {
+  const task = (extra: object) => ({ Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', ...extra });
+  const pass = (next?: string) => ({ Type: 'Pass', ...(next ? { Next: next } : { End: true }) });
+
+  it('counts a caught Task\'s Catch path or its path on, whichever is longer, never both', () => {
+    // A Task (5 events, no retries) whose Catch leads to one Pass and whose Next to three.
+    const definition = {
+      StartAt: 'T',
+      States: { T: task({ Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Caught' }], Next: 'A' }), Caught: pass(), A: pass('B'), B: pass('C'), C: pass() },
+    } as unknown as Parameters<typeof estimateHistory>[0];
+    expect(estimateHistory(definition, { items: {}, loops: {} }).events).toBe(2 + 5 + 3 * 2);
+    const longCatch = { ...definition, States: { ...definition.States, T: task({ Catch: [{ ErrorEquals: ['States.ALL'], Next: 'A' }], Next: 'Caught' }) } } as typeof definition;
+    expect(estimateHistory(longCatch, { items: {}, loops: {} }).events).toBe(2 + 5 + 3 * 2);
+  });
+});
+
