@@ -8,8 +8,9 @@ import { storeCeiling } from './scenarios/store-ceiling';
 import { throughput } from './scenarios/throughput';
 import { serviceEconomy } from './scenarios/service-economy';
 import { organization } from './scenarios/organization';
+import { snapshot } from './scenarios/snapshot';
 
-const SCENARIOS = { storeCeiling, throughput, sdkAlone, criticalPath, collectAlone, coldStart, cliStart, serviceEconomy, organization } as const;
+const SCENARIOS = { storeCeiling, throughput, sdkAlone, criticalPath, collectAlone, coldStart, cliStart, serviceEconomy, organization, snapshot } as const;
 export type ScenarioName = keyof typeof SCENARIOS;
 
 const [name, params] = process.argv.slice(2);

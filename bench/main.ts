@@ -22,6 +22,7 @@ import type { ColdStartResult } from './scenarios/cold-start';
 import type { CliStartResult } from './scenarios/cli-start';
 import type { SdkAloneResult } from './scenarios/sdk-alone';
 import type { ServiceEconomyResult } from './scenarios/service-economy';
+import type { SnapshotResult } from './scenarios/snapshot';
 
 /** The issue's budget for the whole bench on 2 cores. */
 const BUDGET_MS = 10 * 60 * 1000;
@@ -80,7 +81,10 @@ try {
   log(`organization: ${plan.organization.spec}, services ${plan.organization.services.join(', ')}, run --organization`);
   const organization = await runScenario<OrganizationResult>('organization', plan.organization);
 
-  const results: BenchResults = { ceiling, throughput, sdk, criticalPath, memory, economy, serviceEconomy, coldStart, cliStart, organization };
+  log(`snapshot export: the records of ${plan.snapshot.instances} instances' region, from the embedded store to Parquet files, ${plan.snapshot.repeats} times`);
+  const snapshot = await runScenario<SnapshotResult>('snapshot', plan.snapshot);
+
+  const results: BenchResults = { ceiling, throughput, sdk, criticalPath, memory, economy, serviceEconomy, coldStart, cliStart, organization, snapshot };
   const outcomes = evaluate(results);
   const durationMs = Date.now() - started;
   const report: BenchReport = { startedAt, durationMs, machine: machine(loadBefore, loadavg().map((l) => Math.round(l * 100) / 100)), plan, outcomes, results };

@@ -157,6 +157,7 @@ export function markdown(report: BenchReport): string {
     '| service | operation | first run | unchanged run | resources | per resource in the unchanged run |', '|---|---|---:|---:|---:|---|',
     ...results.serviceEconomy.rows.map((r) => `| ${r.service} | ${r.operation} | ${fmt(r.first)} | ${fmt(r.unchanged)} | ${fmt(r.resources)} | ${r.perResource ? '**yes**' : ''} |`), '',
     ...organizationMarkdown(results.organization),
+    ...snapshotMarkdown(results.snapshot),
     '### CLI start-up', '',
     `Whole processes, started as an operator starts them (\`node bin/cloudtap.js …\`, which runs the dist/ that \`npm run build\` made in ${fmt(results.cliStart.buildMs)} ms), ` +
       `${results.cliStart.node.samplesMs.length} interleaved rounds; \`resources\` lists ${fmt(results.cliStart.resources)} resources (\`${results.cliStart.spec}\`). ` +
@@ -172,6 +173,21 @@ export function markdown(report: BenchReport): string {
         `an import's CPU, profiled: ${b.initProfile.slice(0, 7).map((p) => `${p.name} ${fmt(p.ms)} ms`).join(', ')}.`,
     ]), '',
   ].join('\n');
+}
+
+function snapshotMarkdown(s: BenchResults['snapshot']): string[] {
+  return [
+    '### Snapshot export', '',
+    `The records of one sandbox region of ${fmt(s.instances)} instances, ${fmt(s.resources)} resources, stored as a first run stores them, exported as ExportSnapshot does: ` +
+      `read by the store's Scan, built into Parquet, written to a directory. ${fmt(s.rows)} rows, ${fmt(s.bytes / MB, 1)} MB in ${fmt(s.exportMs)} ms ` +
+      `(samples ${s.exportSamplesMs.join(', ')} ms; CPU ${fmt(s.exportCpuMs)} ms, the embedded store's thread included); building the tables alone from the records in memory: ${fmt(s.buildMs)} ms. ` +
+      `**Per 10,000 resources: ${fmt(s.per10k.exportMs)} ms, ${fmt(s.per10k.bytes / MB, 1)} MB, ${fmt(s.per10k.rows)} rows** (building alone ${fmt(s.per10k.buildMs)} ms). Peak RSS ${fmt(s.peakRssBytes / MB)} MB.`, '',
+    '| table | rows | bytes |', '|---|---:|---:|',
+    ...Object.entries(s.tables).map(([name, t]) => `| ${name} | ${fmt(t.rows)} | ${fmt(t.bytes)} |`), '',
+    `\`cloudtap query\` on a snapshot of ${fmt(s.queries.resources)} resources (${fmt(s.queries.bytes / MB, 1)} MB of Parquet), each query on a fresh in-memory DuckDB (views created, files read), best of three:`, '',
+    '| query | rows | ms | samples |', '|---|---:|---:|---|',
+    ...s.queries.latencies.map((q) => `| ${q.query} | ${fmt(q.rows)} | ${fmt(q.ms)} | ${q.samplesMs.join(', ')} |`), '',
+  ];
 }
 
 function organizationMarkdown(o: BenchResults['organization']): string[] {

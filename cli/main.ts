@@ -41,6 +41,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'feed an EventBridge AWS event through the real-time path',
     load: async () => { const m = await import('./commands/ingest'); return { help: m.INGEST_HELP, run: m.ingestCommand }; },
   },
+  query: {
+    summary: 'SQL over the runs\' snapshots: DuckDB locally, Athena with --stack; named queries (--list)',
+    load: async () => { const m = await import('./commands/query'); return { help: m.QUERY_HELP, run: (argv) => m.queryCommand(argv) }; },
+  },
 };
 
 function usage(): string {

@@ -108,7 +108,7 @@ async function timed(
 }
 
 /** The records the collector makes of one sandbox region, by partition: the sandbox's resources through the types' own preprocess. */
-function sandboxRecords(instances: number): Map<string, ResourceRecord[]> {
+export function sandboxRecords(instances: number): Map<string, ResourceRecord[]> {
   const spec = parseSandboxSpec(`regions=1&instances=${instances}`);
   const region = enabledRegions(spec)[0] ?? 'us-east-1';
   const model = sandboxAccount(spec, PRIMARY_ACCOUNT_ID).region(region);

@@ -63,12 +63,12 @@ export function explainStackReadError(error: unknown, doing: string): unknown {
   return explainAwsError(error, doing);
 }
 
-interface LookupMessages {
+export interface LookupMessages {
   notFound(region: string | undefined, message: string): string;
   explain(error: unknown): unknown;
 }
 
-async function stackOutputs(cloudformation: CloudFormationClient, stackName: string, messages: LookupMessages): Promise<Output[]> {
+export async function stackOutputs(cloudformation: CloudFormationClient, stackName: string, messages: LookupMessages): Promise<Output[]> {
   try {
     const { Stacks } = await cloudformation.send(new DescribeStacksCommand({ StackName: stackName }));
     return Stacks?.[0]?.Outputs ?? [];
