@@ -15,12 +15,15 @@ import type { Construct } from 'constructs';
 import { collectionWorkflow, FUNCTION_ARN_PLACEHOLDER, FUNCTION_TIMEOUT_SECONDS, type FunctionId, type WorkflowDefinition } from '../workflow/definition';
 import {
   DEFAULT_CONCURRENCY, DEFAULT_MEMBER_ROLE_NAME, SERVICE_NAME, TABLE_ENV, TABLE_IDS, TABLES, functionIamActions, metricsNamespace, realtimeEventPatterns,
-  type KeyAttribute, type TableId, type Threshold,
+  deployableNamedQueries, type KeyAttribute, type TableId, type Threshold,
 } from '../../src/stack-inputs';
 import { SCHEMA_VERSION, type CollectionRequest } from '../../src/dto/collection-request';
 import { deadLetterQueue } from './dead-letter-queue';
-import { NAG_REASONS, acknowledge } from './nag';
+import { NAG_REASONS, acknowledge, nagResource } from './nag';
 import { CollectorOperations } from './operations';
+import {
+  DEFAULT_ATHENA_SCAN_LIMIT_BYTES, DEFAULT_SNAPSHOT_RETENTION_DAYS, SNAPSHOT_OUTPUTS, Snapshots, snapshotDatabaseName, snapshotWorkGroupName,
+} from './snapshots';
 import { INDEX_ACTIONS, tableAccessOf } from './table-access';
 
 export interface CollectorStackProps extends StackProps {
@@ -68,6 +71,15 @@ export interface CollectorStackProps extends StackProps {
   readonly memberRoleName?: string;
   /** The external id the member roles require (`sts:ExternalId`). @default none */
   readonly memberExternalId?: string;
+  /**
+   * SQL over the runs: Finalize exports each run's snapshot to a bucket of the stack, with Glue tables over it and an
+   * Athena workgroup with cloudtap's named queries (lib/stacks/snapshots.ts). @default true
+   */
+  readonly snapshots?: boolean;
+  /** Days each run's snapshot is kept under `history/` (the `_history` tables). @default 30 */
+  readonly snapshotRetentionDays?: number;
+  /** The Athena workgroup cancels a query that would scan more than this many bytes (at least 10 MB). @default 10 GB */
+  readonly athenaScanLimitBytes?: number;
   /**
    * The SDK's adaptive retry mode for collect's AWS calls: after a throttle, a client-side rate per account, region and
    * service, kept by the Lambda container across tasks (`CLOUDTAP_SDK_RETRY_MODE`). @default false (standard retries)
@@ -162,6 +174,8 @@ export class CollectorStack extends Stack {
   /** Dead-letter queues by what they catch. */
   readonly deadLetterQueues: Record<string, sqs.Queue>;
   readonly operations: CollectorOperations;
+  /** The snapshot bucket, Glue tables and Athena workgroup; absent with `snapshots: false`. */
+  readonly snapshots?: Snapshots;
 
   constructor(scope: Construct, id: string, props: CollectorStackProps = {}) {
     super(scope, id, props);
@@ -372,6 +386,17 @@ export class CollectorStack extends Stack {
       }
     }
 
+    if (props.snapshots ?? true) {
+      this.snapshots = new Snapshots(this, 'Snapshots', {
+        retentionDays: props.snapshotRetentionDays ?? DEFAULT_SNAPSHOT_RETENTION_DAYS,
+        scanLimitBytes: props.athenaScanLimitBytes ?? DEFAULT_ATHENA_SCAN_LIMIT_BYTES,
+        databaseName: snapshotDatabaseName(this.stackName),
+        workGroupName: snapshotWorkGroupName(this.stackName),
+        namedQueries: deployableNamedQueries(),
+        writer: normalize,
+      });
+    }
+
     this.operations = new CollectorOperations(this, 'Operations', {
       deployment: this.stackName,
       ems: environment.CLOUDTAP_EMS!,
@@ -389,6 +414,12 @@ export class CollectorStack extends Stack {
     // One output per table, `<Id>TableName`: what `--stack` reads to find the tables.
     for (const tableId of TABLE_IDS) {
       new CfnOutput(this, `${pascalCase(tableId)}TableName`, { value: this.tables[tableId].tableName, description: `The ${tableId} table (src/store/tables.ts)` });
+    }
+    if (this.snapshots) {
+      // What `cloudtap query --stack` reads.
+      new CfnOutput(this, SNAPSHOT_OUTPUTS.bucket, { value: this.snapshots.bucket.bucketName, description: 'The bucket of the runs\' snapshots (latest/, history/) and Athena\'s results (athena-results/)' });
+      new CfnOutput(this, SNAPSHOT_OUTPUTS.database, { value: this.snapshots.database.ref, description: 'The Glue database of the snapshot tables' });
+      new CfnOutput(this, SNAPSHOT_OUTPUTS.workGroup, { value: this.snapshots.workGroup.ref, description: 'The Athena workgroup to query them in (scan limit, result location, named queries)' });
     }
   }
 }
@@ -480,17 +511,4 @@ function allowCalls(fn: LambdaFunction, declaredActions: readonly string[], memb
       conditions: { StringEquals: { 'aws:ResourceOrgID': members.organization.id } },
     }));
   }
-}
-
-/** A resource as cdk-nag names it in a finding id: `Fn::Join` flattened, references as `<AWS::Partition>`. */
-function nagResource(stack: Stack, resource: string): string {
-  const flatten = (node: unknown): string => {
-    if (typeof node === 'string') return node;
-    const join = (node as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
-    if (join) return join[1].map(flatten).join(join[0]);
-    const ref = (node as { Ref?: string }).Ref;
-    if (ref) return `<${ref}>`;
-    return JSON.stringify(node);
-  };
-  return flatten(stack.resolve(resource));
 }

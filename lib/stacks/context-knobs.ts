@@ -7,6 +7,7 @@ import { parseThresholds, type Threshold } from '../../src/stack-inputs';
 import { DEFAULT_ACCOUNT_CONCURRENCY, DEFAULT_CONCURRENCY, DEFAULT_MEMBER_ROLE_NAME, EXTERNAL_ID_PATTERN, OU_ID_PATTERN } from '../../src/stack-inputs';
 import { DEFAULT_NORMALIZE_CONCURRENCY, DEFAULT_SCHEDULE_EXPRESSION, type CollectorStackProps, type OrganizationCollection } from './collector-stack';
 import type { MemberRoleStackProps } from './member-stack';
+import { DEFAULT_ATHENA_SCAN_LIMIT_BYTES, DEFAULT_SNAPSHOT_RETENTION_DAYS, MIN_ATHENA_SCAN_LIMIT_BYTES } from './snapshots';
 import type { OrgStackProps, StackSetCallAs } from './org-stack';
 import { serviceNames } from '../../src/stack-inputs';
 
@@ -36,6 +37,9 @@ export const CONTEXT_KNOBS = {
   stackSetCallAs: 'SELF' as StackSetCallAs,
   collectorAccountId: '',
   memberStack: false,
+  snapshots: true,
+  snapshotRetentionDays: DEFAULT_SNAPSHOT_RETENTION_DAYS,
+  athenaScanLimitBytes: DEFAULT_ATHENA_SCAN_LIMIT_BYTES,
   adaptiveRetries: false,
 } as const;
 
@@ -78,6 +82,8 @@ const MAX_RESERVED_CONCURRENCY = 900;
 const ORGANIZATION_ID_PATTERN = /^o-[a-z0-9]{10,32}$/;
 /** IAM's role names. */
 const ROLE_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
+/** Ten years of daily snapshots: beyond that, an archive is the better home. */
+const MAX_SNAPSHOT_RETENTION_DAYS = 3650;
 /** STS's ExternalId. */
 
 export function readCollectorDeployment(node: Node): CollectorDeployment {
@@ -123,8 +129,25 @@ export function readCollectorDeployment(node: Node): CollectorDeployment {
       ...optional('alarmTopicArn', alarmTopicArn(knob('alarmTopicArn'))),
       ...(organization ? { organization, memberRoleName } : {}),
       ...optional('memberExternalId', memberExternalId),
+      ...snapshotKnobs(knob('snapshots'), knob('snapshotRetentionDays'), knob('athenaScanLimitBytes')),
       ...(boolean('adaptiveRetries', knob('adaptiveRetries')) ? { adaptiveRetries: true } : {}),
     },
+  };
+}
+
+/** `snapshots`, `snapshotRetentionDays`, `athenaScanLimitBytes`: in the props only when they differ from the stack's defaults. */
+function snapshotKnobs(enabled: unknown, retentionDays: unknown, scanLimit: unknown): Pick<CollectorStackProps, 'snapshots' | 'snapshotRetentionDays' | 'athenaScanLimitBytes'> {
+  const on = boolean('snapshots', enabled);
+  const days = integer('snapshotRetentionDays', retentionDays, 1, MAX_SNAPSHOT_RETENTION_DAYS);
+  const bytes = typeof scanLimit === 'string' && /^\s*\d+\s*$/.test(scanLimit) ? Number(scanLimit) : scanLimit;
+  if (typeof bytes !== 'number' || !Number.isSafeInteger(bytes) || bytes < MIN_ATHENA_SCAN_LIMIT_BYTES) {
+    throw new ContextKnobError('athenaScanLimitBytes', `${JSON.stringify(scanLimit)} is not a whole number of bytes of at least ${MIN_ATHENA_SCAN_LIMIT_BYTES} (Athena's minimum, 10 MB)`,
+      `use e.g. ${DEFAULT_ATHENA_SCAN_LIMIT_BYTES} (10 GB)`);
+  }
+  return {
+    ...(on ? {} : { snapshots: false }),
+    ...(days !== DEFAULT_SNAPSHOT_RETENTION_DAYS ? { snapshotRetentionDays: days } : {}),
+    ...(bytes !== DEFAULT_ATHENA_SCAN_LIMIT_BYTES ? { athenaScanLimitBytes: bytes } : {}),
   };
 }
 

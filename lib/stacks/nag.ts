@@ -1,4 +1,4 @@
-import { Validations, type App } from 'aws-cdk-lib';
+import { Validations, type App, type Stack } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 
@@ -29,7 +29,26 @@ export const NAG_REASONS = {
   stateMachineWildcard: 'Resource::* only for CloudWatch Logs delivery (logs:CreateLogDelivery, GetLogDelivery, UpdateLogDelivery, DeleteLogDelivery, ListLogDeliveries, PutResourcePolicy, DescribeResourcePolicies, DescribeLogGroups) and X-Ray (xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets), none of which has resource-level permissions; the functions are granted by ARN.',
   runtime: 'nodejs22.x is the runtime cloudtap is built and tested for (lib/stacks/bundling.ts targets node22, shared/NOTES.md); a newer one is adopted by a deliberate upgrade with its own tests, not by a linter.',
   synchronousOnly: 'invoked only synchronously, by the state machine: a failure is the Task state\'s error, retried and caught by the workflow (lib/workflow/definition.ts), and a Lambda dead-letter queue only ever receives asynchronous invocations.',
+  /** On the snapshot bucket (lib/stacks/snapshots.ts). */
+  snapshotAccessLogs: 'the snapshot bucket holds copies Finalize derives from the inventory (the DynamoDB tables, with point-in-time recovery, are the record); its one writer is normalize\'s role, with s3:PutObject on latest/ and history/ only, and it is read through the Athena workgroup, whose queries Athena keeps in its history and CloudTrail records (StartQueryExecution). An access-log bucket would need this same exemption for itself; whoever needs object-level audit turns on CloudTrail S3 data events for this bucket.',
+  /** On normalize's role, when snapshots are on. */
+  snapshotWrites: 'Finalize writes each run\'s snapshot as one object per table, latest/<table>/data.parquet and history/<table>/dt=<day>/<run id>.parquet, keys known only at run time: s3:PutObject, and nothing else (no read, no delete), on those two prefixes of the stack\'s own bucket.',
 } as const;
+
+/** A resource as cdk-nag names it in a finding id: `Fn::Join` flattened, references as `<AWS::Partition>`, attributes as `<LogicalId.Arn>`. */
+export function nagResource(stack: Stack, resource: string): string {
+  const flatten = (node: unknown): string => {
+    if (typeof node === 'string') return node;
+    const join = (node as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+    if (join) return join[1].map(flatten).join(join[0]);
+    const ref = (node as { Ref?: string }).Ref;
+    if (ref) return `<${ref}>`;
+    const getAtt = (node as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
+    if (getAtt) return `<${getAtt[0]}.${getAtt[1]}>`;
+    return JSON.stringify(node);
+  };
+  return flatten(stack.resolve(resource));
+}
 
 /** Acknowledges cdk-nag findings on a construct (and everything under it), each with its reason. */
 export function acknowledge(construct: IConstruct, reasons: Record<string, string>): void {

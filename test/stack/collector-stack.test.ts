@@ -3,6 +3,7 @@ import { functionIamActions, realtimeEventPatterns } from '../../src/stack-input
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { collectionWorkflow, FUNCTION_ARN_PLACEHOLDER, STATE, type FunctionId } from '../../lib/workflow/definition';
 import { deployedWorkflow } from '../../lib/stacks/collector-stack';
+import { SNAPSHOT_OUTPUTS } from '../../lib/stacks/snapshots';
 import { TABLE_ENV, TABLE_IDS, TABLES } from '../../src/store/tables';
 import { ITEM_ACTIONS, TABLE_ACCESS } from '../../lib/stacks/table-access';
 import { parseCollectionRequest } from '../../src/dto/collection-request';
@@ -223,7 +224,8 @@ describe('the collector stack with cdk.json defaults', () => {
     const declared = functionIamActions().normalize.filter((action) => action !== 'sts:AssumeRole');
     expect(wildcardResourceActions(grants)).toEqual([...declared].sort());
     const others = grants.filter((grant) => grant.actions.some((a) => !/^(dynamodb|xray|logs):/.test(a) && !declared.includes(a)));
-    expect(others.flatMap((grant) => grant.actions).sort()).toEqual(['events:PutEvents', 'sqs:SendMessage']);
+    // (s3:PutObject: Finalize's snapshot export, on the snapshot bucket's two prefixes; test/stack/snapshots.test.ts.)
+    expect(others.flatMap((grant) => grant.actions).sort()).toEqual(['events:PutEvents', 's3:PutObject', 'sqs:SendMessage']);
     expect(JSON.stringify(others.find((grant) => grant.actions.includes('events:PutEvents'))?.resources)).toContain(':event-bus/default');
     expect(others.find((grant) => grant.actions.includes('sqs:SendMessage'))?.resources).toEqual([{ 'Fn::GetAtt': [logicalId(stack, stack.deadLetterQueues[Object.keys(stack.deadLetterQueues).find((k) => k.includes('normalize failed'))!]!), 'Arn'] }]);
   });
@@ -256,11 +258,11 @@ describe('the collector stack with cdk.json defaults', () => {
     expect(new Set(invoked)).toEqual(new Set(functionIds));
   });
 
-  it('outputs what `cloudtap run --remote` and `--stack` read: the state machine ARN and every table\'s name', () => {
+  it('outputs what `cloudtap run --remote` and `--stack` read: the state machine ARN, every table\'s name and the SQL resources', () => {
     const { stack, template } = synthesized;
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     const tableOutput = (id: string) => `${id.charAt(0).toUpperCase()}${id.slice(1)}TableName`;
-    expect(Object.keys(outputs).sort()).toEqual(['StateMachineArn', ...TABLE_IDS.map(tableOutput)].sort());
+    expect(Object.keys(outputs).sort()).toEqual(['StateMachineArn', ...TABLE_IDS.map(tableOutput), ...Object.values(SNAPSHOT_OUTPUTS)].sort());
     expect(outputs).toMatchObject({ ResourcesTableName: {}, EventsTableName: {}, RunsTableName: {} });
     expect(outputs.StateMachineArn?.Value).toEqual({ Ref: logicalId(stack, stack.stateMachine) });
     for (const id of TABLE_IDS) expect(outputs[tableOutput(id)]?.Value).toEqual({ Ref: logicalId(stack, stack.tables[id]) });
