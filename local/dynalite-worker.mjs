@@ -23,6 +23,12 @@ if (directory) {
 }
 const server = dynalite({ ...(directory ? { path: directory } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
 server.once('error', (error) => parentPort.postMessage({ type: 'error', message: error.message }));
+// DynamoDB's endpoints keep an idle connection open for about a minute; Node's default 5 s closed connections the
+// store client's keep-alive pool (160 sockets) was about to reuse. With this thread and the collector's busy (a loaded
+// CI), the pool handed out sockets whose close it had not read yet, every attempt of a call met one, and the call
+// failed with "socket hang up" after its 8 attempts: the flaky failed tasks of issue 16.
+server.keepAliveTimeout = 65_000;
+server.headersTimeout = 66_000;
 // The thread's id in the kernel (Linux), so the parent can read the CPU this thread really used.
 const threadId = (() => {
   try {
