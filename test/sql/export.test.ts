@@ -87,7 +87,7 @@ describe('the snapshot a local run exports after Finalize', () => {
   const rows = async (query: string): Promise<Row[]> => (await sql.runAndReadAll(query)).getRowObjectsJson() as Row[];
 
   beforeAll(async () => {
-    store = await localStore();
+    store = await localStore({ snapshots: true });
     root = join(store.dataDir, 'snapshots');
     first = await store.run(SPEC);
     second = await store.run(`${SPEC}&epoch=1`);
