@@ -7,19 +7,12 @@ import { Database, loopbackCredentials, storeClient } from '../src/store/dynamo'
 import { UsageError } from './errors';
 import { explainStackReadError, tableNamesOfStack, TABLE_OUTPUTS } from './remote/stack';
 
-export const DEFAULT_DATA_DIR = '.cloudtap';
-/** Where a local run exports its snapshots for SQL, in the data directory (`cloudtap query` reads them there). */
-export const SNAPSHOTS_DIR = 'snapshots';
+import { DEFAULT_DATA_DIR } from './paths';
 
-/** The snapshot directory of a data directory (absolute: the in-process handlers get it through the environment). */
-export function snapshotDirectory(dataDir: string = DEFAULT_DATA_DIR): string {
-  return join(resolve(dataDir), SNAPSHOTS_DIR);
-}
+export { DEFAULT_DATA_DIR, SNAPSHOTS_DIR, STACK_VARIABLE, snapshotDirectory } from './paths';
 const LOCAL_TABLE_PREFIX = 'cloudtap';
 /** The region of the embedded store (and of a DynamoDB named by AWS_ENDPOINT_URL_DYNAMODB) when none is configured. */
 const LOCAL_REGION = 'us-east-1';
-/** Names the deployed stack to read when --stack is not given (and --data-dir is not either). */
-export const STACK_VARIABLE = 'CLOUDTAP_STACK';
 
 /** The store a command works on: the embedded DynamoDB under the data directory, another one the environment names, or a deployed stack's tables. */
 export interface Workspace {

@@ -10,7 +10,7 @@ import { realtimeEventPatterns, realtimeIamActions } from './realtime/ingest';
 import { ORGANIZATION_IAM_ACTIONS } from './plan/organization-actions';
 
 export { TABLE_ENV, TABLE_IDS, TABLES, type KeyAttribute, type TableId } from './store/tables';
-export { DEFAULT_ACCOUNT_CONCURRENCY, DEFAULT_CONCURRENCY, SNAPSHOT_ENV } from './lambda/settings';
+export { DEFAULT_ACCOUNT_CONCURRENCY, DEFAULT_CONCURRENCY } from './lambda/settings';
 export * from './lambda/metric-names';
 export { parseThresholds, thresholdRuleNames, type Threshold } from './events/threshold';
 export { ALARM, ALARM_CLEARED } from './finalize/alarms';
@@ -38,6 +38,6 @@ export function memberReadActions(): string[] {
 export { DEFAULT_MEMBER_ROLE_NAME, EXTERNAL_ID_PATTERN, OU_ID_PATTERN } from './dto/collection-request';
 export { realtimeEventPatterns, serviceNames };
 export {
-  HISTORY_PARTITION, HISTORY_SUFFIX, SNAPSHOT_TABLES, SQL_TYPES, snapshotPaths, type Column, type SnapshotTable, type SnapshotTableName,
+  HISTORY_PARTITION, HISTORY_SUFFIX, SNAPSHOT_ENV, SNAPSHOT_STACK_OUTPUTS, SNAPSHOT_TABLES, SQL_TYPES, snapshotPaths, type Column, type SnapshotTable, type SnapshotTableName,
 } from './sql/schema';
 export { deployableNamedQueries } from './sql/named-queries';

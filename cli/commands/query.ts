@@ -5,22 +5,15 @@ import { table } from '../format';
 import { InvalidInputError } from '../../src/dto/validation';
 import { NAMED_QUERIES, namedQuery, renderNamedQuery, type NamedQuery } from '../../src/sql/named-queries';
 import { formatCsv, rowObjects, type QueryResult, type SqlValue } from '../../src/sql/query-result';
-import { HISTORY_PARTITION, HISTORY_SUFFIX, SNAPSHOT_TABLES, SQL_TYPES } from '../../src/sql/schema';
+import { HISTORY_PARTITION, HISTORY_SUFFIX, SNAPSHOT_ENV, SNAPSHOT_STACK_OUTPUTS, SNAPSHOT_TABLES, SQL_TYPES } from '../../src/sql/schema';
+import { DEFAULT_DATA_DIR, SNAPSHOTS_DIR, STACK_VARIABLE } from '../paths';
 
-/**
- * As cli/workspace.ts's DEFAULT_DATA_DIR, STACK_VARIABLE and SNAPSHOTS_DIR, and src/lambda/settings.ts's
- * SNAPSHOT_ENV.directory (test/sql/query.test.ts holds them equal): those modules load the store and the S3 client,
- * which a local query does not need.
- */
-const DEFAULT_DATA_DIR = '.cloudtap';
-const STACK_VARIABLE = 'CLOUDTAP_STACK';
+export { SNAPSHOT_STACK_OUTPUTS };
+
 /** The directory under the data directory a local run exports the snapshot tables to. */
-export const LOCAL_SNAPSHOT_DIR = 'snapshots';
+export const LOCAL_SNAPSHOT_DIR = SNAPSHOTS_DIR;
 /** Names another directory a local run exports to (and `cloudtap query` reads, when no --data-dir is given). */
-export const SNAPSHOT_DIR_VARIABLE = 'CLOUDTAP_SNAPSHOT_DIR';
-
-/** The stack outputs naming where its snapshots are queried (lib/stacks/snapshots.ts declares them). */
-export const SNAPSHOT_STACK_OUTPUTS = { bucket: 'SnapshotBucketName', database: 'GlueDatabaseName', workGroup: 'AthenaWorkGroupName' } as const;
+export const SNAPSHOT_DIR_VARIABLE = SNAPSHOT_ENV.directory;
 
 /** What `--stack` queries need from Athena, Glue and S3, for an AccessDenied message that says what to grant. */
 export const ATHENA_QUERY_ACTIONS = [

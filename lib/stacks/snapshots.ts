@@ -6,7 +6,7 @@ import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import {
-  HISTORY_PARTITION, HISTORY_SUFFIX, SNAPSHOT_ENV, SNAPSHOT_TABLES, SQL_TYPES, snapshotPaths, type Column, type SnapshotTable,
+  HISTORY_PARTITION, HISTORY_SUFFIX, SNAPSHOT_ENV, SNAPSHOT_STACK_OUTPUTS, SNAPSHOT_TABLES, SQL_TYPES, snapshotPaths, type Column, type SnapshotTable,
 } from '../../src/stack-inputs';
 import { NAG_REASONS, acknowledge, nagResource } from './nag';
 
@@ -24,7 +24,7 @@ export const ATHENA_RESULTS_PREFIX = 'athena-results/';
 export const SNAPSHOT_WRITE_PREFIXES = ['latest/', 'history/'] as const;
 
 /** The stack's outputs for SQL, which `cloudtap query --stack` reads. */
-export const SNAPSHOT_OUTPUTS = { bucket: 'SnapshotBucketName', database: 'GlueDatabaseName', workGroup: 'AthenaWorkGroupName' } as const;
+export const SNAPSHOT_OUTPUTS = SNAPSHOT_STACK_OUTPUTS;
 
 const PARQUET = {
   inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',

@@ -82,12 +82,9 @@ export function finalizeSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): F
   };
 }
 
-/** The variables the snapshot export reads (the stack sets the bucket; a local run the directory). */
-export const SNAPSHOT_ENV = {
-  bucket: 'CLOUDTAP_SNAPSHOT_BUCKET',
-  directory: 'CLOUDTAP_SNAPSHOT_DIR',
-  clearedEventDays: 'CLOUDTAP_SNAPSHOT_CLEARED_EVENT_DAYS',
-} as const;
+import { SNAPSHOT_ENV } from '../sql/schema';
+
+export { SNAPSHOT_ENV };
 
 /** Cleared events stay in the snapshots this many days after they cleared, unless CLOUDTAP_SNAPSHOT_CLEARED_EVENT_DAYS says. */
 export const DEFAULT_CLEARED_EVENT_DAYS = 7;

@@ -193,6 +193,16 @@ export const snapshotPaths = {
   historyDir: (table: SnapshotTableName): string => `history/${table}/`,
 };
 
+/** The stack outputs naming where its snapshots are, and where they are queried (the stack declares them, the CLI reads them). */
+export const SNAPSHOT_STACK_OUTPUTS = { bucket: 'SnapshotBucketName', database: 'GlueDatabaseName', workGroup: 'AthenaWorkGroupName' } as const;
+
+/** The variables the snapshot export reads (the stack sets the bucket; a local run the directory, which `cloudtap query` also reads). */
+export const SNAPSHOT_ENV = {
+  bucket: 'CLOUDTAP_SNAPSHOT_BUCKET',
+  directory: 'CLOUDTAP_SNAPSHOT_DIR',
+  clearedEventDays: 'CLOUDTAP_SNAPSHOT_CLEARED_EVENT_DAYS',
+} as const;
+
 export function snapshotTable(name: string): SnapshotTable | undefined {
   return SNAPSHOT_TABLES.find((t) => t.name === name);
 }

@@ -1,6 +1,7 @@
 import { describe, it, expect } from '@jest/globals';
 import { parseSandboxSpec } from '../../local/sandbox/spec';
-import { sandboxTruth, type TruthCondition } from '../../local/sandbox/truth';
+import { sandboxTruth } from '../../local/sandbox/truth';
+import { CORE_RULES, expectedEvent, unique } from '../support/tap-truth';
 import { currentEvents } from '../../cli/commands/events';
 import type { TapEvent } from '../../src/events/tap-event';
 import { localStore } from '../support/local-run';
@@ -9,41 +10,6 @@ import { eventById } from '../../src/events/event-queries';
 import { scanItems } from '../../src/store/dynamo';
 import type { Workspace } from '../../cli/workspace';
 import { allServices } from '../../src/services/registry';
-
-const ADMIN_PORTS = [22, 3389];
-
-/**
- * What Tap event a planted condition should be, written from the Tap model (shared/DESIGN.md) and the
- * sandbox's own description of what it planted — not by calling cloudtap's rules.
- */
-function expectedEvent(c: TruthCondition): { account: string; rule: string; class: string; group: string | null; severity: number; pinpoint: string } {
-  return { account: c.accountId, ...expectedTapEvent(c) };
-}
-
-function expectedTapEvent(c: TruthCondition): { rule: string; class: string; group: string | null; severity: number; pinpoint: string } {
-  const d = c.detail as Record<string, unknown>;
-  switch (c.rule) {
-    case 'InstanceState':
-      return { rule: c.rule, class: 'AWS_EC2', group: c.group, severity: 2, pinpoint: `ID=${c.group ?? 'unknown'}:${c.id}` };
-    case 'OpenIngress': {
-      const ports = [Number(d.fromPort ?? 0), Number(d.toPort ?? 65535)];
-      const admin = ADMIN_PORTS.some((p) => (ports[0] as number) <= p && p <= (ports[1] as number)) || d.protocol === '-1';
-      const protocol = d.protocol === '-1' ? 'all' : String(d.protocol);
-      const range = d.protocol === '-1' ? '0-65535' : `${String(d.fromPort)}-${String(d.toPort)}`;
-      return { rule: c.rule, class: 'AWS_EC2', group: c.group, severity: admin ? 1 : 2, pinpoint: `ID=${c.id} Rule=ingress:${protocol}:${range}:${String(d.cidr)}` };
-    }
-    case 'UnattachedVolume':
-      return { rule: c.rule, class: 'AWS_EC2', group: c.group, severity: 3, pinpoint: `ID=${c.id}` };
-    case 'UnencryptedVolume':
-      return d.attachedInstanceId
-        ? { rule: c.rule, class: 'AWS_EC2', group: c.group, severity: 3, pinpoint: `ID=${c.group ?? 'unknown'}:${String(d.attachedInstanceId)} Volume=${c.id}` }
-        : { rule: c.rule, class: 'AWS_EC2', group: c.group, severity: 3, pinpoint: `ID=${c.id}` };
-    case 'TrailLogging':
-      return { rule: c.rule, class: 'AWS_CloudTrail', group: null, severity: 2, pinpoint: `ID=${String(d.trailName)}` };
-    case 'NoTrail':
-      return { rule: c.rule, class: 'AWS_CloudTrail', group: null, severity: 2, pinpoint: `ID=${c.region}` };
-  }
-}
 
 /** An open event in the same terms; OpenIngress is compared on its group → rule pairs (the port pair names the worst port). */
 function actualEvent(e: TapEvent) {
@@ -54,12 +20,8 @@ function actualEvent(e: TapEvent) {
 /** The account an event is about: the first part of its partition. */
 const accountOf = (e: Pick<TapEvent, 'partition'>): string => e.partition.split('#')[0] ?? '';
 
-/** The rules of EC2 and CloudTrail, whose expected Tap events are written out above; the other services' are compared by resource. */
-const CORE_RULES = new Set(['InstanceState', 'OpenIngress', 'UnattachedVolume', 'UnencryptedVolume', 'TrailLogging', 'NoTrail']);
-
 const byKey = (a: { account: string; rule: string; pinpoint: string }, b: { account: string; rule: string; pinpoint: string }) =>
   `${a.account} ${a.rule} ${a.pinpoint}`.localeCompare(`${b.account} ${b.rule} ${b.pinpoint}`);
-const unique = <T>(items: T[]): T[] => [...new Map(items.map((i) => [JSON.stringify(i), i])).values()];
 
 async function scanEventsTable(workspace: Workspace): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];

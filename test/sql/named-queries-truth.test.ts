@@ -16,6 +16,7 @@ import { namedQuery, renderNamedQuery } from '../../src/sql/named-queries';
 import { rowObjects, type SqlValue } from '../../src/sql/query-result';
 import type { RunSummary } from '../../src/dto/run-summary';
 import { cloudtap } from '../support/cli';
+import { expectedEvent, unique } from '../support/tap-truth';
 import { localStore } from '../support/local-run';
 
 const BASE = 'seed=21&regions=2&instances=12';
@@ -28,7 +29,7 @@ let before: SandboxTruth;
 let after: SandboxTruth;
 
 beforeAll(async () => {
-  store = await localStore();
+  store = await localStore({ snapshots: true });
   runs = [await store.run(`${BASE}&epoch=0`), await store.run(`${BASE}&epoch=1`)];
   before = sandboxTruth(parseSandboxSpec(`${BASE}&epoch=0`));
   after = sandboxTruth(parseSandboxSpec(`${BASE}&epoch=1`));
@@ -136,6 +137,17 @@ describe('the named queries equal the sandbox truth, after two runs an epoch apa
     const users = (id: string) => after.resources.filter((r) => (r.type === 'EC2.Instance' && (r.attributes.securityGroups as { groupId: string }[]).some((g) => g.groupId === id)));
     const rows = await named('used-by', { id: group?.id ?? '' });
     expect(rows.filter((r) => r.type === 'EC2.Instance').map(truthKey).sort()).toEqual(users(group?.id ?? '').map(resourceKey).sort());
+  });
+
+  it('events-over-time: its open events, by severity, are the conditions the sandbox planted at the second epoch', async () => {
+    const open = new Map<number, number>();
+    for (const row of await named('events-over-time')) open.set(Number(row.severity), (open.get(Number(row.severity)) ?? 0) + Number(row.open_events));
+    const expected = new Map<number, number>();
+    const planted = [...unique(after.conditions.map(expectedEvent)).map((e) => e.severity), ...after.services.conditions.map((c) => c.severity)];
+    for (const severity of planted) expected.set(severity, (expected.get(severity) ?? 0) + 1);
+    const nonZero = (m: Map<number, number>) => [...m].filter(([, n]) => n > 0).sort(([a], [b]) => a - b);
+    expect(planted.length).toBeGreaterThan(0);
+    expect(nonZero(open)).toEqual(nonZero(expected));
   });
 
   it('SELECT count(*) FROM resources equals cloudtap resources --json | length', async () => {

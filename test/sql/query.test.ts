@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_DATA_DIR, SNAPSHOTS_DIR, STACK_VARIABLE } from '../../cli/workspace';
-import { SNAPSHOT_ENV } from '../../src/lambda/settings';
-import { LOCAL_SNAPSHOT_DIR, QUERY_HELP, SNAPSHOT_DIR_VARIABLE, SNAPSHOT_STACK_OUTPUTS, queryCommand } from '../../cli/commands/query';
+import { DEFAULT_DATA_DIR } from '../../cli/paths';
+import { LOCAL_SNAPSHOT_DIR, SNAPSHOT_DIR_VARIABLE, queryCommand } from '../../cli/commands/query';
 import { UsageError } from '../../cli/errors';
 import { NAMED_QUERIES } from '../../src/sql/named-queries';
 import { formatCsv, rowObjects, timestampValue } from '../../src/sql/query-result';
@@ -194,18 +193,6 @@ describe('what goes wrong says what to do', () => {
     expect(await usageError(['instances-per-role', '--param', 'at=March'])).toMatch(/^--param at: expected an ISO 8601 time/);
     expect(await usageError(['SELECT', '1'])).toMatch(/quote the SQL$/);
     expect(await usageError([])).toMatch(/^give one SQL statement in quotes/);
-  });
-
-  it('the constants shared with other modules are theirs', async () => {
-    expect(DEFAULT_DATA_DIR).toBe('.cloudtap');
-    expect(QUERY_HELP).toContain(`(default ${DEFAULT_DATA_DIR}/)`);
-    expect(QUERY_HELP).toContain(`$${STACK_VARIABLE}`);
-    expect(LOCAL_SNAPSHOT_DIR).toBe(SNAPSHOTS_DIR);
-    expect(SNAPSHOT_DIR_VARIABLE).toBe(SNAPSHOT_ENV.directory);
-    // The stack's declaration of its outputs, read as text: loading the CDK would cost this test seconds.
-    const stack = await readFile(new URL('../../lib/stacks/snapshots.ts', import.meta.url), 'utf8');
-    const declared = /SNAPSHOT_OUTPUTS = (\{[^}]*\})/.exec(stack)?.[1]?.replace(/(\w+):/g, '"$1":').replace(/'/g, '"');
-    expect(JSON.parse(declared ?? '{}')).toEqual(SNAPSHOT_STACK_OUTPUTS);
   });
 });
 
