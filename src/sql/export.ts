@@ -140,25 +140,15 @@ export class SnapshotBuilder {
   }
 
   /**
-   * A current record (deleted or not): its rows in resources, resource_fields, tags, relationships and
-   * instance_lifetimes, and in changes when the run created it. `changed-since`: the run (or a later observation)
-   * changed it otherwise, and its history says how (`addHistory`).
+   * A record as the store holds it: unless it is deleted, its rows in resources, resource_fields, tags and
+   * relationships; its instance lifetime; and its rows in changes when the run created it. `changed-since`: the run
+   * (or a later observation) changed it otherwise, and its history says how (`addHistory`).
    */
   addResource(record: StoredResource): 'changed-since' | undefined {
     const { writers } = this;
-    const { accountId: account_id, region, type, resourceId: resource_id } = record;
-    writers.resources.add({
-      account_id, region, type, resource_id, name: record.name ?? null, arn: record.arn ?? null,
-      first_seen: record.firstSeen, last_changed: record.lastChanged, deleted_at: record.deletedAt ?? null,
-      data: JSON.stringify(record.data ?? {}),
-    });
-    for (const field of flattenData(record.data ?? {})) {
-      writers.resource_fields.add({ account_id, region, type, resource_id, field: field.field, item: field.item, key: field.key, value: field.value, value_type: field.value_type });
-    }
-    for (const [tag_key, tag_value] of Object.entries(record.tags ?? {})) writers.tags.add({ account_id, region, type, resource_id, tag_key, tag_value });
-    for (const edge of record.related ?? []) {
-      writers.relationships.add({ account_id, region, type, resource_id, relation: edge.relation, related_type: edge.type, related_id: edge.id });
-    }
+    const { accountId: account_id, region, type } = record;
+    // The current inventory, as `cloudtap resources` lists it; a deleted record still has its lifetime and its changes.
+    if (!record.deletedAt) this.addCurrent(record);
     if (type === INSTANCE_TYPE) {
       const lifetime = instanceLifetime(record);
       if (lifetime) {
@@ -174,13 +164,30 @@ export class SnapshotBuilder {
     return undefined;
   }
 
+  /** A record of the current inventory: its rows in resources, resource_fields, tags and relationships. */
+  private addCurrent(record: StoredResource): void {
+    const { writers } = this;
+    const { accountId: account_id, region, type, resourceId: resource_id } = record;
+    writers.resources.add({
+      account_id, region, type, resource_id, name: record.name ?? null, arn: record.arn ?? null,
+      first_seen: record.firstSeen, last_changed: record.lastChanged, data: JSON.stringify(record.data ?? {}),
+    });
+    for (const field of flattenData(record.data ?? {})) {
+      writers.resource_fields.add({ account_id, region, type, resource_id, field: field.field, item: field.item, key: field.key, value: field.value, value_type: field.value_type });
+    }
+    for (const [tag_key, tag_value] of Object.entries(record.tags ?? {})) writers.tags.add({ account_id, region, type, resource_id, tag_key, tag_value });
+    for (const edge of record.related ?? []) {
+      writers.relationships.add({ account_id, region, type, resource_id, relation: edge.relation, related_type: edge.type, related_id: edge.id });
+    }
+  }
+
   /** The run's changes to a record, from its history (`ResourceStore.history`, as `cloudtap history` shows it). */
   addHistory(record: StoredResource, chain: readonly HistoryEntry[]): void {
     // The record's first state is the one its oldest entry starts from (or its current one, when it has none).
     if ((chain[0]?.fromSeq ?? record.seq) === this.run.seq) this.addCreated(record);
     for (const entry of chain.filter((e) => e.runId === this.run.runId)) {
       for (const row of changeRows(entry)) {
-        this.writers.changes.add({ account_id: record.accountId, region: record.region, type: record.type, resource_id: record.resourceId, ...row });
+        this.writers.changes.add({ account_id: record.accountId, region: record.region, type: record.type, resource_id: record.resourceId, name: record.name ?? null, ...row });
       }
     }
   }
@@ -218,7 +225,7 @@ export class SnapshotBuilder {
 
   private addCreated(record: StoredResource): void {
     this.writers.changes.add({
-      account_id: record.accountId, region: record.region, type: record.type, resource_id: record.resourceId,
+      account_id: record.accountId, region: record.region, type: record.type, resource_id: record.resourceId, name: record.name ?? null,
       change: 'created', changed_at: record.firstSeen, field: null, from_value: null, to_value: null,
     });
   }

@@ -62,7 +62,7 @@ SELECT i.account_id, i.region, i.resource_id AS security_group, r.name, i.protoc
   TRY_CAST(i.from_port AS INTEGER) AS from_port, TRY_CAST(i.to_port AS INTEGER) AS to_port, i.source
 FROM ingress i
 JOIN resources r ON ${RESOURCE_KEY_JOIN('i', 'r')}
-WHERE i.source IN ('0.0.0.0/0', '::/0') AND r.deleted_at IS NULL
+WHERE i.source IN ('0.0.0.0/0', '::/0')
 ORDER BY i.account_id, i.region, i.resource_id, i.protocol, TRY_CAST(i.from_port AS INTEGER) NULLS FIRST, TRY_CAST(i.to_port AS INTEGER) NULLS FIRST, i.source`,
   },
   {
@@ -75,8 +75,7 @@ ORDER BY i.account_id, i.region, i.resource_id, i.protocol, TRY_CAST(i.from_port
     tables: ['resources', 'tags'],
     sql: `SELECT r.account_id, r.region, r.type, r.resource_id, r.name
 FROM resources r
-WHERE r.deleted_at IS NULL
-  AND ({{type}} = '' OR r.type = {{type}})
+WHERE ({{type}} = '' OR r.type = {{type}})
   AND r.type IN (SELECT t.type FROM tags t)
   AND NOT EXISTS (
     SELECT 1 FROM tags t
@@ -99,10 +98,9 @@ ORDER BY instance_group`,
     name: 'changes-last-run',
     description: 'What the last exported run changed: each created, updated, deleted or restored resource, and for an update each field from and to.',
     params: [],
-    tables: ['changes', 'resources'],
-    sql: `SELECT c.run_id, c.account_id, c.region, c.type, c.resource_id, r.name, c.change, c.changed_at, c.field, c.from_value, c.to_value
+    tables: ['changes'],
+    sql: `SELECT c.run_id, c.account_id, c.region, c.type, c.resource_id, c.name, c.change, c.changed_at, c.field, c.from_value, c.to_value
 FROM changes c
-LEFT JOIN resources r ON ${RESOURCE_KEY_JOIN('c', 'r')}
 ORDER BY c.account_id, c.region, c.type, c.resource_id, c.changed_at, c.field NULLS FIRST`,
   },
   {
@@ -113,7 +111,7 @@ ORDER BY c.account_id, c.region, c.type, c.resource_id, c.changed_at, c.field NU
     sql: `SELECT rel.account_id, rel.region, rel.type, rel.resource_id, r.name, rel.relation, rel.related_type, rel.related_id
 FROM relationships rel
 JOIN resources r ON ${RESOURCE_KEY_JOIN('rel', 'r')}
-WHERE rel.related_id = {{id}} AND r.deleted_at IS NULL
+WHERE rel.related_id = {{id}}
 ORDER BY rel.account_id, rel.region, rel.type, rel.resource_id, rel.relation`,
   },
   {

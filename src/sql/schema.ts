@@ -84,14 +84,13 @@ export const SNAPSHOT_SCHEMA = [
   },
   {
     name: 'resources',
-    doc: "The inventory's current records, deleted ones included (deleted_at not null); `cloudtap resources` lists those with deleted_at null. The per-resource tables cover the same records.",
+    doc: "The inventory's current records: what `cloudtap resources` lists (a resource seen gone is in changes as deleted, and in the history tables of the runs that saw it). The per-resource tables cover the same records.",
     columns: [
       ...RUN_COLUMNS, ...RESOURCE_KEY,
       col('name', 'string', 'Display name (the Name tag or the API name)'),
       col('arn', 'string', 'ARN'),
       col('first_seen', 'timestamp', 'When cloudtap first recorded it'),
       col('last_changed', 'timestamp', 'When its record last changed'),
-      col('deleted_at', 'timestamp', 'When it was seen gone; null while it exists'),
       col('data', 'string', 'The preprocessed record, JSON (also flattened in resource_fields)'),
     ],
   },
@@ -127,6 +126,7 @@ export const SNAPSHOT_SCHEMA = [
     doc: "The run's changes to the inventory: one row per changed field of each history entry the run wrote.",
     columns: [
       ...RUN_COLUMNS, ...RESOURCE_KEY,
+      col('name', 'string', "The resource's display name as last recorded (a deleted resource keeps it)"),
       col('change', 'string', 'created | updated | deleted | restored'),
       col('changed_at', 'timestamp', 'When the change was recorded'),
       col('field', 'string', 'The changed field (null for created and deleted)'),

@@ -148,7 +148,7 @@ describe('the checker', () => {
     )
     SELECT a.account_id, CASE WHEN a.n > 1 THEN 'many' ELSE 'one' END AS size, TRY_CAST(b.rn AS BIGINT) AS rn,
       COALESCE(b.name, '') || '!' AS label, date_trunc('day', b.first_seen) AS day, CAST(b.first_seen AS DATE) AS d,
-      b.first_seen + INTERVAL '1' DAY AS next_day, count_if(b.deleted_at IS NULL) OVER (PARTITION BY a.account_id) AS live,
+      b.first_seen + INTERVAL '1' DAY AS next_day, count_if(b.name IS NULL) OVER (PARTITION BY a.account_id) AS unnamed,
       extract(year FROM b.first_seen) AS y, CAST(1.5 AS DECIMAL(10, 2)) AS dec1, position('a' IN b.name) AS p
     FROM recent a LEFT JOIN ranked b ON b.account_id = a.account_id
     WHERE EXISTS (SELECT 1 FROM tags t WHERE t.resource_id = b.resource_id) AND b.type IN ('EC2.Instance') AND b.name <> 'x'

@@ -136,7 +136,7 @@ describe('cloudtap query --stack: Athena', () => {
 
   it('a history table and a table without files: read as Glue tables (dt a string; no files, no rows)', async () => {
     const { stack } = await both(['SELECT dt, count(*) AS n FROM resources_history GROUP BY dt']);
-    expect(stack).toEqual([{ dt: '2026-03-01', n: 9 }]);
+    expect(stack).toEqual([{ dt: '2026-03-01', n: 7 }]);
     const empty = await query(['SELECT count(*) AS n FROM events_history', '--json', '--stack', 'Cloudtap']);
     expect(empty.error).toBeUndefined();
     expect(JSON.parse(empty.stdout)).toEqual([{ n: 0 }]);
