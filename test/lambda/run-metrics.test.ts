@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { Context } from 'aws-lambda';
 import { lambdaHandler } from '../../src/lambda/middleware';
 import { collectObservation, normalizeObservation, runOutcome } from '../../src/lambda/observations';
@@ -7,6 +7,7 @@ import { TaskThrottledError } from '../../src/collect/collect-task';
 import { summarizeRun, type RunSummary, type SkippedTarget } from '../../src/dto/run-summary';
 import { emptyEventCounts, type TaskResult } from '../../src/dto/task';
 import { MAX_TARGET_BREAKDOWN, RUN_METRIC, TASK_METRIC, metricsNamespace } from '../../src/lambda/metric-names';
+import { capturedOutput } from '../support/captured-output';
 
 type Json = Record<string, unknown>;
 type Emf = Json & { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] } };
@@ -19,19 +20,9 @@ const IN_LAMBDA = handlerRuntime({
 const CONTEXT = { awsRequestId: 'r-1', functionName: 'Cloudtap-NormalizeFunction', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
 const RUN_ID = '20240501T100000Z-exec-1';
 
-let stdout: string[];
-let spies: { mockRestore(): void }[];
-beforeEach(() => {
-  stdout = [];
-  const capture = (chunk: unknown): boolean => { stdout.push(...String(chunk).split('\n').filter(Boolean)); return true; };
-  spies = [
-    jest.spyOn(process.stdout, 'write').mockImplementation(capture as typeof process.stdout.write),
-    jest.spyOn(process.stderr, 'write').mockImplementation((() => true) as typeof process.stderr.write),
-  ];
-});
-afterEach(() => spies.forEach((spy) => spy.mockRestore()));
+const output = capturedOutput({ stderr: false });
 
-const emf = (): Emf[] => stdout.map((line) => JSON.parse(line) as Json).filter((line): line is Emf => '_aws' in line);
+const emf = (): Emf[] => output.lines().map((line) => JSON.parse(line) as Json).filter((line): line is Emf => '_aws' in line);
 
 function result(account: string, region: string, status: TaskResult['status'], n = 0): TaskResult {
   return {

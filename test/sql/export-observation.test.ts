@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { Context } from 'aws-lambda';
 import { lambdaHandler } from '../../src/lambda/middleware';
 import { normalizeObservation } from '../../src/lambda/observations';
@@ -6,6 +6,7 @@ import { handlerRuntime } from '../../src/lambda/runtime';
 import type { SnapshotOutcome } from '../../src/dto/run-summary';
 import { RUN_METRIC, SNAPSHOT_METRIC, metricsNamespace } from '../../src/lambda/metric-names';
 import { formatSnapshot } from '../../cli/format';
+import { capturedOutput } from '../support/captured-output';
 
 type Json = Record<string, unknown>;
 
@@ -15,17 +16,7 @@ const IN_LAMBDA = handlerRuntime({
 });
 const CONTEXT = { awsRequestId: 'r-1', functionName: 'Cloudtap-NormalizeFunction', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
 
-let stdout: string[];
-let spies: { mockRestore(): void }[];
-beforeEach(() => {
-  stdout = [];
-  const capture = (chunk: unknown): boolean => { stdout.push(...String(chunk).split('\n').filter(Boolean)); return true; };
-  spies = [
-    jest.spyOn(process.stdout, 'write').mockImplementation(capture as typeof process.stdout.write),
-    jest.spyOn(process.stderr, 'write').mockImplementation(capture as typeof process.stderr.write),
-  ];
-});
-afterEach(() => spies.forEach((spy) => spy.mockRestore()));
+const output = capturedOutput({ stderr: true });
 
 const exported: SnapshotOutcome = {
   status: 'exported', location: 's3://bucket/', durationMs: 420, tables: { resources: { rows: 12_000, bytes: 1_000_000 }, runs: { rows: 1, bytes: 258_000 } },
@@ -34,7 +25,7 @@ const failed: SnapshotOutcome = { status: 'failed', location: 's3://bucket/', ta
 
 async function exportInvocation(outcome: SnapshotOutcome): Promise<Json[]> {
   await lambdaHandler(async () => outcome, normalizeObservation, IN_LAMBDA)({ mode: 'export', runId: 'run-1', startedAt: '2026-12-01T00:00:00.000Z' }, CONTEXT);
-  return stdout.map((line) => JSON.parse(line) as Json);
+  return output.lines().map((line) => JSON.parse(line) as Json);
 }
 
 describe('ExportSnapshot in the logs and metrics', () => {

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +8,7 @@ import { UsageError } from '../../cli/errors';
 import { NAMED_QUERIES } from '../../src/sql/named-queries';
 import { formatCsv, rowObjects, timestampValue } from '../../src/sql/query-result';
 import { SNAPSHOT_TABLES } from '../../src/sql/schema';
-import { cloudtap, tempDir, type CliResult } from '../support/cli';
+import { cloudtap, runNode, tempDir, type CliResult } from '../support/cli';
 import { FIXTURE, writeHistory, writeLatest } from './query-fixture';
 
 let dataDir: string;
@@ -214,15 +213,7 @@ describe('values', () => {
 /** The real program in a child process, in a working directory of its own. */
 function cloudtapIn(cwd: string, args: string[]): Promise<CliResult> {
   const cli = fileURLToPath(new URL('../../scripts/cloudtap-dev.mjs', import.meta.url));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd, env: { ...process.env, NODE_OPTIONS: '', CLOUDTAP_STACK: '', CLOUDTAP_SNAPSHOT_DIR: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runNode([cli, ...args], { CLOUDTAP_STACK: '', CLOUDTAP_SNAPSHOT_DIR: '' }, cwd);
 }
 
 describe('the cloudtap program', () => {

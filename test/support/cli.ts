@@ -26,10 +26,11 @@ export function runEntry(entry: string, args: string[], env: NodeJS.ProcessEnv =
   return runNode([entry, ...args], env);
 }
 
-/** Runs `node <argv>` in a child process, as runEntry does. */
-export function runNode(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+/** Runs `node <argv>` in a child process, as runEntry does (in `cwd` when given). */
+export function runNode(argv: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, argv, {
+      ...(cwd ? { cwd } : {}),
       env: { ...process.env, NODE_OPTIONS: '', AWS_ENDPOINT_URL_DYNAMODB: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
