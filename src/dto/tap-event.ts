@@ -36,4 +36,15 @@ export interface TapEvent {
   partition: string;
   resourceId: string;
   acknowledged?: Acknowledgement;
+  /** The silence that withheld the event's last notification: the event is still recorded and counted. */
+  silenced?: SilenceMark;
+  /** The event opened and cleared more often than the flapping limit allows within its window: notifications are held. */
+  flapping?: boolean;
+}
+
+/** A silence (maintenance window) as an event shows it. */
+export interface SilenceMark {
+  id: string;
+  until: string;
+  reason: string;
 }

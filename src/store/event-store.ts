@@ -24,7 +24,11 @@ export interface StoredEvent extends TapEvent {
 
 export interface EventHistoryEntry {
   time: string;
-  transition: 'opened' | 'reopened' | 'cleared' | 'acknowledged';
+  /**
+   * `silenced`: a notification was withheld by a silence; `notified`: a notification was sent (trigger or resolve);
+   * `flapping` / `settled`: the event started or stopped flapping.
+   */
+  transition: 'opened' | 'reopened' | 'cleared' | 'acknowledged' | 'silenced' | 'notified' | 'flapping' | 'settled';
   /** The event's severity after the transition (an acknowledgement changes none). */
   severity?: Severity;
   text: string;
