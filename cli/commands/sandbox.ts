@@ -18,6 +18,9 @@ SPEC is a query string; every key has a default:
   optIn=region,…  accounts=1 (up to 10,000)  externalId=…
   an organization (the first account manages it): organization=all|none  suspended=ID,…|none  pendingClosure=ID,…|none
   delegatedAdmin=ID  deny=ID,… (AssumeRole refused)  readDenied=ID,… (every read refused)
+  stopAt=EPOCH,… (every instance stopped at once)  metrics=class:fraction,…|none (planted CloudWatch conditions:
+  hotCpu criticalCpu lowMemory criticalMemory lowDisk criticalDisk systemCheck highLoad criticalLoad lowBurst
+  criticalBurst agentless; see local/sandbox/README.md)
 
   --port P   the port to listen on (default: any free port)
   --truth    print the truth for SPEC and exit`;

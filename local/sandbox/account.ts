@@ -13,7 +13,7 @@ import { remember } from './bounded-cache';
 
 export { epochTime } from './clock';
 
-type ModelSpec = Pick<SandboxSpec, 'seed' | 'regions' | 'instances'>;
+type ModelSpec = Pick<SandboxSpec, 'seed' | 'regions' | 'instances' | 'stopAt'>;
 
 const MAX_CACHED_MODELS = 256;
 const regionModels = new Map<string, RegionModel>();
@@ -45,10 +45,10 @@ export class AccountModel {
   region(name: string): RegionModel | undefined {
     const info = regionInfo(name);
     if (!info || !this.enabledRegions.includes(name)) return undefined;
-    const { seed, instances } = this.spec;
-    return remember(regionModels, `${seed}|${instances}|${this.accountId}|${name}`, () => {
+    const { seed, instances, stopAt = [] } = this.spec;
+    return remember(regionModels, `${seed}|${instances}|${stopAt.join(',')}|${this.accountId}|${name}`, () => {
       built.regionModels++;
-      return new RegionModel(seed, instances, this.accountId, info);
+      return new RegionModel(seed, instances, this.accountId, info, new Set(stopAt));
     }, MAX_CACHED_MODELS);
   }
 
@@ -58,7 +58,7 @@ export class AccountModel {
 }
 
 export function sandboxAccount(spec: ModelSpec, accountId: string): AccountModel {
-  return remember(accountModels, `${spec.seed}|${spec.regions}|${spec.instances}|${accountId}`, () => {
+  return remember(accountModels, `${spec.seed}|${spec.regions}|${spec.instances}|${(spec.stopAt ?? []).join(',')}|${accountId}`, () => {
     built.accountModels++;
     return new AccountModel(spec, accountId);
   }, MAX_CACHED_MODELS);

@@ -169,6 +169,7 @@ export function instanceStateAt(model: RegionModel, index: number, epoch: number
   const terminated = timeline.terminateEpoch(index);
   if (terminated < epoch) return undefined;
   if (terminated === epoch) return 'terminated';
+  if (model.stoppedEpochs.has(epoch)) return 'stopped';
   const flips = timeline.powerChangesUpTo(index, epoch).length;
   return startsStopped(model, index) !== (flips % 2 === 1) ? 'stopped' : 'running';
 }

@@ -60,7 +60,8 @@ export class RegionModel {
   private readonly imagesByArchitecture: Record<Architecture, { owned: ImagePlan[]; available: ImagePlan[] }>;
   private snapshotList?: Snapshot[];
 
-  constructor(seed: number, readonly baseInstances: number, readonly accountId: string, readonly region: RegionInfo) {
+  /** `stoppedEpochs`: the spec's `stopAt`, epochs at which every instance is stopped (instanceStateAt). */
+  constructor(seed: number, readonly baseInstances: number, readonly accountId: string, readonly region: RegionInfo, readonly stoppedEpochs: ReadonlySet<number> = new Set()) {
     this.regionName = region.name;
     this.dice = new Dice(hashText(`${seed}|${accountId}|${region.name}`));
     this.instanceDice = this.dice.child('instances');

@@ -235,9 +235,9 @@ class SandboxServer {
         const why = spec.optIn.includes(scope.region) ? 'is not opted in' : 'is not enabled';
         throw new SandboxApiError(code, `The security token included in the request is invalid (region ${scope.region} ${why} for this account; enabled: ${enabledRegions(spec).join(', ')})`, status);
       }
-      const denied = this.readDenied(accountId, scope.accessKeyId, `${module.signingName}:${operation}`, module.accessDenied ?? protocol.accessDenied);
+      const denied = this.readDenied(accountId, scope.accessKeyId, `${module.actionPrefix ?? module.signingName}:${operation}`, module.accessDenied ?? protocol.accessDenied);
       if (denied) throw denied;
-      const failure = injectedFailure(spec, { service: module.name, operation, region: scope.region, throttling: module.throttling, actionPrefix: module.signingName });
+      const failure = injectedFailure(spec, { service: module.name, operation, region: scope.region, throttling: module.throttling, actionPrefix: module.actionPrefix ?? module.signingName });
       if (failure) throw failure;
       if (this.throttled(sequence)) throw new SandboxApiError(module.throttling.code, module.throttling.message, module.throttling.status);
       const output = module.handle({ operation, input: parsed.input, spec, accountId, region: scope.region });

@@ -62,6 +62,8 @@ export interface SandboxServiceModule {
   name: string;
   /** SigV4 service name in the credential scope: 's3', 'iam', 'lambda', 'rds', 'elasticloadbalancing', 'autoscaling', 'dynamodb', 'kms'. */
   signingName: string;
+  /** The IAM action prefix, when not the signing name (CloudWatch signs as `monitoring`, its actions are `cloudwatch:*`). */
+  actionPrefix?: string;
   /** The SDK's endpoint variable, e.g. 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2', 'AWS_ENDPOINT_URL_AUTO_SCALING'. */
   endpointVariable: string;
   protocol: SandboxProtocol;

@@ -7,6 +7,7 @@ import { drawnInactiveAccounts } from './organization';
 import { DEFAULT_REGIONS, OPT_IN_REGION_NAMES, isRealRegionName } from './regions';
 // A cycle (the modules import spec types): the list is read only inside functions, never while modules load.
 import { SANDBOX_SERVICE_MODULES } from './services/index';
+import { METRIC_PLANTINGS, METRIC_PLANTING_DEFAULTS, METRIC_PLANTING_PAIRS, type MetricPlanting } from './services/cloudwatch-model';
 
 /** The services server.ts answers itself; the others are service modules (services/index.ts). */
 export type BuiltInSandboxService = 'EC2' | 'CloudTrail' | 'STS';
@@ -72,6 +73,13 @@ export interface SandboxSpec {
   readDenied: string[];
   /** A member account registered as a delegated administrator: it may call the Organizations List and Describe operations. */
   delegatedAdmin?: string;
+  /**
+   * Fleet-wide outages: at these epochs every instance that exists (and is not terminating) is stopped, all at once; at
+   * the next epoch each is again in the state its timeline gives. For notification grouping: 200 instances stopping at once.
+   */
+  stopAt?: number[];
+  /** CloudWatch's planted metric conditions (services/cloudwatch-model.ts): the fractions given by `metrics=`; the others keep their defaults. */
+  metrics?: Partial<Record<MetricPlanting, number>>;
 }
 
 /** The real region names `regions=N` enables, in order. */
@@ -98,7 +106,7 @@ export const DEFAULT_SANDBOX_SPEC: Readonly<SandboxSpec> = Object.freeze({
 
 const SPEC_KEYS = [
   'seed', 'regions', 'instances', 'epoch', 'latencyMs', 'throttle', 'fail', 'optIn', 'accounts', 'externalId',
-  'organization', 'suspended', 'pendingClosure', 'deny', 'readDenied', 'delegatedAdmin',
+  'organization', 'suspended', 'pendingClosure', 'deny', 'readDenied', 'delegatedAdmin', 'metrics', 'stopAt',
 ] as const;
 type SpecKey = (typeof SPEC_KEYS)[number];
 
@@ -223,6 +231,22 @@ function parseOrganizationKeys(spec: SandboxSpec, get: (key: SpecKey) => string 
   }
 }
 
+/** `metrics=hotCpu:0.2,agentless:0` (fractions by planted class) or `metrics=none` (plant nothing, every instance has the agent). */
+function parseMetrics(raw: string): Partial<Record<MetricPlanting, number>> {
+  const usage = `entries must look like class:fraction, class one of ${METRIC_PLANTINGS.join(', ')}, fraction from 0 to 1 (or metrics=none)`;
+  if (raw === 'none') return Object.fromEntries(METRIC_PLANTINGS.map((name) => [name, 0]));
+  const metrics: Partial<Record<MetricPlanting, number>> = {};
+  for (const entry of listItems(raw)) {
+    const [name = '', value = '', ...extra] = entry.split(':');
+    const planting = METRIC_PLANTINGS.find((candidate) => candidate === name);
+    if (!planting || extra.length > 0) throw specError('metrics', usage, entry);
+    if (metrics[planting] !== undefined) throw specError('metrics', `names ${planting} twice`, raw);
+    metrics[planting] = parseDecimal('metrics', value, 0, 1, `a fraction from 0 to 1 for ${planting} (${usage})`);
+  }
+  if (Object.keys(metrics).length === 0) throw specError('metrics', usage, raw);
+  return metrics;
+}
+
 /** A percent-decoded part of the spec; a stray `%` names where it is instead of URIError's bare "URI malformed". */
 function decodeSpecPart(text: string, what: string): string {
   try {
@@ -261,6 +285,12 @@ export function parseSandboxSpec(text: string, options: { services?: readonly Sa
   if (instances !== undefined) spec.instances = parseWholeNumber('instances', instances, 0, MAX_INSTANCES_PER_REGION);
   const epoch = get('epoch');
   if (epoch !== undefined) spec.epoch = parseWholeNumber('epoch', epoch, 0, 100_000);
+  const stopAt = get('stopAt');
+  if (stopAt !== undefined) {
+    const epochs = listItems(stopAt).map((item) => parseWholeNumber('stopAt', item, 0, 100_000));
+    if (epochs.length === 0) throw specError('stopAt', 'must list epochs, e.g. stopAt=1 or stopAt=1,3', stopAt);
+    spec.stopAt = [...new Set(epochs)].sort((a, b) => a - b);
+  }
   const latency = get('latencyMs');
   if (latency !== undefined) spec.latencyMs = parseDecimal('latencyMs', latency, 0, 60_000, 'a number of milliseconds from 0 to 60000');
   const throttle = get('throttle');
@@ -282,11 +312,24 @@ export function parseSandboxSpec(text: string, options: { services?: readonly Sa
     spec.externalId = externalId;
   }
   parseOrganizationKeys(spec, get);
+  const metrics = get('metrics');
+  if (metrics !== undefined) {
+    spec.metrics = parseMetrics(metrics);
+    for (const pair of METRIC_PLANTING_PAIRS) {
+      const sum = pair.reduce((total, name) => total + (spec.metrics?.[name] ?? METRIC_PLANTING_DEFAULTS[name]), 0);
+      if (sum > 1) throw specError('metrics', `${pair.join(' + ')} must not exceed 1 (one draw decides between them; defaults count when not given)`, metrics);
+    }
+  }
   return spec;
 }
 
 function formatFailRule(rule: FailRule): string {
   return `${rule.region}:${rule.service}${rule.operation ? `.${rule.operation}` : ''}:${rule.code}`;
+}
+
+function formatMetrics(metrics: Partial<Record<MetricPlanting, number>>): string {
+  if (METRIC_PLANTINGS.every((name) => metrics[name] === 0)) return 'none';
+  return METRIC_PLANTINGS.filter((name) => metrics[name] !== undefined).map((name) => `${name}:${metrics[name]}`).join(',');
 }
 
 /** The canonical query string of a spec: only keys that differ from the defaults, in a fixed order. */
@@ -308,6 +351,8 @@ export function formatSandboxSpec(spec: SandboxSpec): string {
     deny: spec.deny.length > 0 ? spec.deny.join(',') : undefined,
     readDenied: spec.readDenied.length > 0 ? spec.readDenied.join(',') : undefined,
     delegatedAdmin: spec.delegatedAdmin,
+    metrics: spec.metrics && formatMetrics(spec.metrics),
+    stopAt: spec.stopAt?.join(','),
   };
   const defaults = DEFAULT_SANDBOX_SPEC as SandboxSpec;
   const numeric = new Set<SpecKey>(['seed', 'regions', 'instances', 'epoch', 'latencyMs', 'throttle', 'accounts']);

@@ -23,6 +23,7 @@ import { accountOutcome, organizationTruth, type OrganizationAccountOutcome, typ
 import type { ServiceTruthCondition, ServiceTruthResource } from './service-truth';
 import { eventSelectors, trailStateAt, type TrailPlan } from './trails';
 import { NEVER } from './timeline';
+import { metricTruthData, type MetricTruthData } from './truth/cloudwatch';
 
 export type TruthResourceType =
   | 'EC2.Instance' | 'EC2.Volume' | 'EC2.Snapshot' | 'EC2.Image' | 'EC2.Vpc' | 'EC2.Subnet' | 'EC2.SecurityGroup'
@@ -87,6 +88,8 @@ export interface SandboxTruth {
   resources: TruthResource[];
   conditions: TruthCondition[];
   instanceLifecycles: InstanceLifecycle[];
+  /** CloudWatch: the metric conditions planted on the instances running at the epoch, and the agentless ones (truth/cloudwatch.ts; `metricTruth` adds exact values). */
+  metrics: MetricTruthData;
 }
 
 function tagRecord(tags: readonly Tag[] | undefined): Record<string, string> {
@@ -365,6 +368,7 @@ export function sandboxTruth(spec: SandboxSpec): SandboxTruth {
     resources: builder.resources,
     conditions: builder.conditions,
     instanceLifecycles: builder.lifecycles,
+    metrics: metricTruthData(spec),
   };
 }
 
@@ -395,6 +399,7 @@ export function collectedTruth(truth: SandboxTruth): SandboxTruth {
     resources: keep(truth.resources),
     conditions: keep(truth.conditions),
     instanceLifecycles: keep(truth.instanceLifecycles),
+    metrics: { ...truth.metrics, conditions: keep(truth.metrics.conditions), agentless: keep(truth.metrics.agentless), running: keep(truth.metrics.running) },
   };
 }
 

@@ -6,8 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { CloudTrailClient, DescribeTrailsCommand } from '@aws-sdk/client-cloudtrail';
+import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeInstancesCommand, DescribeRegionsCommand, paginateDescribeInstances } from '@aws-sdk/client-ec2';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetAccountAuthorizationDetailsCommand, IAMClient } from '@aws-sdk/client-iam';
 import { KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
@@ -15,6 +17,7 @@ import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { ListAccountsCommand, paginateListAccounts, type Account } from '@aws-sdk/client-organizations';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { startSandbox, type RunningSandbox } from '../../local/sandbox/server';
 import { enabledRegions, parseSandboxSpec, type SandboxSpec } from '../../local/sandbox/spec';
@@ -69,6 +72,10 @@ describe('member accounts a collection cannot use', () => {
       ELBv2: () => new ElasticLoadBalancingV2Client(common).send(new DescribeLoadBalancersCommand({})),
       AutoScaling: () => new AutoScalingClient(common).send(new DescribeAutoScalingGroupsCommand({})),
       Organizations: () => organizationsClient(sandbox, credentials).send(new ListAccountsCommand({})),
+      CloudWatch: () => new CloudWatchClient(common).send(new ListMetricsCommand({})),
+      // The notification targets: a denied caller may not publish either.
+      SNS: () => new SNSClient(common).send(new PublishCommand({ TopicArn: `arn:aws:sns:${region}:444444444444:alerts`, Message: 'm' })),
+      EventBridge: () => new EventBridgeClient(common).send(new PutEventsCommand({ Entries: [{ Source: 'cloudtap', DetailType: 'd', Detail: '{}' }] })),
     };
     // A service added to the sandbox needs its call here: the truth promises its code.
     const codes = readDeniedCodes();

@@ -16,6 +16,11 @@ export interface AwsJsonOptions {
   version: '1.0' | '1.1';
   /** The `X-Amz-Target` prefix, e.g. 'DynamoDB_20120810' or 'TrentService' (the client's `protocolSettings.serviceTarget`). */
   target: string;
+  /**
+   * The service is `awsQueryCompatible` (CloudWatch): errors also carry the query protocol's code in
+   * `x-amzn-query-error: Code;Sender`, which the SDK reads first (`err.Code`, and the modeled error it names).
+   */
+  queryCompatible?: boolean;
 }
 
 /** Epoch seconds unless a member's trait says otherwise, as in every AWS JSON protocol. */
@@ -62,7 +67,8 @@ export function awsJsonProtocol(options: AwsJsonOptions): SandboxProtocol {
       return { status: 200, headers: headers(requestId), body: structureJson(schemas.require(operation).output, output, false) };
     },
     error(error: SandboxApiError, requestId: string): SandboxHttpResponse {
-      return { status: error.status, headers: headers(requestId), body: JSON.stringify({ __type: error.code, message: error.message, ...error.fields }) };
+      const queryError: Record<string, string> = options.queryCompatible ? { 'x-amzn-query-error': `${error.code};${error.status >= 500 ? 'Receiver' : 'Sender'}` } : {};
+      return { status: error.status, headers: { ...headers(requestId), ...queryError }, body: JSON.stringify({ __type: error.code, message: error.message, ...error.fields }) };
     },
     unknownOperation: (operation) => new SandboxApiError('UnknownOperationException', `Unknown operation ${operation || '(none)'}`),
   };

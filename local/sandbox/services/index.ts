@@ -12,6 +12,9 @@ import { lambdaModule } from './lambda';
 import { elbv2Module } from './elbv2';
 import { autoScalingModule } from './autoscaling';
 import { organizationsModule } from './organizations';
+import { cloudWatchModule } from './cloudwatch';
+import { snsModule } from './sns';
+import { eventBridgeModule } from './eventbridge';
 
 export const SANDBOX_SERVICE_MODULES: readonly SandboxServiceModule[] = [
   s3Module,
@@ -23,4 +26,7 @@ export const SANDBOX_SERVICE_MODULES: readonly SandboxServiceModule[] = [
   elbv2Module,
   autoScalingModule,
   organizationsModule,
+  cloudWatchModule,
+  snsModule,
+  eventBridgeModule,
 ];
