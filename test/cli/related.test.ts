@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { localStore } from '../support/local-run';
 import { cloudtap } from '../support/cli';
 
@@ -8,9 +8,14 @@ interface Related {
 }
 
 describe('cloudtap resources --related-to', () => {
-  it('answers both directions: an instance\'s subnet, groups and volumes, and the target group and Auto Scaling group that point to it', async () => {
-    const store = await localStore();
+  // One collected inventory, which both tests only read.
+  let store: Awaited<ReturnType<typeof localStore>>;
+  beforeAll(async () => {
+    store = await localStore();
     await store.run('seed=3&regions=1&instances=30');
+  });
+
+  it('answers both directions: an instance\'s subnet, groups and volumes, and the target group and Auto Scaling group that point to it', async () => {
     const resources = await store.resources();
     const group = resources.find((r) => r.type === 'ELBv2.TargetGroup' && (r.related ?? []).some((e) => e.type === 'EC2.Instance'));
     const instanceId = group?.related?.find((e) => e.type === 'EC2.Instance')?.id as string;
@@ -37,8 +42,6 @@ describe('cloudtap resources --related-to', () => {
   });
 
   it('refuses an id the inventory does not hold, and other filters beside it, naming what to do', async () => {
-    const store = await localStore();
-    await store.run('seed=3&regions=1&instances=2');
     const missing = await cloudtap(['resources', '--related-to', 'i-0000000000000000', '--data-dir', store.dataDir]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('--related-to: no resource "i-0000000000000000" in the inventory');

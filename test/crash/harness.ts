@@ -6,9 +6,8 @@
  * with three kills.
  */
 import { spawn } from 'node:child_process';
-import { readdir, rm, stat } from 'node:fs/promises';
+import { cp, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openStore, type Workspace } from '../../cli/workspace';
 import { RunLedger } from '../../src/events/occurrences';
 import { canonicalJson } from '../../src/store/canonical';
@@ -17,11 +16,8 @@ import { EventStore } from '../../src/store/event-store';
 import { ResourceStore } from '../../src/store/resource-store';
 import { RunStore } from '../../src/store/run-store';
 import { mapWithConcurrency } from '../../src/util/concurrency';
-import { tempDir } from '../support/cli';
+import { TEST_CLI, tempDir } from '../support/cli';
 import { mulberry32 } from '../../local/sandbox/random';
-
-/** The CLI test/support/cli.ts runs: from its TypeScript sources, so a kill never hits a stale dist/. */
-const DEV_CLI = fileURLToPath(new URL('../../scripts/cloudtap-dev.mjs', import.meta.url));
 
 /** Store reads in flight while a store is read for comparison (history chains, one per changed resource). */
 const READS_IN_FLIGHT = 16;
@@ -76,7 +72,7 @@ export function cliRun(spec: string, dataDir: string, options: { killAfterStoreO
       }
     }
     const services = options.services ? ['--services', options.services] : [];
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), DEV_CLI, 'run', `--sandbox=${spec}`, ...services, '--data-dir', dataDir, '--json'], {
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), TEST_CLI, 'run', `--sandbox=${spec}`, ...services, '--data-dir', dataDir, '--json'], {
       env: { ...process.env, NODE_OPTIONS: '', AWS_ENDPOINT_URL_DYNAMODB: '', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
@@ -404,8 +400,10 @@ export async function crashTest(options: CrashTestOptions): Promise<CrashTestRep
   let last: StoreSnapshot | undefined;
   try {
     const first = await complete(specAt(0), referenceDir);
-    await complete(specAt(0), crashDir);
-    log(`epoch 0 in both stores (reference ${Math.round(first.wallMs)} ms)`);
+    // Both stores start from the same finished run of epoch 0 (no kill in it): a copy of the reference's store
+    // rather than the same run a second time.
+    await cp(referenceDir, crashDir, { recursive: true });
+    log(`epoch 0 in both stores (reference ${Math.round(first.wallMs)} ms, copied into the crash store)`);
     for (let step = 1; step <= options.kills; step++) {
       const epoch = step * options.epochStep;
       const reference = await complete(specAt(epoch), referenceDir);

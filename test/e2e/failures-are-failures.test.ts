@@ -1,3 +1,5 @@
+// First: the failures here are reported after 2 attempts a call, not after the SDK's 8 with backoff.
+import '../support/two-sdk-attempts';
 import { describe, it, expect } from '@jest/globals';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -26,7 +26,9 @@ describe.each([
   ['seed=1'],
   ['seed=5&regions=3&instances=40'],
   ['seed=9&regions=2&instances=7&accounts=2&optIn=eu-south-1'],
-  ['seed=2&regions=1&instances=1200'],
+  // Every listing past its first page: instances and their status (1,000 a page), network interfaces (1,000), volumes
+  // (500), RDS, DynamoDB and Lambda. One instance past a page crosses the same boundaries 1,200 did, for 17 % less work.
+  ['seed=2&regions=1&instances=1001'],
 ])('every resource the sandbox truth lists is collected: %s', (specText) => {
   it('exact counts per account, type and region, the same ids, and every instance\'s role and metadata', async () => {
     const store = await localStore();

@@ -14,9 +14,11 @@ const key = (r: { accountId: string; region: string; type: string; id: string })
 describe('partial enrichment is not a failed listing', () => {
   it('user data denied: every instance, volume and security group is still collected and reconciled, the role unknown, and the warning names the call', async () => {
     const base = 'seed=41&regions=2&instances=40';
+    // Instances, volumes and security groups are EC2's: the other services are not collected.
+    const ec2 = { services: ['EC2'] };
     const store = await localStore();
-    await store.run(`${base}&epoch=0`);
-    const summary = await store.run(`${base}&epoch=3&fail=*:EC2.DescribeInstanceAttribute:UnauthorizedOperation`);
+    await store.run(`${base}&epoch=0`, ec2);
+    const summary = await store.run(`${base}&epoch=3&fail=*:EC2.DescribeInstanceAttribute:UnauthorizedOperation`, ec2);
     expect(summary.status).toBe('succeeded');
     expect(summary.failures).toEqual([]);
     // Instances new at epoch 3 (or started again) needed their user data: the call was denied for them, and said so.

@@ -1,5 +1,5 @@
-import { describe, expect, it } from '@jest/globals';
-import { writeFile } from 'node:fs/promises';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { cp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseSandboxSpec } from '../../local/sandbox/spec';
 import { sandboxTruth } from '../../local/sandbox/truth';
@@ -31,6 +31,19 @@ async function ingest(dataDir: string, event: Record<string, unknown>, spec: str
 describe('one write pipeline, across accounts', () => {
   const base = `seed=51&regions=1&instances=40&accounts=2`;
 
+  // The store after a run of epoch 0, which both tests start from: collected once, each test ingests into a copy.
+  let collected: string;
+  beforeAll(async () => {
+    const store = await localStore();
+    await store.run(`${base}&epoch=0`);
+    collected = store.dataDir;
+  });
+  async function collectedStore(): Promise<Awaited<ReturnType<typeof localStore>>> {
+    const store = await localStore();
+    await cp(collected, store.dataDir, { recursive: true });
+    return store;
+  }
+
   it('a member account\'s event is described in that account: its instance is updated, nothing is deleted, and the same event three times counts once', async () => {
     const region = 'us-east-1';
     const atStart = sandboxTruth(parseSandboxSpec(`${base}&epoch=0`)).resources.filter((r) => r.type === 'EC2.Instance' && r.accountId === MEMBER);
@@ -40,8 +53,7 @@ describe('one write pipeline, across accounts', () => {
     const stillRunning = later.find((r) => r.attributes.state === 'running' && running.has(r.id));
     expect(stopped && stillRunning).toBeDefined();
 
-    const store = await localStore();
-    await store.run(`${base}&epoch=0`);
+    const store = await collectedStore();
     const partition = partitionKey(MEMBER, region, 'EC2.Instance');
     const countBefore = (await store.resources()).filter((r) => r.pk === partition && !r.deletedAt).length;
 
@@ -76,8 +88,7 @@ describe('one write pipeline, across accounts', () => {
   });
 
   it('an account cloudtap does not collect changes nothing and is reported', async () => {
-    const store = await localStore();
-    await store.run(`${base}&epoch=0`);
+    const store = await collectedStore();
     const before = await store.resources();
     const instance = before.find((r) => r.type === 'EC2.Instance') as (typeof before)[number];
     const outcome = await ingest(store.dataDir, stateChange('e-stranger', '333333333333', instance.region, instance.resourceId, 2), `${base}&epoch=2`);

@@ -20,17 +20,19 @@ describe('thresholds → alarms', () => {
     expect(fleet).toBeGreaterThan(runningWebServers(small));
     const thresholds: Threshold[] = [{ name: 'web-fleet', rule: 'RunningInstances', group: 'web_server', above: fleet - 1, severity: 2 }];
     const store = await localStore();
+    // Instances are EC2's: the other services are not collected.
+    const ec2 = { services: ['EC2'] };
 
-    const first = await store.run(large, {}, { thresholds });
+    const first = await store.run(large, ec2, { thresholds });
     expect(first.alarms).toEqual([expect.objectContaining({
       detailType: 'cloudtap.Alarm', threshold: 'web-fleet', severity: 2, group: 'web_server',
       text: `WARNING – ${fleet} running web_server instances, more than ${fleet - 1} (threshold web-fleet)`,
     })]);
-    const second = await store.run(large, {}, { thresholds });
+    const second = await store.run(large, ec2, { thresholds });
     expect(second.alarms).toEqual([]);
-    const recovered = await store.run(small, {}, { thresholds });
+    const recovered = await store.run(small, ec2, { thresholds });
     expect(recovered.alarms).toEqual([expect.objectContaining({ detailType: 'cloudtap.AlarmCleared', threshold: 'web-fleet', severity: 5 })]);
-    expect((await store.run(small, {}, { thresholds })).alarms).toEqual([]);
+    expect((await store.run(small, ec2, { thresholds })).alarms).toEqual([]);
   });
 
   it('an open-port threshold counts open OpenIngress events on that port', async () => {
@@ -38,7 +40,8 @@ describe('thresholds → alarms', () => {
     const ssh = sandboxTruth(parseSandboxSpec(spec)).conditions.filter((c) => c.rule === 'OpenIngress'
       && Number(c.detail.fromPort ?? 0) <= 22 && 22 <= Number(c.detail.toPort ?? 65535));
     const store = await localStore();
-    const summary = await store.run(spec, {}, { thresholds: [{ name: 'ssh-open', rule: 'OpenIngress', match: { type: 'Port', name: '22' }, above: 0, severity: 1 }] });
+    // Security groups are EC2's: the other services are not collected.
+    const summary = await store.run(spec, { services: ['EC2'] }, { thresholds: [{ name: 'ssh-open', rule: 'OpenIngress', match: { type: 'Port', name: '22' }, above: 0, severity: 1 }] });
     expect(ssh.length).toBeGreaterThan(0);
     expect(summary.alarms).toEqual([expect.objectContaining({ detailType: 'cloudtap.Alarm', threshold: 'ssh-open', severity: 1 })]);
   });

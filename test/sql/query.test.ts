@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DEFAULT_DATA_DIR } from '../../cli/paths';
 import { LOCAL_SNAPSHOT_DIR, SNAPSHOT_DIR_VARIABLE, queryCommand } from '../../cli/commands/query';
 import { UsageError } from '../../cli/errors';
 import { NAMED_QUERIES } from '../../src/sql/named-queries';
 import { formatCsv, rowObjects, timestampValue } from '../../src/sql/query-result';
 import { SNAPSHOT_TABLES } from '../../src/sql/schema';
-import { cloudtap, runNode, tempDir, type CliResult } from '../support/cli';
+import { TEST_CLI, cloudtap, runNode, tempDir, type CliResult } from '../support/cli';
 import { FIXTURE, writeHistory, writeLatest } from './query-fixture';
 
 let dataDir: string;
@@ -212,8 +211,7 @@ describe('values', () => {
 
 /** The real program in a child process, in a working directory of its own. */
 function cloudtapIn(cwd: string, args: string[]): Promise<CliResult> {
-  const cli = fileURLToPath(new URL('../../scripts/cloudtap-dev.mjs', import.meta.url));
-  return runNode([cli, ...args], { CLOUDTAP_STACK: '', CLOUDTAP_SNAPSHOT_DIR: '' }, cwd);
+  return runNode([TEST_CLI, ...args], { CLOUDTAP_STACK: '', CLOUDTAP_SNAPSHOT_DIR: '' }, cwd);
 }
 
 describe('the cloudtap program', () => {

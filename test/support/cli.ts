@@ -5,10 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
- * The CLI from its TypeScript sources (through tsx, as `npm run dev` runs it), so a test never runs a stale
- * dist/; test/packaging/dist.test.ts builds dist/ and runs it through bin/cloudtap.js.
+ * The CLI a test starts: the bundle test/global-setup.mjs built from the sources for this jest run (so a test
+ * never runs a stale dist/, and no start pays for compiling TypeScript); without it (the build failed, or no jest),
+ * the sources through tsx, as `npm run dev` runs them. test/packaging/dist.test.ts builds dist/ and runs it through
+ * bin/cloudtap.js.
  */
-const DEV_CLI = fileURLToPath(new URL('../../scripts/cloudtap-dev.mjs', import.meta.url));
+export const TEST_CLI = process.env.CLOUDTAP_TEST_CLI || fileURLToPath(new URL('../../scripts/cloudtap-dev.mjs', import.meta.url));
 
 export interface CliResult {
   code: number | null;
@@ -18,7 +20,7 @@ export interface CliResult {
 
 /** Runs the `cloudtap` program in a child process, stdout and stderr piped (no TTY). */
 export function cloudtap(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  return runEntry(DEV_CLI, args, env);
+  return runEntry(TEST_CLI, args, env);
 }
 
 /** Runs a Node entry point (a `cloudtap` launcher) in a child process with no inherited NODE_OPTIONS (jest's). */
