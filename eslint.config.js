@@ -7,11 +7,11 @@ import tseslint from 'typescript-eslint';
  * engine, the store or another service; the engine and the store never name a service (only the registry does); the
  * stack reads `src` only through `src/stack-inputs.ts` and the DTOs.
  */
-const ENGINE = 'collect|events|plan|finalize|realtime|report|lambda';
+const ENGINE = 'collect|events|plan|finalize|realtime|report|lambda|notify|heartbeat|sql';
 const forbid = (...rules) => rules.map(([regex, message]) => ({ regex, message }));
 const outsideSrc = ['^(\\.\\./)+(local|cli|lib|bench|lambdas|test)(/|$)', 'src never imports local/, cli/, lib/, lambdas/, bench/ or test/'];
 /** The service contract and framework: src/services/*.ts. Anything else under src/services/ is a service. */
-const FRAMEWORK = 'account-rule|arn|call-failures|catalog|pages|record-values|registry|resource-type|rule|service';
+const FRAMEWORK = 'account-rule|arn|call-failures|catalog|metric-rule|pages|record-values|registry|resource-type|rule|service';
 const aService = [`^(\\.\\./)+services/(?!(${FRAMEWORK})$)`, 'the engine and the store never name a service: read the registry (src/services/registry.ts)'];
 const layer = (files, ...rules) => ({ files, rules: { 'no-restricted-imports': ['error', { patterns: forbid(outsideSrc, ...rules) }] } });
 

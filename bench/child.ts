@@ -9,8 +9,9 @@ import { throughput } from './scenarios/throughput';
 import { serviceEconomy } from './scenarios/service-economy';
 import { organization } from './scenarios/organization';
 import { snapshot } from './scenarios/snapshot';
+import { metricCost } from './scenarios/metric-cost';
 
-const SCENARIOS = { storeCeiling, throughput, sdkAlone, criticalPath, collectAlone, coldStart, cliStart, serviceEconomy, organization, snapshot } as const;
+const SCENARIOS = { storeCeiling, throughput, sdkAlone, criticalPath, collectAlone, coldStart, cliStart, serviceEconomy, organization, snapshot, metricCost } as const;
 export type ScenarioName = keyof typeof SCENARIOS;
 
 const [name, params] = process.argv.slice(2);

@@ -23,6 +23,7 @@ import type { CliStartResult } from './scenarios/cli-start';
 import type { SdkAloneResult } from './scenarios/sdk-alone';
 import type { ServiceEconomyResult } from './scenarios/service-economy';
 import type { SnapshotResult } from './scenarios/snapshot';
+import type { MetricCostResult } from './scenarios/metric-cost';
 
 /** The issue's budget for the whole bench on 2 cores. */
 const BUDGET_MS = 10 * 60 * 1000;
@@ -84,7 +85,10 @@ try {
   log(`snapshot export: the records of ${plan.snapshot.instances} instances' region, from the embedded store to Parquet files, ${plan.snapshot.repeats} times`);
   const snapshot = await runScenario<SnapshotResult>('snapshot', plan.snapshot);
 
-  const results: BenchResults = { ceiling, throughput, sdk, criticalPath, memory, economy, serviceEconomy, coldStart, cliStart, organization, snapshot };
+  log(`metric events: ${plan.metricCostSpec}, EC2, a run and an unchanged one, CloudWatch requests counted and priced`);
+  const metricCost = await runScenario<MetricCostResult>('metricCost', { spec: plan.metricCostSpec });
+
+  const results: BenchResults = { ceiling, throughput, sdk, criticalPath, memory, economy, serviceEconomy, coldStart, cliStart, organization, snapshot, metricCost };
   const outcomes = evaluate(results);
   const durationMs = Date.now() - started;
   const report: BenchReport = { startedAt, durationMs, machine: machine(loadBefore, loadavg().map((l) => Math.round(l * 100) / 100)), plan, outcomes, results };

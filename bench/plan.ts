@@ -29,6 +29,8 @@ export interface BenchPlan {
   organization: { spec: string; services: string[] };
   /** The snapshot export: the records of one sandbox region of this many instances, exported this many times. */
   snapshot: { instances: number; repeats: number; queryResources: number };
+  /** Metric events: the sandbox region whose EC2 run's CloudWatch requests are counted and priced. */
+  metricCostSpec: string;
   notes: string[];
 }
 
@@ -43,8 +45,8 @@ export const CEILING_REPEATS = 3;
 
 export function benchPlan(quick: boolean): BenchPlan {
   const plan = quick
-    ? { ceilingInstances: 200, throughput: { regions: 4, instances: 150 }, throughputRepeats: 2, criticalPath: { regions: 16, instances: 25, latencyMs: 50 }, memory: { nodeFlags: HEAP_LIMIT, sizes: [300, 600] }, economyInstances: 600, serviceEconomySpec: 'regions=2&instances=20', coldStartRepeats: 2, sdkRepeats: 2, cliStart: { repeats: 3, spec: 'regions=1&instances=10' }, organization: { spec: 'accounts=40&regions=4&latencyMs=50&instances=1', services: ['EC2'] }, snapshot: { instances: 300, repeats: 1, queryResources: 5_000 } }
-    : { ceilingInstances: 1000, throughput: { regions: 4, instances: 1000 }, throughputRepeats: CEILING_REPEATS, criticalPath: { regions: 16, instances: 250, latencyMs: 50 }, memory: { nodeFlags: HEAP_LIMIT, sizes: [10_000, 25_000] }, economyInstances: 10_000, serviceEconomySpec: 'regions=2&instances=200', coldStartRepeats: 5, sdkRepeats: CEILING_REPEATS, cliStart: { repeats: 10, spec: 'regions=1&instances=25' }, organization: { spec: 'accounts=200&regions=4&latencyMs=50&instances=1', services: ['EC2'] }, snapshot: { instances: 2000, repeats: 2, queryResources: 100_000 } };
+    ? { ceilingInstances: 200, throughput: { regions: 4, instances: 150 }, throughputRepeats: 2, criticalPath: { regions: 16, instances: 25, latencyMs: 50 }, memory: { nodeFlags: HEAP_LIMIT, sizes: [300, 600] }, economyInstances: 600, serviceEconomySpec: 'regions=2&instances=20', coldStartRepeats: 2, sdkRepeats: 2, cliStart: { repeats: 3, spec: 'regions=1&instances=10' }, organization: { spec: 'accounts=40&regions=4&latencyMs=50&instances=1', services: ['EC2'] }, snapshot: { instances: 300, repeats: 1, queryResources: 5_000 }, metricCostSpec: 'regions=1&instances=100' }
+    : { ceilingInstances: 1000, throughput: { regions: 4, instances: 1000 }, throughputRepeats: CEILING_REPEATS, criticalPath: { regions: 16, instances: 250, latencyMs: 50 }, memory: { nodeFlags: HEAP_LIMIT, sizes: [10_000, 25_000] }, economyInstances: 10_000, serviceEconomySpec: 'regions=2&instances=200', coldStartRepeats: 5, sdkRepeats: CEILING_REPEATS, cliStart: { repeats: 10, spec: 'regions=1&instances=25' }, organization: { spec: 'accounts=200&regions=4&latencyMs=50&instances=1', services: ['EC2'] }, snapshot: { instances: 2000, repeats: 2, queryResources: 100_000 }, metricCostSpec: 'regions=1&instances=1000' };
   const notes = [
     `Throughput: 4 regions × ${plan.throughput.instances.toLocaleString('en-US')} instances instead of 4 × 20,000. The rate is per resource and the run streams, so it does not depend on the size once start-up is amortised; ` +
       'at the full size the run takes (4 × 20,000 × the resources per instance) ÷ that rate. ' +

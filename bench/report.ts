@@ -5,6 +5,7 @@ import type { BenchPlan } from './plan';
 import type { MeasuredRun } from './local-run';
 import { FUNCTION_TIMEOUT_SECONDS } from '../lib/workflow/definition';
 import { costMarkdown, costModel } from './cost-model';
+import type { MetricCostResult } from './scenarios/metric-cost';
 
 export interface Machine {
   cpus: number;
@@ -158,6 +159,7 @@ export function markdown(report: BenchReport): string {
     ...results.serviceEconomy.rows.map((r) => `| ${r.service} | ${r.operation} | ${fmt(r.first)} | ${fmt(r.unchanged)} | ${fmt(r.resources)} | ${r.perResource ? '**yes**' : ''} |`), '',
     ...organizationMarkdown(results.organization),
     ...snapshotMarkdown(results.snapshot),
+    ...metricCostMarkdown(results.metricCost),
     '### CLI start-up', '',
     `Whole processes, started as an operator starts them (\`node bin/cloudtap.js …\`, which runs the dist/ that \`npm run build\` made in ${fmt(results.cliStart.buildMs)} ms), ` +
       `${results.cliStart.node.samplesMs.length} interleaved rounds; \`resources\` lists ${fmt(results.cliStart.resources)} resources (\`${results.cliStart.spec}\`). ` +
@@ -200,5 +202,19 @@ function organizationMarkdown(o: BenchResults['organization']): string[] {
       `The sandbox had at most ${fmt(o.inFlight.overall)} calls in flight, across ${fmt(o.inFlight.accounts)} accounts; per account, region and action (the bound: ${o.bound}):`, '',
     '| account | region | service | action | most in flight |', '|---|---|---|---|---:|',
     ...o.inFlight.byKey.map((k) => `| ${k.accountId} | ${k.region} | ${k.service} | ${k.operation} | ${fmt(k.max)} |`), '',
+  ];
+}
+
+/** Metric events: what one EC2 run requests of CloudWatch, and its price (README, "Metric events"). */
+function metricCostMarkdown(m: MetricCostResult | undefined): string[] {
+  if (!m) return [];
+  const row = (label: string, r: MetricCostResult['first']) => `| ${label} | ${fmt(r.metrics.requested)} | ${fmt(r.getMetricDataCalls)} (⌈÷ 500⌉ = ${fmt(Math.ceil(r.metrics.requested / 500))}) | ${fmt(r.listMetricsCalls)} | ` +
+    `$${r.metrics.costUsd.toFixed(4)} | ${fmt(r.cloudWatchMs)} ms of ${fmt(r.taskMs)} ms | ${fmt(r.events.opened)} / ${fmt(r.events.cleared)} | ${fmt(r.wallMs / 1000, 1)} s |`;
+  return [
+    '### Metric events', '',
+    `An EC2 run of \`${m.spec}\` (${fmt(m.runningInstances)} running instances, ${fmt(m.plantedConditions)} planted metric conditions), then the same again unchanged. ` +
+      `${fmt(m.perInstance, 1)} metrics requested per running instance and run: $${fmt(m.monthlyPer1000Instances, 2)} a month per 1,000 instances at one run every six hours ($0.01 per 1,000 metrics).`, '',
+    '| run | metrics requested | GetMetricData calls | ListMetrics calls | cost | CloudWatch time (calls added up) of the EC2 task | events opened / cleared | wall |', '|---|---:|---:|---:|---:|---:|---:|---:|',
+    row('first', m.first), row('unchanged', m.unchanged), '',
   ];
 }

@@ -9,6 +9,7 @@ import type { SdkAloneResult } from './scenarios/sdk-alone';
 import type { ServiceEconomyResult } from './scenarios/service-economy';
 import type { OrganizationResult } from './scenarios/organization';
 import type { SnapshotResult } from './scenarios/snapshot';
+import type { MetricCostResult } from './scenarios/metric-cost';
 import { FUNCTION_TIMEOUT_SECONDS } from '../lib/workflow/definition';
 
 export type Verdict = 'met' | 'missed';
@@ -36,6 +37,8 @@ export interface BenchResults {
   coldStart: ColdStartResult;
   cliStart: CliStartResult;
   snapshot: SnapshotResult;
+  /** Absent in reports made before metric events existed. */
+  metricCost?: MetricCostResult;
 }
 
 export const TARGETS = {

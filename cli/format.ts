@@ -24,6 +24,8 @@ export function formatRunSummary(summary: RunSummary): string {
     `  resources  ${r.seen} seen, ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged, ${r.deleted} deleted`,
     `  events     ${e.opened} opened, ${e.recurred} recurred, ${e.cleared} cleared`,
     `  cost       ${summary.writes} DynamoDB items written, ${summary.apiCalls} AWS calls`,
+    ...(summary.metrics ? [`  metrics    ${summary.metrics.requested} requested in ${summary.metrics.calls} GetMetricData call${summary.metrics.calls === 1 ? '' : 's'} `
+      + `($${summary.metrics.costUsd.toFixed(4)}), ${summary.metrics.evaluated} values evaluated, ${summary.metrics.ok} within threshold`] : []),
     ...(summary.snapshot ? [`  ${formatSnapshot(summary.snapshot)}`] : []),
   ];
   const a = summary.accounts;

@@ -25,6 +25,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'Tap events (open, cleared), acknowledgements, event history',
     load: async () => { const m = await import('./commands/events'); return { help: m.EVENTS_HELP, run: m.eventsCommand }; },
   },
+  silence: {
+    summary: 'silences (maintenance windows): add, list, remove',
+    load: async () => { const m = await import('./commands/silence'); return { help: m.SILENCE_HELP, run: (argv) => m.silenceCommand(argv) }; },
+  },
   report: {
     summary: 'a self-contained HTML report (--html FILE), or the configuration at a moment (report config)',
     load: async () => { const m = await import('./commands/report'); return { help: m.REPORT_HELP, run: m.reportCommand }; },
@@ -40,6 +44,10 @@ const COMMANDS: Record<string, Command> = {
   ingest: {
     summary: 'feed an EventBridge AWS event through the real-time path',
     load: async () => { const m = await import('./commands/ingest'); return { help: m.INGEST_HELP, run: m.ingestCommand }; },
+  },
+  heartbeat: {
+    summary: 'look for silence: opens CollectorSilent when no run succeeded within N schedule periods (as the deployed heartbeat does)',
+    load: async () => { const m = await import('./commands/heartbeat'); return { help: m.HEARTBEAT_HELP, run: m.heartbeatCommand }; },
   },
   query: {
     summary: 'SQL over the runs\' snapshots: DuckDB locally, Athena with --stack; named queries (--list)',

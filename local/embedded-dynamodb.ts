@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { threadCpuMs } from './thread-cpu';
 import { inspectLevelDb, type LevelDbProblem } from './leveldb-check';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, waitUntilTableExists, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { TABLES, TABLE_IDS, type TableDefinition, type TableNames } from '../src/store/tables';
 import { loopbackCredentials } from '../src/store/dynamo';
 
@@ -190,6 +190,8 @@ export async function ensureTables(endpoint: string, names: TableNames, region =
       const expected = createTableInput(TABLES[id], names[id]);
       if (!existing.has(names[id])) {
         await client.send(new CreateTableCommand(expected));
+        // A new table is CREATING for a moment (the embedded store's too): nothing may write to it before it is ACTIVE.
+        await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1, maxDelay: 2 }, { TableName: names[id] });
         continue;
       }
       const { Table: table } = await client.send(new DescribeTableCommand({ TableName: names[id] }));

@@ -13,7 +13,12 @@ export { TABLE_ENV, TABLE_IDS, TABLES, type KeyAttribute, type TableId } from '.
 export { DEFAULT_ACCOUNT_CONCURRENCY, DEFAULT_CONCURRENCY } from './lambda/settings';
 export * from './lambda/metric-names';
 export { parseThresholds, thresholdRuleNames, type Threshold } from './events/threshold';
+export { parseMetricThresholds, type MetricThreshold } from './collect/metrics';
+export { DEFAULT_HEARTBEAT, parseHeartbeat, type HeartbeatKnobs } from './heartbeat/settings';
 export { ALARM, ALARM_CLEARED } from './finalize/alarms';
+export { parseRoutes, routeTargets, type Route } from './notify/routes';
+export { parseSilences, type Silence } from './notify/silences';
+export { parseFlapping, NOTIFY_ENV } from './notify/settings';
 
 /** The IAM actions of each function, from the calls the code declares. */
 export function functionIamActions(): { getTasks: string[]; collect: string[]; normalize: string[] } {

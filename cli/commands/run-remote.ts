@@ -19,6 +19,7 @@ const LOCAL_ONLY: Record<string, string> = {
   '--sandbox': 'the sandbox account only exists on this machine',
   '--data-dir': 'the deployed stack keeps its data in its own DynamoDB tables',
   '--thresholds': 'the deployed stack evaluates the thresholds of its cdk.json context; redeploy to change them',
+  '--metric-thresholds': 'the deployed stack evaluates the metricThresholds of its cdk.json context; redeploy to change them',
 };
 
 function flagName(arg: string): string {

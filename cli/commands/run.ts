@@ -12,9 +12,12 @@ import { openWorkspace, DEFAULT_DATA_DIR, snapshotDirectory } from '../workspace
 import type { SandboxSpec } from '../../local/sandbox/spec';
 import { readFile } from 'node:fs/promises';
 import { parseThresholds, type Threshold } from '../../src/events/threshold';
+import { parseMetricThresholds, type MetricThreshold } from '../../src/collect/metrics';
 import { overlayEnvironment } from '../environment';
 import { SNAPSHOT_ENV } from '../../src/lambda/settings';
 import { isRemoteRun, runRemoteCommand } from './run-remote';
+import { parseRoutes, type Route } from '../../src/notify/routes';
+import { NOTIFY_ENV } from '../../src/notify/settings';
 
 export const RUN_HELP = `Usage: cloudtap run [--sandbox[=SPEC]] [--services S,…] [--regions R,…] [--concurrency N] [--json] [--data-dir DIR]
                     [--organization [--include ID,…] [--exclude ID,…] [--member-role NAME] [--external-id ID]] [--account-concurrency N]
@@ -36,6 +39,11 @@ One collection run, locally, through the same workflow definition the CDK stack 
   --data-dir DIR     where the embedded DynamoDB keeps its data (default ${DEFAULT_DATA_DIR}/), and the run's snapshot for
                      SQL goes (DIR/snapshots/, or CLOUDTAP_SNAPSHOT_DIR; \`cloudtap query\` reads it)
   --thresholds FILE  a JSON list of thresholds, evaluated at the end of the run (see README, "Thresholds")
+  --metric-thresholds FILE
+                     a JSON list of metric rule levels per rule and group, e.g. [{"rule":"CPU","warning":85}]
+                     (see README, "Metric events")
+  --routes FILE      a JSON list of notification routes to SNS topics or EventBridge buses (see README, "Notifications");
+                     with --sandbox they go to the sandbox's SNS and EventBridge
 
   --remote           start the deployed state machine instead (StartExecution), follow it to its end and print
                      the same summary; AWS credentials and region from the SDK's usual chain (AWS_PROFILE, AWS_REGION)
@@ -52,6 +60,8 @@ const OPTIONS = {
   json: { type: 'boolean' },
   'data-dir': { type: 'string' },
   thresholds: { type: 'string' },
+  'metric-thresholds': { type: 'string' },
+  routes: { type: 'string' },
   remote: { type: 'boolean' },
   stack: { type: 'string' },
   'state-machine-arn': { type: 'string' },
@@ -74,7 +84,12 @@ export async function runCommand(argv: string[]): Promise<number> {
   const request = collectionRequestFromFlags(values);
 
   const thresholds = values.thresholds !== undefined ? await readThresholdsFile(values.thresholds) : undefined;
-  const summary = await collectLocally(request, { spec, dataDir: values['data-dir'], progress: true, ...(thresholds ? { thresholds } : {}) });
+  const metricThresholds = values['metric-thresholds'] !== undefined ? await readMetricThresholdsFile(values['metric-thresholds']) : undefined;
+  const routes = values.routes !== undefined ? await parseJsonFile('--routes', values.routes, (json) => parseRoutes(json, values.routes ?? '')) : undefined;
+  const summary = await collectLocally(request, {
+    spec, dataDir: values['data-dir'], progress: true, ...(thresholds ? { thresholds } : {}), ...(metricThresholds ? { metricThresholds } : {}),
+    ...(routes ? { routes } : {}),
+  });
   console.log(values.json ? JSON.stringify(summary, null, 2) : formatRunSummary(summary));
   // 3 is "completed, but not everything asked for was collected": tasks failed, or member accounts could not be
   // reached (status partial). A run that cannot collect at all (the collector's own account unreachable, bad input)
@@ -88,10 +103,41 @@ export interface LocalCollectionOptions {
   progress?: boolean;
   /** Thresholds Finalize evaluates (in AWS they come from cdk.json context). */
   thresholds?: Threshold[];
+  /** Levels of the metric rules, per rule and group (in AWS: cdk.json `metricThresholds`). */
+  metricThresholds?: MetricThreshold[];
+  /** Notification routes and flapping limits (in AWS: cdk.json `routes`, `flapping`). */
+  routes?: Route[];
+  flapping?: { changes?: number; windowRuns?: number; keepFiringRuns?: number };
   /** The interpreter's events, as they happen (tests measure payloads and histories with them). */
   onStateEvent?: LocalRunOptions['onStateEvent'];
   /** The sandbox, once it serves (the bench reads its counters). */
   onSandbox?: (sandbox: SandboxTarget) => void;
+}
+
+/** Reads and validates a metric thresholds file; errors name the file, the entry and the field. */
+export async function readMetricThresholdsFile(path: string): Promise<MetricThreshold[]> {
+  return parseJsonFile('--metric-thresholds', path, (json) => parseMetricThresholds(json, path));
+}
+
+async function parseJsonFile<T>(flag: string, path: string, parse: (json: unknown) => T): Promise<T> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`${flag}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${flag}: ${path} is not JSON: ${(error as Error).message}`);
+  }
+  try {
+    return parse(json);
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw new UsageError(`${flag}: ${error.message}`);
+    throw error;
+  }
 }
 
 /** Reads and validates a thresholds file; errors name the file, the entry and the field. */
@@ -140,6 +186,9 @@ export async function collectLocally(request: CollectionRequest, options: LocalC
     const progress = options.progress ? progressLine() : undefined;
     const restore = overlayEnvironment({
       CLOUDTAP_THRESHOLDS: options.thresholds ? JSON.stringify(options.thresholds) : undefined,
+      CLOUDTAP_METRIC_THRESHOLDS: options.metricThresholds ? JSON.stringify(options.metricThresholds) : undefined,
+      [NOTIFY_ENV.routes]: options.routes ? JSON.stringify(options.routes) : undefined,
+      [NOTIFY_ENV.flapping]: options.flapping ? JSON.stringify(options.flapping) : undefined,
       // One process runs every account's tasks here, not a Lambda each: an account at a time unless asked otherwise
       // (--account-concurrency, or the variable), its tasks 20 at a time as before accounts had a Map of their own:
       // more at once was no faster on 2 cores (40 accounts: 36 s at 25, 31 s at 4).

@@ -15,8 +15,10 @@ import type { Construct } from 'constructs';
 import { collectionWorkflow, FUNCTION_ARN_PLACEHOLDER, FUNCTION_TIMEOUT_SECONDS, type FunctionId, type WorkflowDefinition } from '../workflow/definition';
 import {
   DEFAULT_CONCURRENCY, DEFAULT_MEMBER_ROLE_NAME, SERVICE_NAME, TABLE_ENV, TABLE_IDS, TABLES, functionIamActions, metricsNamespace, realtimeEventPatterns,
-  deployableNamedQueries, type KeyAttribute, type TableId, type Threshold,
+  deployableNamedQueries, DEFAULT_HEARTBEAT, type HeartbeatKnobs, type KeyAttribute, type TableId, type Threshold,
+  type MetricThreshold, NOTIFY_ENV, routeTargets, type Route, type Silence,
 } from '../../src/stack-inputs';
+import { MAX_ALARM_WINDOW_SECONDS, schedulePeriod } from './schedule-period';
 import { SCHEMA_VERSION, type CollectionRequest } from '../../src/dto/collection-request';
 import { deadLetterQueue } from './dead-letter-queue';
 import { NAG_REASONS, acknowledge, nagResource } from './nag';
@@ -50,6 +52,20 @@ export interface CollectorStackProps extends StackProps {
   readonly runTimeout?: Duration;
   /** Thresholds Finalize evaluates; each breach and recovery is published once to the default event bus. @default none */
   readonly thresholds?: readonly Threshold[];
+  /** Notification routes (README, "Notifications"): normalize may publish only to their topics and buses. @default none */
+  readonly routes?: readonly Route[];
+  /** Silences declared in context (besides `cloudtap silence add`'s). @default none */
+  readonly silences?: readonly Silence[];
+  /** Flapping limits and keep-firing runs. @default {changes: 3, windowRuns: 6, keepFiringRuns: 1} */
+  readonly flapping?: { changes: number; windowRuns: number; keepFiringRuns: number };
+  /** Levels of the metric rules (CPU, Memory, Disk, …) per rule and group, evaluated by Collect. @default each rule's own */
+  readonly metricThresholds?: readonly MetricThreshold[];
+  /**
+   * Heartbeats: normalize runs `{mode: "heartbeat"}` on the run schedule and opens CollectorSilent when no run
+   * succeeded within `silentAfterSchedules` periods; AccountDone opens StaleInventory for a partition not collected
+   * completely in `staleAfterRuns` runs in a row. @default { silentAfterSchedules: 2, staleAfterRuns: 3 }
+   */
+  readonly heartbeat?: HeartbeatKnobs;
   /** Route EC2 state changes and CloudTrail API calls to normalize, for real-time updates between runs. @default true */
   readonly realtime?: boolean;
   /**
@@ -170,6 +186,8 @@ export class CollectorStack extends Stack {
   readonly functions: Record<FunctionId, LambdaFunction>;
   readonly stateMachine: sfn.StateMachine;
   readonly schedule: events.Rule;
+  /** Fires normalize's heartbeat (`{mode: "heartbeat"}`) on the run schedule: what notices that runs stopped. */
+  readonly heartbeatSchedule: events.Rule;
   readonly logGroups: Record<FunctionId, logs.LogGroup>;
   /** Dead-letter queues by what they catch. */
   readonly deadLetterQueues: Record<string, sqs.Queue>;
@@ -281,6 +299,7 @@ export class CollectorStack extends Stack {
     const iamActions = functionIamActions();
     allowCalls(getTasks, iamActions.getTasks, members);
     allowCalls(collect, iamActions.collect, members);
+    if ((props.metricThresholds ?? []).length > 0) collect.addEnvironment('CLOUDTAP_METRIC_THRESHOLDS', JSON.stringify(props.metricThresholds));
     // Table actions: lib/stacks/table-access.ts, on each table's ARN and its indexes' by name.
     for (const [functionId, fn] of Object.entries(this.functions) as [FunctionId, LambdaFunction][]) {
       for (const [tableId, actions] of tableAccessOf(functionId, TABLE_IDS)) {
@@ -295,6 +314,24 @@ export class CollectorStack extends Stack {
     const alarmBus = events.EventBus.fromEventBusName(this, 'AlarmBus', 'default');
     normalize.addEnvironment('CLOUDTAP_EVENT_BUS', alarmBus.eventBusName);
     normalize.addEnvironment('CLOUDTAP_THRESHOLDS', JSON.stringify(props.thresholds ?? []));
+    // Notifications: only to the topics and buses the routes name.
+    if ((props.routes ?? []).length > 0) normalize.addEnvironment(NOTIFY_ENV.routes, JSON.stringify(props.routes));
+    if ((props.silences ?? []).length > 0) normalize.addEnvironment(NOTIFY_ENV.silences, JSON.stringify(props.silences));
+    if (props.flapping) normalize.addEnvironment(NOTIFY_ENV.flapping, JSON.stringify(props.flapping));
+    const routed = routeTargets(props.routes ?? []);
+    if (routed.topics.length > 0) normalize.addToRolePolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: routed.topics }));
+    if (routed.buses.length > 0) {
+      normalize.addToRolePolicy(new iam.PolicyStatement({
+        actions: ['events:PutEvents'],
+        resources: routed.buses.map((bus) => (bus.startsWith('arn:') ? bus : this.formatArn({ service: 'events', resource: 'event-bus', resourceName: bus }))),
+      }));
+    }
+    // The heartbeat measures silence in periods of the run schedule, derived as the no-recent-success alarm derives
+    // its window (a schedule it cannot model: half the longest window an alarm watches, with the alarm's warning).
+    const scheduleExpression = props.scheduleExpression ?? DEFAULT_SCHEDULE_EXPRESSION;
+    normalize.addEnvironment('CLOUDTAP_HEARTBEAT', JSON.stringify(props.heartbeat ?? DEFAULT_HEARTBEAT));
+    normalize.addEnvironment('CLOUDTAP_SCHEDULE_EXPRESSION', scheduleExpression);
+    normalize.addEnvironment('CLOUDTAP_SCHEDULE_PERIOD_SECONDS', String(schedulePeriod(scheduleExpression).seconds ?? MAX_ALARM_WINDOW_SECONDS / 2));
     alarmBus.grantPutEventsTo(normalize);
 
     // Named, so that its role can start its own child executions (the Distributed Map of accounts) without a cycle.
@@ -338,13 +375,22 @@ export class CollectorStack extends Stack {
     });
 
     const scheduleDeadLetters = deadLetterQueue(this, 'ScheduleDeadLetters');
-    this.deadLetterQueues['scheduled runs EventBridge could not start'] = scheduleDeadLetters;
+    this.deadLetterQueues['scheduled runs (and heartbeats) EventBridge could not start'] = scheduleDeadLetters;
     this.schedule = new events.Rule(this, 'CollectionSchedule', {
       description: 'Starts a cloudtap collection run',
       schedule: events.Schedule.expression(props.scheduleExpression ?? DEFAULT_SCHEDULE_EXPRESSION),
       enabled: props.scheduleEnabled ?? true,
       targets: [new targets.SfnStateMachine(this.stateMachine, {
         input: events.RuleTargetInput.fromObject(scheduledRequest(props)), deadLetterQueue: scheduleDeadLetters,
+      })],
+    });
+    // Something must notice the absence of runs, so it cannot be the run itself: normalize, on a rule of its own.
+    this.heartbeatSchedule = new events.Rule(this, 'HeartbeatSchedule', {
+      description: 'cloudtap heartbeat: opens CollectorSilent when no collection run succeeded within the heartbeat window',
+      schedule: events.Schedule.expression(scheduleExpression),
+      enabled: props.scheduleEnabled ?? true,
+      targets: [new targets.LambdaFunction(normalize, {
+        event: events.RuleTargetInput.fromObject({ mode: 'heartbeat' }), retryAttempts: 2, deadLetterQueue: scheduleDeadLetters,
       })],
     });
 
@@ -405,7 +451,8 @@ export class CollectorStack extends Stack {
       deadLetterQueues: this.deadLetterQueues,
       scheduleExpression: props.scheduleExpression ?? DEFAULT_SCHEDULE_EXPRESSION,
       scheduleEnabled: props.scheduleEnabled ?? true,
-      thresholdAlarms: (props.thresholds ?? []).length > 0,
+      // The heartbeat's CollectorSilent alarms go the threshold alarms' way.
+      thresholdAlarms: (props.thresholds ?? []).length > 0 || (props.scheduleEnabled ?? true),
       ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
       ...(props.alarmTopicArn ? { alarmTopicArn: props.alarmTopicArn } : {}),
     });

@@ -4,12 +4,15 @@ import {
 } from '../../src/dto/collection-request';
 import { InvalidInputError } from '../../src/dto/validation';
 import { parseThresholds, type Threshold } from '../../src/stack-inputs';
+import { parseMetricThresholds, type MetricThreshold } from '../../src/stack-inputs';
+import { DEFAULT_HEARTBEAT, parseHeartbeat, type HeartbeatKnobs } from '../../src/stack-inputs';
 import { DEFAULT_ACCOUNT_CONCURRENCY, DEFAULT_CONCURRENCY, DEFAULT_MEMBER_ROLE_NAME, EXTERNAL_ID_PATTERN, OU_ID_PATTERN } from '../../src/stack-inputs';
 import { DEFAULT_NORMALIZE_CONCURRENCY, DEFAULT_SCHEDULE_EXPRESSION, type CollectorStackProps, type OrganizationCollection } from './collector-stack';
 import type { MemberRoleStackProps } from './member-stack';
 import { DEFAULT_ATHENA_SCAN_LIMIT_BYTES, DEFAULT_SNAPSHOT_RETENTION_DAYS, MIN_ATHENA_SCAN_LIMIT_BYTES } from './snapshots';
 import type { OrgStackProps, StackSetCallAs } from './org-stack';
 import { serviceNames } from '../../src/stack-inputs';
+import { parseFlapping, parseRoutes, parseSilences, type Route, type Silence } from '../../src/stack-inputs';
 
 /**
  * The deployment knobs, read from CDK context (`cdk.json` "context", or `cdk deploy -c knob=value`).
@@ -25,6 +28,11 @@ export const CONTEXT_KNOBS = {
   services: [] as string[],
   regions: [] as string[],
   thresholds: [] as Threshold[],
+  metricThresholds: [] as MetricThreshold[],
+  routes: [] as Route[],
+  silences: [] as Silence[],
+  flapping: {} as Record<string, number>,
+  heartbeat: DEFAULT_HEARTBEAT as HeartbeatKnobs,
   realtime: true,
   normalizeConcurrency: DEFAULT_NORMALIZE_CONCURRENCY,
   alarmEmail: '',
@@ -123,6 +131,9 @@ export function readCollectorDeployment(node: Node): CollectorDeployment {
       services,
       regions,
       thresholds: thresholds(knob('thresholds')),
+      ...notifyKnobs(knob('routes'), knob('silences'), knob('flapping')),
+      ...metricThresholds(knob('metricThresholds')),
+      ...heartbeatKnobs(knob('heartbeat')),
       realtime: boolean('realtime', knob('realtime')),
       normalizeConcurrency: integer('normalizeConcurrency', knob('normalizeConcurrency'), 1, MAX_RESERVED_CONCURRENCY),
       ...optional('alarmEmail', alarmEmail(knob('alarmEmail'))),
@@ -262,6 +273,35 @@ function accountId(value: unknown): string | undefined {
 }
 
 /** Thresholds as a list, or as a JSON string from `-c thresholds='[…]'`; validated like a local thresholds file. */
+/** `routes`, `silences`, `flapping`: lists / an object, or their JSON from `-c`; validated as `cloudtap run --routes` is. */
+function notifyKnobs(routes: unknown, silences: unknown, flapping: unknown): Pick<CollectorStackProps, 'routes' | 'silences' | 'flapping'> {
+  const parse = <T>(name: 'routes' | 'silences' | 'flapping', value: unknown, parser: (json: unknown, source: string) => T): T => {
+    let parsed = value;
+    if (typeof value === 'string') {
+      try {
+        parsed = JSON.parse(value);
+      } catch {
+        throw new ContextKnobError(name, `${JSON.stringify(value)} is not JSON`, 'see README, "Notifications: routes, silences, flapping"');
+      }
+    }
+    try {
+      return parser(parsed, name);
+    } catch (error) {
+      if (error instanceof InvalidInputError) throw new ContextKnobError(name, error.message, 'see README, "Notifications: routes, silences, flapping"');
+      throw error;
+    }
+  };
+  const routeList = parse('routes', routes, parseRoutes);
+  const silenceList = parse('silences', silences, parseSilences);
+  const limits = parse('flapping', flapping, parseFlapping);
+  const flappingGiven = typeof flapping === 'string' ? !['', '{}'].includes(flapping.trim()) : typeof flapping === 'object' && flapping !== null && Object.keys(flapping).length > 0;
+  return {
+    ...(routeList.length > 0 ? { routes: routeList } : {}),
+    ...(silenceList.length > 0 ? { silences: silenceList } : {}),
+    ...(flappingGiven ? { flapping: limits } : {}),
+  };
+}
+
 function thresholds(value: unknown): Threshold[] {
   let parsed = value;
   if (typeof value === 'string') {
@@ -275,6 +315,48 @@ function thresholds(value: unknown): Threshold[] {
     return parseThresholds(parsed, 'thresholds');
   } catch (error) {
     if (error instanceof InvalidInputError) throw new ContextKnobError('thresholds', error.message, 'see README, "Thresholds"');
+    throw error;
+  }
+}
+
+/** `heartbeat`: `{silentAfterSchedules, staleAfterRuns}`, or a JSON string from `-c heartbeat='{…}'`; in the props only when not the defaults. */
+function heartbeatKnobs(value: unknown): Pick<CollectorStackProps, 'heartbeat'> {
+  const valid = `use e.g. {"silentAfterSchedules": ${DEFAULT_HEARTBEAT.silentAfterSchedules}, "staleAfterRuns": ${DEFAULT_HEARTBEAT.staleAfterRuns}} (see README, "Heartbeats")`;
+  let parsed = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      throw new ContextKnobError('heartbeat', `${JSON.stringify(value)} is not JSON`, valid);
+    }
+  }
+  let knobs: HeartbeatKnobs;
+  try {
+    knobs = parseHeartbeat(parsed, 'heartbeat');
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw new ContextKnobError('heartbeat', error.message, valid);
+    throw error;
+  }
+  const isDefault = knobs.silentAfterSchedules === DEFAULT_HEARTBEAT.silentAfterSchedules && knobs.staleAfterRuns === DEFAULT_HEARTBEAT.staleAfterRuns;
+  return isDefault ? {} : { heartbeat: knobs };
+}
+
+/** `metricThresholds`: a list, or a JSON string from `-c metricThresholds='[…]'`; in the props only when not empty. */
+function metricThresholds(value: unknown): Pick<CollectorStackProps, 'metricThresholds'> {
+  const valid = 'use a JSON list such as [{"rule":"CPU","group":"web_server","warning":85,"critical":95}] (see README, "Metric events")';
+  let parsed = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      throw new ContextKnobError('metricThresholds', `${JSON.stringify(value)} is not JSON`, valid);
+    }
+  }
+  try {
+    const list = parseMetricThresholds(parsed, 'metricThresholds');
+    return list.length > 0 ? { metricThresholds: list } : {};
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw new ContextKnobError('metricThresholds', error.message, valid);
     throw error;
   }
 }

@@ -31,7 +31,7 @@ export interface CollectorOperationsProps {
   readonly scheduleExpression: string;
   /** Whether the schedule fires: without it, no run is expected, so nothing watches for the lack of one. */
   readonly scheduleEnabled: boolean;
-  /** Forward Finalize's threshold alarms (EventBridge) to the topic. */
+  /** Forward Finalize's threshold alarms and the heartbeat's CollectorSilent alarms (EventBridge) to the topic. */
   readonly thresholdAlarms: boolean;
   /** Subscribe this address to the alarm topic. */
   readonly alarmEmail?: string;
@@ -144,7 +144,7 @@ export class CollectorOperations extends Construct {
     this.deadLetterQueues['threshold alarms EventBridge could not publish to the topic'] = queue;
     const field = (path: string) => events.EventField.fromPath(path);
     new events.Rule(this, 'ThresholdAlarms', {
-      description: 'cloudtap threshold alarms and their recoveries (from Finalize) → the alarm topic',
+      description: 'cloudtap threshold alarms (from Finalize), CollectorSilent alarms (from the heartbeat) and their recoveries → the alarm topic',
       eventPattern: { source: ['cloudtap'], detailType: [ALARM, ALARM_CLEARED], detail: { ems: [ems] } },
       targets: [new targets.SnsTopic(this.topic, {
         message: events.RuleTargetInput.fromText(

@@ -15,6 +15,7 @@ import { RunStore, type TaskTraceWriter } from '../store/run-store';
 import { listPages } from '../services/pages';
 import { attachRelations, enrichPage } from './enrich';
 import { syncPartition, type PartitionOutcome, type PartitionSource, type SyncContext } from './sync-partition';
+import { DEFAULT_METRIC_SETTINGS, TaskMetrics, type MetricSettings } from './metrics';
 
 /** Account-level types (the regions, the type catalog) live in one partition per account; `aws-global` marks them. */
 export const GLOBAL_REGION = 'aws-global';
@@ -51,6 +52,8 @@ export interface CollectDependencies {
   lease?: LeaseSettings;
   /** Overrides client creation (tests); by default clients come from the SDK's configuration. */
   clientsFor?: (task: Task) => Promise<RegionalClients>;
+  /** Thresholds of the metric rules (default: the rules' own). */
+  metrics?: MetricSettings;
 }
 
 /** A task's trace that hands each call to the store's trace writer instead of holding them all. */
@@ -105,15 +108,32 @@ export async function collectTask(task: Task, deps: CollectDependencies): Promis
   const warn = (type: string) => (warning: CollectWarning): void => addWarning(result, type, warning);
   await withCallTrace(trace, async () => {
     const clientsIn = await (deps.clientsFor ?? defaultClients)(task);
-    const sources = partitionSources(task, clientsIn, context, warn);
-    await Promise.all(sources.map(async ({ type, source }) => {
-      try {
-        add(result, await syncPartition(source, context));
-        result.completePartitions.push(source.partition);
-      } catch (error) {
-        result.errors.push(taskError(error, type));
-      }
-    }));
+    const metrics = metricsOfTask(task, deps.metrics ?? DEFAULT_METRIC_SETTINGS);
+    const sources = partitionSources(task, clientsIn, context, warn, metrics);
+    await Promise.all([
+      ...sources.map(async ({ type, source }) => {
+        try {
+          add(result, await syncPartition(source, context));
+          result.completePartitions.push(source.partition);
+        } catch (error) {
+          metrics?.listingFailed(type, error);
+          result.errors.push(taskError(error, type));
+        }
+      }),
+      (async () => {
+        if (!metrics) return;
+        // A metric partition is complete (the ledger counts its open events) only when every metric call succeeded.
+        for (const outcome of await metrics.evaluate(clientsIn(task.region), task.account.accountId, task.region, context)) {
+          if (outcome.events) {
+            add(result, { resources: emptyResourceCounts(), events: outcome.events, posted: 0 });
+            result.completePartitions.push(outcome.partition);
+          } else if (outcome.error !== undefined) {
+            result.errors.push(taskError(outcome.error, `metric:${outcome.type}`));
+          }
+        }
+        result.metrics = metrics.usage;
+      })(),
+    ]);
   });
 
   result.completePartitions.sort();
@@ -173,7 +193,17 @@ function typesOfTask(task: Task): { types: ResourceType[]; service?: ServiceDefi
   }
 }
 
-function partitionSources(task: Task, clientsIn: RegionalClients, context: SyncContext, warn: (type: string) => (w: CollectWarning) => void): TypedSource[] {
+/** The metric rules a service task evaluates over the types it lists (none for the account-level tasks). */
+function metricsOfTask(task: Task, settings: MetricSettings): TaskMetrics | undefined {
+  if (task.taskType !== 'inventory.CloudService') return undefined;
+  const listed = new Set(typesOfTask(task).types.map(typeKey));
+  const rules = (serviceByName(task.service ?? '').metricRules ?? []).filter((rule) => listed.has(rule.resourceType));
+  return rules.length > 0 ? new TaskMetrics(rules, settings) : undefined;
+}
+
+function partitionSources(
+  task: Task, clientsIn: RegionalClients, context: SyncContext, warn: (type: string) => (w: CollectWarning) => void, metrics?: TaskMetrics,
+): TypedSource[] {
   const { accountId } = task.account;
   const { types, service, region } = typesOfTask(task);
   const facts = service?.facts && regionFacts(service.facts);
@@ -186,6 +216,7 @@ function partitionSources(task: Task, clientsIn: RegionalClients, context: SyncC
     };
     let pages = typePages(type, partition, base, context);
     if (facts && key === service?.facts?.from) pages = facts.tap(pages);
+    if (metrics?.types.includes(key)) pages = metrics.tap(key, pages);
     return {
       type: key,
       source: {

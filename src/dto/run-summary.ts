@@ -1,5 +1,5 @@
 import type { Alarm } from './alarm';
-import type { EventCounts, ResourceCounts, TaskResult } from './task';
+import type { EventCounts, MetricUsage, ResourceCounts, TaskResult } from './task';
 import { emptyEventCounts, emptyResourceCounts } from './task';
 
 /**
@@ -80,6 +80,26 @@ export interface RunWarning {
   records: number;
 }
 
+/** What the notifier did in a run (the run summary's `notifications`). */
+export interface NotificationCounts {
+  /** Notifications (messages) sent: one per route group, more only where a group had to be split to fit. */
+  sent: number;
+  /** Alerts in them (triggers, resolves, reminders), one per event and route. */
+  alerts: number;
+  /** Events whose notification waits: flapping, keep-firing, group wait or group interval. */
+  held: number;
+  /** Events whose notification a silence withholds. */
+  silenced: number;
+  /** Events flapping when the run ended. */
+  flapping: number;
+  /** Outbox items left for the next run (more than MAX_PENDING_PER_RUN were waiting). */
+  deferred: boolean;
+  /** Groups whose delivery failed: their events stay pending and are sent at the next run. */
+  failed: number;
+  /** The first few delivery errors (route, target, message). */
+  errors?: string[];
+}
+
 /** What `cloudtap run --json` prints and what Finalize stores (shared/DESIGN.md, "Operator interface"). */
 export interface RunSummary {
   runId: string;
@@ -112,8 +132,10 @@ export interface RunSummary {
   skipped: SkippedTarget[];
   /** Skipped targets left out of `skipped`. */
   skippedOmitted?: number;
-  /** Threshold transitions of this run (one alarm each). */
+  /** Threshold transitions of this run (one alarm each; a silenced one when its silence ends). */
   alarms?: Alarm[];
+  /** What the run notified by route, held back and silenced (README, "Notifications"). Absent in runs stored before it existed. */
+  notifications?: NotificationCounts;
   /** Enrichment calls that failed without failing their listing; at most SUMMARY_LIMITS.listedWarnings of them. */
   warnings?: RunWarning[];
   /** Warnings left out of `warnings`. */
@@ -127,6 +149,27 @@ export interface RunSummary {
   slowestAccounts?: { accountId: string; durationMs: number; tasks: number }[];
   /** The run's snapshot for SQL, exported after Finalize (absent in runs stored before it existed). */
   snapshot?: SnapshotOutcome;
+  /** What the metric rules requested of CloudWatch and what it costs (absent when no task evaluated metric rules). */
+  metrics?: MetricSummary;
+}
+
+/** CloudWatch's price per metric requested by GetMetricData (us-east-1, December 2026): $0.01 per 1,000. */
+export const PRICE_PER_METRIC_USD = 0.01 / 1000;
+
+/** The run's metric evaluation: metrics requested (billed), GetMetricData calls, their price, values evaluated and within threshold. */
+export interface MetricSummary extends MetricUsage {
+  costUsd: number;
+}
+
+/** Adds a task's (or an account's) metric figures to the run's; the cost follows from the metrics requested. */
+export function addMetrics(total: MetricSummary | undefined, part: MetricUsage | undefined): MetricSummary | undefined {
+  if (!part) return total;
+  const sum = total ?? { requested: 0, calls: 0, evaluated: 0, ok: 0, costUsd: 0 };
+  const requested = sum.requested + part.requested;
+  return {
+    requested, calls: sum.calls + part.calls, evaluated: sum.evaluated + part.evaluated, ok: sum.ok + part.ok,
+    costUsd: Math.round(requested * PRICE_PER_METRIC_USD * 1e6) / 1e6,
+  };
 }
 
 /**
@@ -178,8 +221,10 @@ export function summarizeRun(
   const warnings: RunWarning[] = [];
   let writes = run.extraWrites;
   let apiCalls = 0;
+  let metrics: MetricSummary | undefined;
   for (const result of results) {
     tasks[result.status]++;
+    metrics = addMetrics(metrics, result.metrics);
     for (const key of Object.keys(resources) as (keyof ResourceCounts)[]) resources[key] += result.resources[key];
     for (const key of Object.keys(events) as (keyof EventCounts)[]) events[key] += result.events[key];
     writes += result.writes;
@@ -205,6 +250,7 @@ export function summarizeRun(
     ...(skipped.length > SUMMARY_LIMITS.listedSkipped ? { skippedOmitted: skipped.length - SUMMARY_LIMITS.listedSkipped } : {}),
     ...(warnings.length > 0 ? { warnings: warnings.slice(0, SUMMARY_LIMITS.listedWarnings) } : {}),
     ...(warnings.length > SUMMARY_LIMITS.listedWarnings ? { warningsOmitted: warnings.length - SUMMARY_LIMITS.listedWarnings } : {}),
+    ...(metrics ? { metrics } : {}),
   };
 }
 
@@ -281,7 +327,9 @@ export function mergeAccountSummaries(
   const warnings: RunWarning[] = [];
   const skipped: SkippedTarget[] = [...run.skipped];
   const byCode = new Map<string, { failures: number; accounts: Set<string> }>();
+  let metrics: MetricSummary | undefined;
   for (const part of parts) {
+    metrics = addMetrics(metrics, part.metrics);
     for (const key of ['total', 'succeeded', 'failed', 'skipped'] as const) tasks[key] += part.tasks[key];
     for (const key of Object.keys(resources) as (keyof ResourceCounts)[]) resources[key] += part.resources[key];
     for (const key of Object.keys(events) as (keyof EventCounts)[]) events[key] += part.events[key];
@@ -343,5 +391,6 @@ export function mergeAccountSummaries(
     } : {}),
     slowestAccounts: [...parts].sort((a, b) => b.durationMs - a.durationMs || a.accountId.localeCompare(b.accountId))
       .slice(0, SUMMARY_LIMITS.slowestAccounts).map((p) => ({ accountId: p.accountId, durationMs: p.durationMs, tasks: p.tasks.total })),
+    ...(metrics ? { metrics } : {}),
   };
 }

@@ -107,6 +107,18 @@ export interface TaskWarning {
   records: number;
 }
 
+/** What a task's metric evaluation requested of CloudWatch (the run summary's cost) and what it found. */
+export interface MetricUsage {
+  /** Metrics requested by GetMetricData (what CloudWatch bills). */
+  requested: number;
+  /** GetMetricData calls. */
+  calls: number;
+  /** Values fetched and compared with their thresholds. */
+  evaluated: number;
+  /** Of those, within threshold (severity 5): counted each evaluation here, not written per resource. */
+  ok: number;
+}
+
 /** What one task did: counts only — resources travel straight to DynamoDB. */
 export interface TaskResult {
   schemaVersion: typeof SCHEMA_VERSION;
@@ -129,6 +141,8 @@ export interface TaskResult {
   error?: TaskError;
   /** Calls that failed without failing their listing (one entry per type, call and code). */
   warnings?: TaskWarning[];
+  /** Present when the task evaluated metric rules. */
+  metrics?: MetricUsage;
 }
 
 export function emptyResourceCounts(): ResourceCounts {

@@ -4,6 +4,7 @@ import { RunLedger } from './occurrences';
 import type { EventStore, NewEvent, StoredEvent } from '../store/event-store';
 import type { RunStore } from '../store/run-store';
 import type { EventCounts } from '../dto/task';
+import type { Severity } from '../dto/tap-event';
 import { IdTable } from '../util/id-table';
 import { mapWithConcurrency } from '../util/concurrency';
 import { parsePartition, type Observation } from '../store/resource-store';
@@ -31,6 +32,13 @@ export interface EventSyncOptions {
   resources?: ReadonlySet<string>;
   /** Count each observation at once (a real-time update has no run whose record the ledger could count). */
   counted?: boolean;
+  /**
+   * Conditions whose severity varies while they hold (a metric: WARNING at 90 % CPU, CRITICAL at 98 %): the open
+   * events are read in full at the start (their severities), and one found again at another severity is moved to it
+   * by this write (`EventStore.changeSeverity`). Without it a persisting condition keeps the severity it opened with —
+   * right for rules whose findings have one severity each, and it reads only the open events' ids.
+   */
+  changeSeverity?: (event: NewEvent, from: Severity, at: Observation) => Promise<boolean>;
 }
 
 /** What a rule is, as far as the events it yields are concerned. */
@@ -66,6 +74,8 @@ export class EventSync {
    * time as the partition is observed, so that only a batch of them is held in full.
    */
   private unconfirmed = new Map<string, NewEvent>();
+  /** The severities of the events open at the start, when the options ask to follow severity changes. */
+  private readonly severities = new Map<string, Severity>();
 
   /**
    * `open`: the ids of the partition's events that were open at the start. Only the ids are kept while the
@@ -81,13 +91,20 @@ export class EventSync {
 
   static async start(partition: string, context: EventSyncContext, options: EventSyncOptions = {}): Promise<EventSync> {
     const open = new IdTable();
-    if (options.resources) {
+    const severities = new Map<string, Severity>();
+    if (options.resources || options.changeSeverity) {
       // An observation of some resources only: the events of the others are not its to clear.
-      for (const event of (await context.events.openEventsOf(partition)).values()) if (options.resources.has(event.resourceId)) open.add(event.id);
+      for (const event of (await context.events.openEventsOf(partition)).values()) {
+        if (options.resources && !options.resources.has(event.resourceId)) continue;
+        open.add(event.id);
+        severities.set(event.id, event.severity);
+      }
     } else {
       for await (const id of context.events.openEventIdsOf(partition)) open.add(id);
     }
-    return new EventSync(partition, open, context, options);
+    const sync = new EventSync(partition, open, context, options);
+    if (options.changeSeverity) for (const [id, severity] of severities) sync.severities.set(id, severity);
+    return sync;
   }
 
   private get recordTransitions(): boolean {
@@ -145,6 +162,14 @@ export class EventSync {
       for (const [id, event] of batch) {
         if (open.has(id)) recurring.push(id);
         else await this.openWrite(event)();
+      }
+      const { changeSeverity } = this.options;
+      if (changeSeverity) {
+        for (const id of recurring) {
+          const event = batch.get(id) as NewEvent;
+          const from = this.severities.get(id);
+          if (from !== undefined && from !== event.severity) await changeSeverity(event, from, this.observation);
+        }
       }
       if (!this.options.counted) {
         this.counts.recurred += recurring.length;

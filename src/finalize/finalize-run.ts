@@ -15,6 +15,10 @@ import { matchesThreshold, thresholdFinding, thresholdRule, type Threshold } fro
 import { ALARM, ALARM_CLEARED, type Alarm, type AlarmPublisher } from './alarms';
 import { mapWithConcurrency } from '../util/concurrency';
 import { isStoreCall } from '../aws/call-trace';
+import { notifyFinalize, type NotifySettings } from '../notify/notifier';
+import { trackStaleInventory } from '../heartbeat/stale-inventory';
+import { recordRunForHeartbeat } from '../heartbeat/collector-silent';
+import { DEFAULT_HEARTBEAT } from '../heartbeat/settings';
 
 /** Account-wide partitions (rule results that span regions) use this region name. */
 const ACCOUNT_WIDE = 'aws-global';
@@ -55,6 +59,10 @@ export interface FinalizeSettings {
   ems: string;
   thresholds: Threshold[];
   alarms: AlarmPublisher;
+  /** Routes, silences, flapping (src/notify); absent: none configured, events are still marked. */
+  notify?: NotifySettings;
+  /** Runs in a row a partition may go uncollected before its StaleInventory event opens (heartbeat.staleAfterRuns). @default 3 */
+  staleAfterRuns?: number;
 }
 
 export function parseFinalizeRequest(input: unknown): FinalizeRequest {
@@ -122,7 +130,8 @@ export async function finishAccount(request: AccountDoneRequest, db: Database, s
   const context: EventSyncContext = { runId: request.runId, runStartedAt: request.startedAt, seq, ems: settings.ems, events: new EventStore(db), runs };
   const completePartitions = new Set(results.flatMap((r) => r.completePartitions));
   const eventCounts = { opened: 0, recurred: 0, cleared: 0 };
-  for (const sync of await evaluateAccountRules(results, completePartitions, db, context)) {
+  const staleInventory = await trackStaleInventory(request.accountId, results, db, context, settings.staleAfterRuns ?? DEFAULT_HEARTBEAT.staleAfterRuns);
+  for (const sync of [...await evaluateAccountRules(results, completePartitions, db, context), ...(staleInventory ? [staleInventory] : [])]) {
     eventCounts.opened += sync.counts.opened;
     eventCounts.recurred += sync.counts.recurred;
     eventCounts.cleared += sync.counts.cleared;
@@ -204,11 +213,15 @@ export async function finalizeRun(request: FinalizeRequest, db: Database, settin
       runId: request.runId,
       ems: settings.ems,
     }));
-    await settings.alarms.publish(alarms);
   }
+  // Silences withhold alarms; the run's transitions are notified by route (src/notify).
+  const notified = await notifyFinalize(db, settings.notify, settings.alarms, { runId: request.runId, seq, ems: settings.ems, now, alarms });
+  alarms = notified.alarms;
+  summary.notifications = notified.counts;
   summary.alarms = alarms;
   summary.openEvents = await new EventStore(db).countOpenBySeverity();
   if (!allSucceeded && settings.thresholds.length > 0) summary.notes = ['thresholds not evaluated: some tasks failed, so the counts they need are incomplete'];
+  await recordRunForHeartbeat(db, summary, seq);
   // The run item itself is this run's last write.
   summary.writes += db.writes - writesBefore + 1;
   await runs.saveRun({ ...summary, seq, completePartitions: runPartitions });

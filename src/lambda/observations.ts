@@ -7,6 +7,7 @@ import { PROBE_TASK_ID, runIdOf, type AccountPlan, type RunPlan } from '../plan/
 import type { AccountPage } from '../store/run-store';
 import type { TaskOutcome } from '../finalize/finalize-run';
 import type { IngestResult } from '../realtime/ingest';
+import type { HeartbeatResult } from '../heartbeat/collector-silent';
 import type { LogKeys } from './logging';
 import {
   ALL_REGIONS, MAX_TARGET_BREAKDOWN, OPEN_EVENTS_METRIC, OTHER_TARGETS, RUN_METRIC, SNAPSHOT_METRIC, TARGET_METRIC, TASK_METRIC,
@@ -114,7 +115,7 @@ export const getTasksObservation: HandlerObservation<RunPlan | AccountPage | Acc
 };
 
 /** Normalize closes a run (Finalize), exports its snapshot (ExportSnapshot), or applies a real-time AWS change notification. */
-type NormalizeResult = RunSummary | IngestResult | TaskOutcome | SnapshotOutcome | { accountId: string; status: string };
+type NormalizeResult = RunSummary | IngestResult | TaskOutcome | SnapshotOutcome | HeartbeatResult | { accountId: string; status: string };
 
 function isRunSummary(result: NormalizeResult): result is RunSummary {
   return 'runId' in result && 'tasks' in result;
@@ -136,6 +137,13 @@ export const normalizeObservation: HandlerObservation<NormalizeResult> = {
     return stringKeys(event, { eventId: 'id', detailType: 'detail-type' });
   },
   outcome: (result) => {
+    if ('mode' in result && result.mode === 'heartbeat') {
+      return {
+        level: result.silent ? 'warn' : 'info',
+        message: result.silent ? 'collector silent' : 'heartbeat',
+        fields: { since: result.since, silentAfterSeconds: result.silentAfterSeconds, ...(result.transition ? { transition: result.transition } : {}), alarms: result.alarms.length, writes: result.writes },
+      };
+    }
     if (isSnapshotOutcome(result)) {
       const rows = Object.values(result.tables).reduce((sum, t) => sum + t.rows, 0);
       const bytes = Object.values(result.tables).reduce((sum, t) => sum + t.bytes, 0);

@@ -2,7 +2,11 @@ import type { PlanSettings } from '../plan/get-tasks';
 import { ACCOUNTS_PER_PAGE } from '../plan/pages';
 import type { FinalizeSettings } from '../finalize/finalize-run';
 import { parseThresholds } from '../events/threshold';
+import { parseMetricThresholds, type MetricSettings } from '../collect/metrics';
+import { DEFAULT_HEARTBEAT, parseHeartbeat, type HeartbeatKnobs } from '../heartbeat/settings';
+import type { HeartbeatSettings } from '../heartbeat/collector-silent';
 import { eventBridgePublisher, recordOnly } from '../finalize/alarms';
+import { notifySettingsFromEnv } from '../notify/settings';
 import { DEFAULT_LEASE_SETTINGS, type LeaseSettings } from '../store/partition-lease';
 import type { MemberAccess } from '../realtime/ingest';
 import { DirectorySink, s3Sink, type SnapshotSink } from '../sql/snapshot-sink';
@@ -71,6 +75,14 @@ export function memberAccessFromEnv(env: NodeJS.ProcessEnv = process.env): (acco
   } : undefined);
 }
 
+/**
+ * The metric rules' thresholds arrive as JSON in CLOUDTAP_METRIC_THRESHOLDS (cdk.json `metricThresholds`, or a local
+ * `--metric-thresholds` file); unset: every rule's defaults.
+ */
+export function metricSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): MetricSettings {
+  return { thresholds: env.CLOUDTAP_METRIC_THRESHOLDS ? parseMetricThresholds(JSON.parse(env.CLOUDTAP_METRIC_THRESHOLDS), 'metricThresholds') : [] };
+}
+
 /** Thresholds arrive as JSON in CLOUDTAP_THRESHOLDS (from cdk.json context, or a local thresholds file). */
 export function finalizeSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): FinalizeSettings {
   const thresholds = env.CLOUDTAP_THRESHOLDS ? parseThresholds(JSON.parse(env.CLOUDTAP_THRESHOLDS), 'thresholds') : [];
@@ -79,6 +91,35 @@ export function finalizeSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): F
     ems: planSettingsFromEnv(env).ems,
     thresholds,
     alarms: bus ? eventBridgePublisher(bus, env.AWS_REGION ?? 'us-east-1') : recordOnly,
+    notify: notifySettingsFromEnv(env),
+    staleAfterRuns: heartbeatKnobsFromEnv(env).staleAfterRuns,
+  };
+}
+
+/** The heartbeat knobs arrive as JSON in CLOUDTAP_HEARTBEAT (from cdk.json context `heartbeat`, or local flags); absent: the defaults. */
+export function heartbeatKnobsFromEnv(env: NodeJS.ProcessEnv = process.env): HeartbeatKnobs {
+  return env.CLOUDTAP_HEARTBEAT ? parseHeartbeat(JSON.parse(env.CLOUDTAP_HEARTBEAT), 'heartbeat') : DEFAULT_HEARTBEAT;
+}
+
+/**
+ * The heartbeat's settings: the knobs, and the run schedule the stack set (`CLOUDTAP_SCHEDULE_EXPRESSION`, and the
+ * period it derived from it, `CLOUDTAP_SCHEDULE_PERIOD_SECONDS`, as lib/stacks/schedule-period.ts does).
+ */
+export function heartbeatSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): HeartbeatSettings {
+  const expression = env.CLOUDTAP_SCHEDULE_EXPRESSION?.trim();
+  const period = Number(env.CLOUDTAP_SCHEDULE_PERIOD_SECONDS);
+  if (!expression) throw new Error('CLOUDTAP_SCHEDULE_EXPRESSION is not set: the heartbeat measures silence in periods of the run schedule (the stack sets it)');
+  if (!Number.isInteger(period) || period < 60) {
+    throw new Error(`CLOUDTAP_SCHEDULE_PERIOD_SECONDS is "${env.CLOUDTAP_SCHEDULE_PERIOD_SECONDS ?? ''}": give the seconds between two scheduled runs, 60 or more`);
+  }
+  const bus = env.CLOUDTAP_EVENT_BUS;
+  return {
+    ems: planSettingsFromEnv(env).ems,
+    silentAfterSchedules: heartbeatKnobsFromEnv(env).silentAfterSchedules,
+    scheduleExpression: expression,
+    periodSeconds: period,
+    alarms: bus ? eventBridgePublisher(bus, env.AWS_REGION ?? 'us-east-1') : recordOnly,
+    notify: notifySettingsFromEnv(env),
   };
 }
 

@@ -12,6 +12,7 @@ import { autoScalingService } from './autoscaling';
 import { catalogType } from './catalog';
 import { typeActions, typeKey, type ResourceType } from './resource-type';
 import type { TapRule } from './rule';
+import { METRIC_ACTIONS, METRICS_CLIENT, type MetricRule } from './metric-rule';
 import type { Counter, RegionDirectory, ServiceDefinition } from './service';
 
 export type { ServiceDefinition, ServiceScope } from './service';
@@ -81,6 +82,7 @@ export function clientCatalog(): ClientCatalog {
       catalog[name] = { service: service.name, create };
     }
   }
+  if (allMetricRules().length > 0) catalog[METRICS_CLIENT.name] ??= { service: METRICS_CLIENT.service, create: METRICS_CLIENT.create };
   return catalog;
 }
 
@@ -96,6 +98,11 @@ export function rulesFor(resourceType: string): TapRule[] {
   return services.flatMap((s) => s.rules).filter((r) => r.resourceType === resourceType);
 }
 
+/** The metric rules of every service. */
+export function allMetricRules(): MetricRule[] {
+  return services.flatMap((s) => s.metricRules ?? []);
+}
+
 export function allCounters(): Counter[] {
   return services.flatMap((s) => s.counters ?? []);
 }
@@ -107,5 +114,5 @@ export function collectedAwsTypeNames(): ReadonlySet<string> {
 
 /** Every IAM action the collect function needs, derived from the calls the types declare. */
 export function collectIamActions(): string[] {
-  return [...new Set(allResourceTypes().flatMap(typeActions))].sort();
+  return [...new Set([...allResourceTypes().flatMap(typeActions), ...(allMetricRules().length > 0 ? METRIC_ACTIONS : [])])].sort();
 }

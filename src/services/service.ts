@@ -2,6 +2,7 @@ import type { AwsClients, ClientFactory } from '../aws/clients';
 import type { ResourceRecord, ResourceType } from './resource-type';
 import type { RegionFacts, TapRule } from './rule';
 import type { AccountRule } from './account-rule';
+import type { MetricRule } from './metric-rule';
 
 /**
  * The plugin contract: everything cloudtap knows about an AWS service is one `ServiceDefinition` in
@@ -22,6 +23,8 @@ export interface ServiceDefinition {
   rules: TapRule[];
   /** Rules over a whole account, evaluated by Finalize. */
   accountRules?: AccountRule[];
+  /** Rules over CloudWatch metrics of the resources its types list (CPU, memory, disk), evaluated by the collect task. */
+  metricRules?: MetricRule[];
   /** Facts a task learns from one type's records (e.g. instance roles) for the rules of its other types. */
   facts?: FactsSource;
   /** What its EventBridge events say changed, so that changes reach the store between runs. */

@@ -1,6 +1,6 @@
 import type { Acknowledgement, Severity, TapEvent, TypeName } from '../dto/tap-event';
 import { batchGet, conditionalWrite, queryItems, scanItems, type Database } from './dynamo';
-import { eventIndexAttributes } from './tables';
+import { eventIndexAttributes, notifyPendingKey } from './tables';
 import type { Observation } from './resource-store';
 
 /**
@@ -15,6 +15,12 @@ export interface StoredEvent extends TapEvent {
   countedThroughSeq: number;
   /** The observation that last cleared the event: only a newer one may reopen it. */
   clearedSeq?: number;
+  /** While a notification is pending (the outbox, events.byNotify): set by every open and clear, removed by the notifier. */
+  notify?: string;
+  /** The last notification sent for the event (src/notify): a resolve is sent only after a trigger. */
+  notified?: { action: 'trigger' | 'resolve'; at: string; severity: Severity; routes: string[] };
+  /** A threshold alarm a silence withheld (the first of the silence): published, if still due, when the silence ends. */
+  alarmWithheld?: string;
   /**
    * Every transition, oldest first, written by the same update as the transition itself: a transition and its
    * history entry cannot be separated.
@@ -28,7 +34,8 @@ export interface EventHistoryEntry {
    * `silenced`: a notification was withheld by a silence; `notified`: a notification was sent (trigger or resolve);
    * `flapping` / `settled`: the event started or stopped flapping.
    */
-  transition: 'opened' | 'reopened' | 'cleared' | 'acknowledged' | 'silenced' | 'notified' | 'flapping' | 'settled';
+  /** `changed`: an open event's severity changed (a CPU WARNING that became CRITICAL), with its new text. */
+  transition: 'opened' | 'reopened' | 'changed' | 'cleared' | 'acknowledged' | 'silenced' | 'notified' | 'flapping' | 'settled';
   /** The event's severity after the transition (an acknowledgement changes none). */
   severity?: Severity;
   text: string;
@@ -101,18 +108,19 @@ export class EventStore {
         indexed.eventGroup ? 'eventGroup = :eventGroup,' : '',
         'firstTime = if_not_exists(firstTime, :t), lastTime = if_not_exists(lastTime, :t), countedThroughSeq = :counted,',
         `#count = if_not_exists(#count, :zero)${options.counted ? ' + :one' : ''},`,
-        'transitions = list_append(if_not_exists(transitions, :none), :entry)',
+        'transitions = list_append(if_not_exists(transitions, :none), :entry), #notify = :notify',
         `REMOVE acknowledged${indexed.eventGroup ? '' : ', eventGroup'}`,
       ].join(' '),
       ConditionExpression: 'attribute_not_exists(pk) OR (#state = :cleared AND clearedSeq < :seq)',
       ExpressionAttributeNames: {
         '#class': 'class', '#rule': 'rule', '#group': 'group', '#state': 'state', '#text': 'text', '#partition': 'partition', '#count': 'count',
+        '#notify': 'notify',
       },
       ExpressionAttributeValues: {
         ':class': event.class, ':ems': event.ems, ':rule': event.rule, ':group': event.group, ':typeNames': event.typeNames,
         ':severity': event.severity, ':open': 'open', ':cleared': 'cleared', ':text': event.text, ':partition': event.partition,
         ':resourceId': event.resourceId, ':id': event.id, ':account': indexed.accountId, ':t': at.time, ':seq': at.seq,
-        ':counted': options.counted ? at.seq : at.seq - 1, ':zero': 0, ':none': [], ':entry': [entry],
+        ':counted': options.counted ? at.seq : at.seq - 1, ':zero': 0, ':none': [], ':entry': [entry], ':notify': notifyPendingKey(event.id),
         ...(options.counted ? { ':one': 1 } : {}),
         ...(indexed.eventGroup ? { ':eventGroup': indexed.eventGroup } : {}),
       },
@@ -146,13 +154,37 @@ export class EventStore {
       Key: { pk: event.id, sk: 'EVENT' },
       UpdateExpression: [
         'SET #state = :cleared, severity = :ok, #text = :text, clearedAt = :t, clearedSeq = :seq, #count = :count,',
-        'firstTime = :first, lastTime = :last, countedThroughSeq = :seq, transitions = list_append(if_not_exists(transitions, :none), :entry)',
+        'firstTime = :first, lastTime = :last, countedThroughSeq = :seq, transitions = list_append(if_not_exists(transitions, :none), :entry),',
+        '#notify = :notify',
       ].join(' '),
       ConditionExpression: '#state = :open AND countedThroughSeq < :seq',
-      ExpressionAttributeNames: { '#state': 'state', '#text': 'text', '#count': 'count' },
+      ExpressionAttributeNames: { '#state': 'state', '#text': 'text', '#count': 'count', '#notify': 'notify' },
       ExpressionAttributeValues: {
-        ':cleared': 'cleared', ':open': 'open', ':ok': 5, ':text': okText, ':t': at.time, ':seq': at.seq,
+        ':cleared': 'cleared', ':open': 'open', ':ok': 5, ':text': okText, ':t': at.time, ':seq': at.seq, ':notify': notifyPendingKey(event.id),
         ':count': materialized.count, ':first': materialized.firstTime, ':last': materialized.lastTime, ':none': [], ':entry': [entry],
+      },
+    }));
+    return written !== undefined;
+  }
+
+  /**
+   * Moves an open event to the severity its condition now has (a CPU WARNING that became CRITICAL, or back), with the
+   * finding's text (its value), records the change in its history (`changed`) and puts it in the outbox (a route may
+   * match the new severity only). One conditional write: only while the event is open at the severity it was read
+   * with (of two overlapping runs, the first to write wins; the next run sets it right). Its count is untouched: the
+   * run ledger goes on counting the open event.
+   */
+  async changeSeverity(event: NewEvent, from: Severity, at: Observation): Promise<boolean> {
+    const entry: EventHistoryEntry = { time: at.time, transition: 'changed', severity: event.severity, text: event.text, seq: at.seq, runId: at.runId };
+    const written = await conditionalWrite(this.db, () => this.db.client.update({
+      TableName: this.table,
+      Key: { pk: event.id, sk: 'EVENT' },
+      UpdateExpression: 'SET severity = :severity, #text = :text, transitions = list_append(if_not_exists(transitions, :none), :entry), #notify = :notify',
+      ConditionExpression: '#state = :open AND severity = :from',
+      ExpressionAttributeNames: { '#state': 'state', '#text': 'text', '#notify': 'notify' },
+      ExpressionAttributeValues: {
+        ':severity': event.severity, ':text': event.text, ':open': 'open', ':from': from, ':none': [], ':entry': [entry],
+        ':notify': notifyPendingKey(event.id),
       },
     }));
     return written !== undefined;

@@ -85,10 +85,29 @@ export function eventIndexAttributes(event: { partition: string; group: string |
  * | open (or cleared) events, by severity | events.byState: state = S (+ severity <= N) |
  * | events of a group | events.byGroup: eventGroup = G (+ state = S) |
  * | events of an account | events.byAccount: accountId = A (+ state = S) |
+ * | transitions waiting for notification (Finalize) | events.byNotify: notify = "pending#<shard>", each of NOTIFY_SHARDS |
  * | open events of a partition (collect) | events.byPartition: partition = P |
  * | an event and its history | events table: pk = event id |
  * | runs, newest first | runs.bySeq: kind = "run", descending |
  */
+/**
+ * The notification outbox (events.byNotify, sparse): every open or clear sets `notify` on the event, the notifier at
+ * Finalize reads the index and removes it once the transition is notified (or needs no notification). The key is
+ * sharded by event id: one key value would be one hot partition of the index when a whole organization transitions.
+ */
+export const NOTIFY_SHARDS = 8;
+
+export function notifyShardKey(shard: number): string {
+  return `pending#${shard}`;
+}
+
+/** The outbox key of an event (its `notify` attribute while a notification is pending). */
+export function notifyPendingKey(eventId: string): string {
+  let sum = 0;
+  for (let i = 0; i < eventId.length; i++) sum = (sum + eventId.charCodeAt(i)) % NOTIFY_SHARDS;
+  return notifyShardKey(sum);
+}
+
 export const TABLES: Record<TableId, TableDefinition> = {
   /**
    * Current records: pk = partition (account#region#type), sk = resource id. (History has its own table.)
@@ -133,6 +152,7 @@ export const TABLES: Record<TableId, TableDefinition> = {
       { name: 'byState', partitionKey: { name: 'state', type: 'S' }, sortKey: { name: 'severity', type: 'N' } },
       { name: 'byAccount', partitionKey: { name: 'accountId', type: 'S' }, sortKey: { name: 'state', type: 'S' } },
       { name: 'byGroup', partitionKey: { name: 'eventGroup', type: 'S' }, sortKey: { name: 'state', type: 'S' } },
+      { name: 'byNotify', partitionKey: { name: 'notify', type: 'S' }, sortKey: { name: 'pk', type: 'S' } },
     ],
   },
   /**

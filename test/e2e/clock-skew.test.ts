@@ -63,7 +63,9 @@ const minus = (a: Set<string>, b: Set<string>): string[] => [...a].filter((k) =>
 
 describe('a collector whose clock is an hour behind the previous run\'s', () => {
   it('changes, deletes and clears exactly what the sandbox changed between the two epochs', async () => {
-    const base = 'seed=31&regions=2&instances=60';
+    // `metrics=none`: no metric conditions planted but the impaired instances' failed status checks, whose events (their
+    // own partitions) are left out here; metric events are held to the truth in test/e2e/metric-events.test.ts.
+    const base = 'seed=31&regions=2&instances=60&metrics=none';
     const store = await localStore();
     // The first run's machine is an hour ahead: every time it stores is an hour later than the second run's.
     const first = await runToCompletion(`${base}&epoch=0`, store.dataDir, {
@@ -90,7 +92,7 @@ describe('a collector whose clock is an hour behind the previous run\'s', () => 
 
     // Before sequence numbers, this run reported 437 unchanged, 0 updated, 0 deleted and 0 cleared.
     expect(second.summary.resources).toMatchObject({ updated: updated.length, deleted: diff.deleted.length });
-    expect((second.summary.events as { cleared: number }).cleared).toBe(minus(before, after).length);
+    const clearedInRun = (second.summary.events as { cleared: number }).cleared;
 
     const workspace = await store.open();
     try {
@@ -111,7 +113,9 @@ describe('a collector whose clock is an hour behind the previous run\'s', () => 
       expect(byRun.updated.sort()).toEqual(updated);
       expect(byRun.deleted.sort()).toEqual([...diff.deleted].sort());
 
-      const events = await currentEvents(workspace.db);
+      const all = await currentEvents(workspace.db);
+      const events = all.filter((e) => !e.partition.includes('#metric:'));
+      expect(clearedInRun).toBe(minus(before, after).length + all.filter((e) => e.partition.includes('#metric:') && e.state === 'cleared').length);
       const open = events.filter((e) => e.state === 'open');
       const cleared = events.filter((e) => e.state === 'cleared');
       expect(open.map(eventKey).sort()).toEqual([...after].sort());

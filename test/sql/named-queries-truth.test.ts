@@ -19,7 +19,9 @@ import { cloudtap } from '../support/cli';
 import { expectedEvent, unique } from '../support/tap-truth';
 import { localStore } from '../support/local-run';
 
-const BASE = 'seed=21&regions=2&instances=12';
+// `metrics=none`: no metric conditions planted but the impaired instances' failed status checks (metric events:
+// test/e2e/metric-events.test.ts).
+const BASE = 'seed=21&regions=2&instances=12&metrics=none';
 const WORLD = new Set(['0.0.0.0/0', '::/0']);
 
 let store: Awaited<ReturnType<typeof localStore>>;
@@ -143,7 +145,10 @@ describe('the named queries equal the sandbox truth, after two runs an epoch apa
     const open = new Map<number, number>();
     for (const row of await named('events-over-time')) open.set(Number(row.severity), (open.get(Number(row.severity)) ?? 0) + Number(row.open_events));
     const expected = new Map<number, number>();
-    const planted = [...unique(after.conditions.map(expectedEvent)).map((e) => e.severity), ...after.services.conditions.map((c) => c.severity)];
+    const planted = [
+      ...unique(after.conditions.map(expectedEvent)).map((e) => e.severity), ...after.services.conditions.map((c) => c.severity),
+      ...after.metrics.conditions.map((c) => (c.level === 'critical' ? 1 : 2)),
+    ];
     for (const severity of planted) expected.set(severity, (expected.get(severity) ?? 0) + 1);
     const nonZero = (m: Map<number, number>) => [...m].filter(([, n]) => n > 0).sort(([a], [b]) => a - b);
     expect(planted.length).toBeGreaterThan(0);

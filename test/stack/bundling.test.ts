@@ -67,7 +67,7 @@ describe('the Lambda bundles', () => {
     expect(schemaGraph(bundled.DescribeInstances$)).toEqual(schemaGraph(DescribeInstances$));
   });
 
-  it('are each under 1.2 MB with ten services\' SDK clients and the snapshot export, without the unused API surface or the credential sources the functions never use', async () => {
+  it('are each under 1.3 MB with ten services\' SDK clients and the snapshot export, without the unused API surface or the credential sources the functions never use', async () => {
     for (const fn of ['get-tasks', 'collect', 'normalize']) {
       const metafile = await bundleLambda(join(REPO_ROOT, 'lambdas', fn, 'index.ts'), join(outDir, fn));
       const file = join(outDir, fn, BUNDLE_FILE);
@@ -76,8 +76,10 @@ describe('the Lambda bundles', () => {
         fn,
         // The bench's target is 1 MB (BENCHMARKS.md); ten services' clients (issue 15) took the bundles from 0.54–0.59 MB
         // to 0.96–1.03 MB, and normalize's snapshot export (issue 17: hyparquet-writer, 59 KB with hyparquet's schema
-        // code, and the exporter) to 1.14 MB. This bound catches an SDK surface coming back whole (EC2's alone is 550 KB).
-        underLimit: statSync(file).size <= 1_200_000,
+        // code, and the exporter) to 1.14 MB; issue 18's CloudWatch client (every function reads the registry) and
+        // normalize's notifier with the SNS client to 1.04 / 1.04 / 1.21 MB. This bound catches an SDK surface coming
+        // back whole (EC2's alone is 550 KB).
+        underLimit: statSync(file).size <= 1_300_000,
         unusedEc2Schemas: readFileSync(file, 'utf8').includes('CreateVpnConnectionRequest'),
         // Profiles, SSO, web identity and instance metadata, with the STS/SSO clients they use: not in Lambda.
         defaultChainBeyondEnvironment: ['@aws-sdk/credential-provider-node', '@aws-sdk/credential-provider-ini', '@aws-sdk/nested-clients'].filter((name) => packages.has(name)),

@@ -96,11 +96,11 @@ describe('operating the stack, with cdk.json defaults', () => {
 
   it('gives the schedule target, the real-time targets and normalize\'s asynchronous invocations encrypted, TLS-only dead-letter queues, each with a depth alarm', () => {
     const { stack, template } = synthesized;
-    const queueIds = Object.values(stack.deadLetterQueues).map((queue) => logicalId(stack, queue));
-    expect(queueIds).toHaveLength(3);
+    const queueIds = Object.values({ ...stack.deadLetterQueues, ...stack.operations.deadLetterQueues }).map((queue) => logicalId(stack, queue));
+    expect(queueIds).toHaveLength(4);
     const ruleTargets = Object.values(template.findResources('AWS::Events::Rule')).flatMap((rule) => (rule as Resource).Properties.Targets as { DeadLetterConfig?: { Arn: unknown } }[]);
-    // The schedule, and one rule per real-time pattern the services declare.
-    expect(ruleTargets.length).toBe(1 + realtimeEventPatterns().length);
+    // The schedule, the heartbeat's, the forwarding of cloudtap's alarms (CollectorSilent) and one rule per real-time pattern the services declare.
+    expect(ruleTargets.length).toBe(3 + realtimeEventPatterns().length);
     for (const target of ruleTargets) expect(queueIds).toContain((target.DeadLetterConfig?.Arn as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]);
     const normalize = template.toJSON().Resources[logicalId(stack, stack.functions.normalize)] as Resource;
     expect(queueIds).toContain((normalize.Properties.DeadLetterConfig as { TargetArn: { 'Fn::GetAtt': string[] } }).TargetArn['Fn::GetAtt'][0]);

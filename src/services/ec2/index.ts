@@ -4,7 +4,8 @@ import { instanceType } from './instance';
 import { instanceStateRule } from './instance-rules';
 import { InstanceFacts } from './region-facts';
 import { volumeType } from './volume';
-import { unattachedVolumeRule, unencryptedVolumeRule } from './volume-rules';
+import { burstBalanceRule, unattachedVolumeRule, unencryptedVolumeRule } from './volume-rules';
+import { instanceMetricRules } from './metric-rules';
 import { snapshotType } from './snapshot';
 import { imageType } from './image';
 import { vpcType } from './vpc';
@@ -24,6 +25,7 @@ export const ec2Service: ServiceDefinition = {
   clients: { ec2: (config) => new EC2Client(config) },
   types: [instanceType, volumeType, snapshotType, imageType, vpcType, subnetType, networkInterfaceType, securityGroupType, addressType, regionType],
   rules: [instanceStateRule, openIngressRule, unattachedVolumeRule, unencryptedVolumeRule],
+  metricRules: [...instanceMetricRules, burstBalanceRule],
   facts: { from: 'EC2.Instance', create: () => new InstanceFacts() },
   regionDirectory: ec2RegionDirectory,
   counters: [{

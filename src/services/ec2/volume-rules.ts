@@ -3,6 +3,8 @@ import type { TapRule } from '../rule';
 import { serverId } from '../rule';
 import type { ResourceRecord } from '../resource-type';
 import { ROLE_TAG } from './instance';
+import type { MetricRule } from '../metric-rule';
+import { shown } from './metric-rules';
 
 interface VolumeAttachmentData {
   instance_id: string | null;
@@ -66,4 +68,25 @@ export const unencryptedVolumeRule: TapRule = {
   clearText: (typeNames) => (typeNames.length > 1
     ? `OK – volume ${typeNames[1]?.name ?? ''} is no longer attached unencrypted to ${typeNames[0]?.name ?? ''}`
     : `OK – volume ${typeNames[0]?.name ?? ''} is encrypted, attached or deleted`),
+};
+
+/** Volume types that spend I/O credits (gp3, io1, io2 have none): their BurstBalance exists while attached. */
+const BURSTING_TYPES = new Set(['gp2', 'st1', 'sc1']);
+
+/** BurstBalance: an attached burstable volume running out of I/O credits (it then drops to its baseline). */
+export const burstBalanceRule: MetricRule = {
+  name: 'BurstBalance',
+  resourceType: 'EC2.Volume',
+  eventClass: 'AWS_EC2',
+  metric: { namespace: 'AWS/EBS', metricName: 'BurstBalance', idDimension: 'VolumeId', stat: 'Minimum' },
+  direction: 'below',
+  defaults: { warning: 20, critical: 5 },
+  maxThreshold: 100,
+  subject: (record) => {
+    const bursting = typeof record.data.volume_type === 'string' && BURSTING_TYPES.has(record.data.volume_type);
+    const notMeasured = !bursting ? `volume type ${String(record.data.volume_type)}` : record.data.state !== 'in-use' ? `volume ${String(record.data.state)}` : undefined;
+    return { id: record.id, name: record.id, group: volumeGroup(record), ...(notMeasured ? { notMeasured } : {}) };
+  },
+  typeNames: (subject) => [{ type: 'ID', name: subject.name }],
+  describe: (value) => `Burst balance ${shown(value)}%`,
 };
