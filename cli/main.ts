@@ -33,6 +33,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'a self-contained HTML report (--html FILE), or the configuration at a moment (report config)',
     load: async () => { const m = await import('./commands/report'); return { help: m.REPORT_HELP, run: m.reportCommand }; },
   },
+  dashboard: {
+    summary: 'a live operator page on loopback: events with filters, drill-downs, acknowledging, trends, failures',
+    load: async () => { const m = await import('./commands/dashboard'); return { help: m.DASHBOARD_HELP, run: m.dashboardCommand }; },
+  },
   trace: {
     summary: "a run's timeline: tasks, their AWS calls, durations, retries, throttles, errors",
     load: async () => { const m = await import('./commands/trace'); return { help: m.TRACE_HELP, run: m.traceCommand }; },

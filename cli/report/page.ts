@@ -62,12 +62,12 @@ function keyFigures(data: ReportData): string {
   ].join('')}</section>`;
 }
 
-function card(title: string, body: string, note = '', wide = false): string {
+export function card(title: string, body: string, note = '', wide = false): string {
   return `<div class="card${wide ? ' wide' : ''}"><div class="card-head"><h3>${escapeHtml(title)}</h3>${note ? `<span class="note">${escapeHtml(note)}</span>` : ''}</div>${body}</div>`;
 }
 
 /** A chart, or a sentence saying there is nothing to draw yet. */
-function figure(name: string, hasData: boolean, chart: () => string, empty: string): string {
+export function figure(name: string, hasData: boolean, chart: () => string, empty: string): string {
   return hasData ? `<figure class="chart" data-chart="${escapeHtml(name)}">${chart()}</figure>` : `<p class="empty">${escapeHtml(empty)}</p>`;
 }
 
@@ -75,7 +75,7 @@ function countBars(counts: NamedCount[], color: string): Bar[] {
   return counts.map((c) => ({ label: c.name, value: c.count, color }));
 }
 
-function inventorySection(data: ReportData): string {
+export function inventorySection(data: ReportData): string {
   const { byType, byRegion, total } = data.resources;
   const none = 'No resources collected yet: cloudtap run --sandbox';
   return `<section id="inventory"><h2>Inventory</h2><div class="grid two">${
@@ -138,7 +138,7 @@ function tapTable(events: TapEvent[]): string {
 const ZOOM_MS = 24 * 3_600_000;
 
 /** Two views of the same step lines: since the first launch, and the day up to the latest launch or termination. */
-function instancesSection(data: ReportData): string {
+export function instancesSection(data: ReportData): string {
   const { series, lifetimes } = data.instances;
   const colorOf = (i: number): string => SERIES_COLORS[i % SERIES_COLORS.length] ?? '#555';
   const lines = series.map((s, i) => ({ name: s.group, color: colorOf(i), points: s.points.map((p) => ({ time: p.time, value: p.active })) }));
@@ -171,7 +171,7 @@ function groupTable(series: GroupSeries[], data: ReportData): string {
   return `<div class="table-wrap"><table class="compact"><thead><tr><th>Group</th><th>Active now</th><th>Peak</th><th>Peak first reached</th><th>Instances seen</th><th>Terminated</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
 }
 
-function runsSection(runs: RunSummary[]): string {
+export function runsSection(runs: RunSummary[]): string {
   const chronological = [...runs].reverse();
   const chart = figure('run-durations', runs.length > 0, () => columnChart('run-durations', chronological.map((r) => ({
     label: `${r.startedAt.slice(5, 10)} ${r.startedAt.slice(11, 19)}`,

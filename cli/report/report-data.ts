@@ -46,7 +46,7 @@ export async function loadReportData(db: Database, options: { generatedAt: strin
  * Counts of the resources that exist (type metadata left out), and every instance's lifetime, deleted ones too:
  * the whole inventory is counted, so this is the one read that scans the current records.
  */
-async function loadInventory(db: Database): Promise<{ resources: ReportData['resources']; lifetimes: InstanceLifetime[] }> {
+export async function loadInventory(db: Database): Promise<{ resources: ReportData['resources']; lifetimes: InstanceLifetime[] }> {
   const byType = new Map<string, number>();
   const byRegion = new Map<string, number>();
   const lifetimes: InstanceLifetime[] = [];

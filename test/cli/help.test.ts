@@ -2,7 +2,7 @@ import { describe, it, expect } from '@jest/globals';
 import { cloudtap } from '../support/cli';
 
 const COMMANDS = [
-  ['run'], ['resources'], ['history'], ['events'], ['events', 'ack'], ['report'], ['report', 'config'], ['trace'], ['sandbox'], ['ingest'], ['heartbeat'], ['silence'], ['query'],
+  ['run'], ['resources'], ['history'], ['events'], ['events', 'ack'], ['report'], ['report', 'config'], ['dashboard'], ['trace'], ['sandbox'], ['ingest'], ['heartbeat'], ['silence'], ['query'],
 ];
 
 describe('every command explains itself', () => {
