@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from './errors';
+import { InvalidInputError } from '../src/dto/validation';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -23,4 +25,29 @@ export function integerFlag(name: string, value: string | undefined): number | u
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value)) throw new UsageError(`--${name}: must be a whole number, got "${value}"`);
   return Number(value);
+}
+
+/**
+ * Reads a JSON file a flag names (thresholds, routes, settings) and validates it with `parse`; every error names the
+ * flag and the file (and, through `parse`, the entry and the field), and nothing is read further.
+ */
+export async function readJsonFlagFile<T>(flag: string, path: string, parse: (json: unknown) => T): Promise<T> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`${flag}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${flag}: ${path} is not JSON: ${(error as Error).message}`);
+  }
+  try {
+    return parse(json);
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw new UsageError(`${flag}: ${error.message}`);
+    throw error;
+  }
 }

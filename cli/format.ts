@@ -1,4 +1,4 @@
-import type { RunSummary, SnapshotOutcome } from '../src/dto/run-summary';
+import type { NotificationCounts, RunSummary, SnapshotOutcome } from '../src/dto/run-summary';
 
 /** A plain text table: a header row, a rule, the rows; columns as wide as their widest cell. */
 export function table(headers: string[], rows: (string | number)[][]): string {
@@ -26,6 +26,7 @@ export function formatRunSummary(summary: RunSummary): string {
     `  cost       ${summary.writes} DynamoDB items written, ${summary.apiCalls} AWS calls`,
     ...(summary.metrics ? [`  metrics    ${summary.metrics.requested} requested in ${summary.metrics.calls} GetMetricData call${summary.metrics.calls === 1 ? '' : 's'} `
       + `($${summary.metrics.costUsd.toFixed(4)}), ${summary.metrics.evaluated} values evaluated, ${summary.metrics.ok} within threshold`] : []),
+    ...(summary.notifications && hasNotifications(summary.notifications) ? [`  ${formatNotifications(summary.notifications)}`] : []),
     ...(summary.snapshot ? [`  ${formatSnapshot(summary.snapshot)}`] : []),
   ];
   const a = summary.accounts;
@@ -59,6 +60,18 @@ export function formatRunSummary(summary: RunSummary): string {
     if (summary.skippedOmitted) lines.push(`… and ${summary.skippedOmitted} more skipped targets (the summary lists the first ${summary.skipped.length})`);
   }
   return lines.join('\n');
+}
+
+function hasNotifications(n: NotificationCounts): boolean {
+  return n.sent + n.held + n.silenced + n.flapping + n.failed > 0 || n.deferred;
+}
+
+/** What the run's notifier did, in one line: `notified  2 notifications (400 alerts), 3 held, 1 silenced, 0 flapping`. */
+export function formatNotifications(n: NotificationCounts): string {
+  const parts = [`${n.sent} notification${n.sent === 1 ? '' : 's'} (${n.alerts} alert${n.alerts === 1 ? '' : 's'})`, `${n.held} held`, `${n.silenced} silenced`, `${n.flapping} flapping`];
+  if (n.failed > 0) parts.push(`${n.failed} FAILED (${(n.errors ?? []).join('; ') || 'see the run summary'})`);
+  if (n.deferred) parts.push('more waiting for the next run');
+  return `notified   ${parts.join(', ')}`;
 }
 
 /** The run's snapshot export in one line: `snapshot: 8 tables, 12,345 rows, 1.2 MB → <location> in 0.4 s`, or why not. */

@@ -86,7 +86,7 @@ export function tapTable(events: TapEvent[]): string {
     events.map((e) => [
       e.class, shortTime(e.firstTime), shortTime(e.lastTime), e.count, e.severity, e.group ?? '', e.rule,
       ...Array.from({ length: depth }, (_, i) => [e.typeNames[i]?.type ?? '', e.typeNames[i]?.name ?? '']).flat(),
-      `${e.text}${e.acknowledged ? ` [ack: ${e.acknowledged.note}]` : ''}`, e.id,
+      `${e.text}${e.acknowledged ? ` [ack: ${e.acknowledged.note}]` : ''}${e.silenced ? ` [silenced until ${e.silenced.until}: ${e.silenced.reason}]` : ''}${e.flapping ? ' [flapping]' : ''}`, e.id,
     ]),
   );
 }

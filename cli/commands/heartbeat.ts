@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { parseCommandArgs, integerFlag } from '../args';
+import { parseCommandArgs, integerFlag, readJsonFlagFile } from '../args';
 import { openStoreFromFlags, storeHelp, STORE_FLAGS } from '../store-flags';
 import { overlayEnvironment } from '../environment';
 import { UsageError } from '../errors';
@@ -94,22 +93,5 @@ function formatHeartbeat(result: HeartbeatResult, expression: string, knobs: Hea
 
 /** Reads and validates a heartbeat settings file; errors name the file and the field. */
 async function readHeartbeatFile(path: string): Promise<HeartbeatKnobs> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(`--settings: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`--settings: ${path} is not JSON: ${(error as Error).message}`);
-  }
-  try {
-    return parseHeartbeat(json, path);
-  } catch (error) {
-    if (error instanceof InvalidInputError) throw new UsageError(`--settings: ${error.message}`);
-    throw error;
-  }
+  return readJsonFlagFile('--settings', path, (json) => parseHeartbeat(json, path));
 }

@@ -1,8 +1,7 @@
 import type { CollectionRequest } from '../../src/dto/collection-request';
-import { InvalidInputError } from '../../src/dto/validation';
 import type { RunSummary } from '../../src/dto/run-summary';
 import { runWorkflowLocally, ExecutionFailedError, type LocalRunOptions } from '../../local/runner';
-import { parseCommandArgs } from '../args';
+import { parseCommandArgs, readJsonFlagFile } from '../args';
 import { COLLECTION_FLAGS, collectionRequestFromFlags } from '../collection-flags';
 import { UsageError, flagMessage } from '../errors';
 import { formatRunSummary } from '../format';
@@ -10,7 +9,6 @@ import { progressLine } from '../progress';
 import { parseSpecFlag, startSandboxTarget, type SandboxTarget } from '../sandbox-target';
 import { openWorkspace, DEFAULT_DATA_DIR, snapshotDirectory } from '../workspace';
 import type { SandboxSpec } from '../../local/sandbox/spec';
-import { readFile } from 'node:fs/promises';
 import { parseThresholds, type Threshold } from '../../src/events/threshold';
 import { parseMetricThresholds, type MetricThreshold } from '../../src/collect/metrics';
 import { overlayEnvironment } from '../environment';
@@ -85,7 +83,7 @@ export async function runCommand(argv: string[]): Promise<number> {
 
   const thresholds = values.thresholds !== undefined ? await readThresholdsFile(values.thresholds) : undefined;
   const metricThresholds = values['metric-thresholds'] !== undefined ? await readMetricThresholdsFile(values['metric-thresholds']) : undefined;
-  const routes = values.routes !== undefined ? await parseJsonFile('--routes', values.routes, (json) => parseRoutes(json, values.routes ?? '')) : undefined;
+  const routes = values.routes !== undefined ? await readJsonFlagFile('--routes', values.routes, (json) => parseRoutes(json, values.routes ?? '')) : undefined;
   const summary = await collectLocally(request, {
     spec, dataDir: values['data-dir'], progress: true, ...(thresholds ? { thresholds } : {}), ...(metricThresholds ? { metricThresholds } : {}),
     ...(routes ? { routes } : {}),
@@ -116,50 +114,12 @@ export interface LocalCollectionOptions {
 
 /** Reads and validates a metric thresholds file; errors name the file, the entry and the field. */
 export async function readMetricThresholdsFile(path: string): Promise<MetricThreshold[]> {
-  return parseJsonFile('--metric-thresholds', path, (json) => parseMetricThresholds(json, path));
-}
-
-async function parseJsonFile<T>(flag: string, path: string, parse: (json: unknown) => T): Promise<T> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(`${flag}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`${flag}: ${path} is not JSON: ${(error as Error).message}`);
-  }
-  try {
-    return parse(json);
-  } catch (error) {
-    if (error instanceof InvalidInputError) throw new UsageError(`${flag}: ${error.message}`);
-    throw error;
-  }
+  return readJsonFlagFile('--metric-thresholds', path, (json) => parseMetricThresholds(json, path));
 }
 
 /** Reads and validates a thresholds file; errors name the file, the entry and the field. */
 export async function readThresholdsFile(path: string): Promise<Threshold[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(`--thresholds: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`--thresholds: ${path} is not JSON: ${(error as Error).message}`);
-  }
-  try {
-    return parseThresholds(json, path);
-  } catch (error) {
-    if (error instanceof InvalidInputError) throw new UsageError(`--thresholds: ${error.message}`);
-    throw error;
-  }
+  return readJsonFlagFile('--thresholds', path, (json) => parseThresholds(json, path));
 }
 
 /** GetTasks' `regions[0]: …` (an InvalidInputError's message) as the flag the user typed: `--regions: …`. */

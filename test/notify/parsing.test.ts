@@ -4,6 +4,7 @@ import { splitNotification, subjectOf } from '../../src/notify/delivery';
 import { parseRoutes, routesFor, routeTargets } from '../../src/notify/routes';
 import { activeSilenceFor, newSilence, parseSilenceMatchers, parseSilences } from '../../src/notify/silences';
 import { parseFlapping } from '../../src/notify/settings';
+import { formatNotifications } from '../../cli/format';
 
 const TOPIC = 'arn:aws:sns:us-east-1:111111111111:ops';
 
@@ -91,5 +92,14 @@ describe('dedup keys and messages', () => {
   it('validates the flapping knob', () => {
     expect(parseFlapping({}, 'flapping')).toEqual({ changes: 3, windowRuns: 6, keepFiringRuns: 1 });
     expect(() => parseFlapping({ changes: 6, windowRuns: 6 }, 'flapping')).toThrow(/flapping\.changes: 6 changes cannot happen/);
+  });
+});
+
+describe('the run summary line', () => {
+  it('says what the notifier sent, held and silenced, and what failed', () => {
+    expect(formatNotifications({ sent: 1, alerts: 200, held: 3, silenced: 2, flapping: 1, deferred: false, failed: 0 }))
+      .toBe('notified   1 notification (200 alerts), 3 held, 2 silenced, 1 flapping');
+    expect(formatNotifications({ sent: 0, alerts: 0, held: 0, silenced: 0, flapping: 0, deferred: true, failed: 1, errors: ['pager → sns: AuthorizationError'] }))
+      .toBe('notified   0 notifications (0 alerts), 0 held, 0 silenced, 0 flapping, 1 FAILED (pager → sns: AuthorizationError), more waiting for the next run');
   });
 });
