@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { SEVERITY_NAMES, type Severity, type TypeName } from '../dto/tap-event';
+import { SEVERITY_NAMES, type Severity, type TapEvent, type TypeName } from '../dto/tap-event';
 
 /**
  * The dedup key of an event's notifications: stable for the event's whole life (its id is the identity hash of class,
@@ -41,20 +41,7 @@ export interface Alert {
 }
 
 /** The fields of a stored event an alert is made of. */
-export interface AlertSource {
-  id: string;
-  class: string;
-  ems: string;
-  rule: string;
-  group: string | null;
-  typeNames: TypeName[];
-  severity: Severity;
-  text: string;
-  count: number;
-  firstTime: string;
-  lastTime: string;
-  partition: string;
-}
+export type AlertSource = Pick<TapEvent, 'id' | 'class' | 'ems' | 'rule' | 'group' | 'typeNames' | 'severity' | 'text' | 'count' | 'firstTime' | 'lastTime' | 'partition'>;
 
 /**
  * An event's alert. A resolve carries the severity the trigger had (`openSeverity`): PagerDuty ignores it, but a
