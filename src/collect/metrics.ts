@@ -380,7 +380,7 @@ export class TaskMetrics {
       clearText: (typeNames: TypeName[]) => okTexts.get(eventKey(rule.name, typeNames))
         ?? `OK – ${rule.name} ${notMeasuredReason(notMeasured.get(`${rule.name}\u0000${typeNames[0]?.name ?? ''}`), windowMinutes)}`,
     }]));
-    const events = await EventSync.start(partition, context, { changeSeverity: (event, from, at) => context.events.changeSeverity(event, from, at) });
+    const events = await EventSync.start(partition, context, { followSeverity: true });
     const writes = findings.flatMap(({ rule, finding, resourceId }) => events.observe(sources.get(rule) as EventSource, finding, resourceId) ?? []);
     const inFlight = (all: (() => Promise<void>)[]) => mapWithConcurrency(all, WRITES_IN_FLIGHT, (write) => write()).then(() => {});
     await inFlight(writes);

@@ -35,10 +35,10 @@ export interface EventSyncOptions {
   /**
    * Conditions whose severity varies while they hold (a metric: WARNING at 90 % CPU, CRITICAL at 98 %): the open
    * events are read in full at the start (their severities), and one found again at another severity is moved to it
-   * by this write (`EventStore.changeSeverity`). Without it a persisting condition keeps the severity it opened with —
-   * right for rules whose findings have one severity each, and it reads only the open events' ids.
+   * (`EventStore.changeSeverity`). Without it a persisting condition keeps the severity it opened with — right for
+   * rules whose findings have one severity each, and it reads only the open events' ids.
    */
-  changeSeverity?: (event: NewEvent, from: Severity, at: Observation) => Promise<boolean>;
+  followSeverity?: boolean;
 }
 
 /** What a rule is, as far as the events it yields are concerned. */
@@ -92,7 +92,7 @@ export class EventSync {
   static async start(partition: string, context: EventSyncContext, options: EventSyncOptions = {}): Promise<EventSync> {
     const open = new IdTable();
     const severities = new Map<string, Severity>();
-    if (options.resources || options.changeSeverity) {
+    if (options.resources || options.followSeverity) {
       // An observation of some resources only: the events of the others are not its to clear.
       for (const event of (await context.events.openEventsOf(partition)).values()) {
         if (options.resources && !options.resources.has(event.resourceId)) continue;
@@ -103,7 +103,7 @@ export class EventSync {
       for await (const id of context.events.openEventIdsOf(partition)) open.add(id);
     }
     const sync = new EventSync(partition, open, context, options);
-    if (options.changeSeverity) for (const [id, severity] of severities) sync.severities.set(id, severity);
+    if (options.followSeverity) for (const [id, severity] of severities) sync.severities.set(id, severity);
     return sync;
   }
 
@@ -163,12 +163,11 @@ export class EventSync {
         if (open.has(id)) recurring.push(id);
         else await this.openWrite(event)();
       }
-      const { changeSeverity } = this.options;
-      if (changeSeverity) {
+      if (this.options.followSeverity) {
         for (const id of recurring) {
           const event = batch.get(id) as NewEvent;
           const from = this.severities.get(id);
-          if (from !== undefined && from !== event.severity) await changeSeverity(event, from, this.observation);
+          if (from !== undefined && from !== event.severity) await this.context.events.changeSeverity(event, from, this.observation);
         }
       }
       if (!this.options.counted) {
