@@ -171,8 +171,11 @@ export async function notifyRun(db: Database, settings: NotifySettings, run: Not
     }
     alerts.sort((x, y) => x.change.event.id.localeCompare(y.change.event.id));
     const triggers = alerts.filter((a) => a.alert.event_action === 'trigger');
+    // Still firing: a trigger now, or an event of the group that fired earlier and is not in this notification
+    // (a Set: a group's firing list holds up to MAX_FIRING_IDS, a run's alerts up to MAX_PENDING_PER_RUN).
+    const inThis = new Set(alerts.map((a) => a.change.event.id));
     const notifications = splitNotification({
-      version: 1, route: route.name, groupKey, labels, status: triggers.length > 0 || state.firing.some((id) => !alerts.some((a) => a.change.event.id === id)) ? 'firing' : 'resolved',
+      version: 1, route: route.name, groupKey, labels, status: triggers.length > 0 || state.firing.some((id) => !inThis.has(id)) ? 'firing' : 'resolved',
       reminder: false, runId: run.runId, time: now,
     }, alerts.map((a) => a.alert));
     try {
