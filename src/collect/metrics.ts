@@ -8,7 +8,7 @@ import { METRICS_CLIENT, type MetricLevels, type MetricRule, type MetricSubject 
 import type { ResourceRecord } from '../services/resource-type';
 import type { Finding } from '../services/rule';
 import { partitionKey } from '../store/resource-store';
-import { chunked, mapWithConcurrency } from '../util/concurrency';
+import { chunked, mapWithConcurrency, writesInFlight } from '../util/concurrency';
 import type { SyncContext } from './sync-partition';
 import { allMetricRules } from '../services/registry';
 
@@ -382,7 +382,7 @@ export class TaskMetrics {
     }]));
     const events = await EventSync.start(partition, context, { followSeverity: true });
     const writes = findings.flatMap(({ rule, finding, resourceId }) => events.observe(sources.get(rule) as EventSource, finding, resourceId) ?? []);
-    const inFlight = (all: (() => Promise<void>)[]) => mapWithConcurrency(all, WRITES_IN_FLIGHT, (write) => write()).then(() => {});
+    const inFlight = writesInFlight(WRITES_IN_FLIGHT);
     await inFlight(writes);
     await events.reconcile([...sources.values()], inFlight);
     return events.counts;

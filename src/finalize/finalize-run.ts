@@ -13,7 +13,7 @@ import { EventSync, type EventSyncContext } from '../events/event-sync';
 import { RunLedger } from '../events/occurrences';
 import { matchesThreshold, thresholdFinding, thresholdRule, type Threshold } from '../events/threshold';
 import { ALARM, ALARM_CLEARED, type Alarm, type AlarmPublisher } from './alarms';
-import { mapWithConcurrency } from '../util/concurrency';
+import { writesInFlight } from '../util/concurrency';
 import { isStoreCall } from '../aws/call-trace';
 import { notifyFinalize, type NotifySettings } from '../notify/notifier';
 import { trackStaleInventory } from '../heartbeat/stale-inventory';
@@ -22,6 +22,8 @@ import { DEFAULT_HEARTBEAT } from '../heartbeat/settings';
 
 /** Account-wide partitions (rule results that span regions) use this region name. */
 const ACCOUNT_WIDE = 'aws-global';
+/** Event writes of account rules and thresholds in flight. */
+const runWrites = writesInFlight(16);
 
 /** What the per-account Map hands AccountDone per task: an outcome only (results themselves are in the runs table). */
 export interface TaskOutcome {
@@ -299,6 +301,3 @@ async function countedGroups(db: Database, complete: Set<string>, counter: Count
   return lists.flat().map((r) => counter.group(r)).filter((group): group is string | null => group !== undefined);
 }
 
-async function runWrites(writes: (() => Promise<void>)[]): Promise<void> {
-  await mapWithConcurrency(writes, 16, (write) => write());
-}

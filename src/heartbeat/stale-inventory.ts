@@ -7,7 +7,7 @@ import { CLOUD_SERVICE_TYPE, GLOBAL_REGION } from '../collect/collect-task';
 import { partitionKey } from '../store/resource-store';
 import type { Database } from '../store/dynamo';
 import { EventSync, type EventSource, type EventSyncContext } from '../events/event-sync';
-import { mapWithConcurrency } from '../util/concurrency';
+import { mapWithConcurrency, writesInFlight } from '../util/concurrency';
 import { HeartbeatStore, type Streak } from './heartbeat-store';
 
 /** Finished runs looked back through for a partition's last complete collection, when its streak starts. */
@@ -110,7 +110,7 @@ export async function trackStaleInventory(
     const write = sync.observe(staleInventoryRule, staleFinding(streak, runs), streak.partition);
     if (write) observations.push(write);
   }
-  const inFlight = (batch: (() => Promise<void>)[]) => mapWithConcurrency(batch, 16, (write) => write()).then(() => undefined);
+  const inFlight = writesInFlight(16);
   await inFlight(observations);
   await sync.reconcile([staleInventoryRule], inFlight);
   return sync;

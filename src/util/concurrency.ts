@@ -31,3 +31,10 @@ export function* chunked<T>(items: Iterable<T>, size: number): Generator<T[]> {
   }
   if (chunk.length > 0) yield chunk;
 }
+
+/** A runner of queued writes (or any work), at most `limit` at a time: what `EventSync.reconcile` and its callers take. */
+export function writesInFlight(limit: number): (writes: (() => Promise<void>)[]) => Promise<void> {
+  return async (writes) => {
+    await mapWithConcurrency(writes, limit, (write) => write());
+  };
+}
